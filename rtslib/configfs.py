@@ -1,0 +1,125 @@
+"""The one module that touches the kernel's configfs tree.
+
+Every path given to a ConfigFS method is relative to the target root
+(``/sys/kernel/config/target`` on a real kernel): '' is the root itself,
+'iscsi/iqn.../tpgt_1/lun/lun_0' a LUN.  Errors are the OSError the kernel
+(or the simulated kernel) raised, with .errno set; the object layer turns
+them into RTSLibError with a message for the user.
+
+Two backends share this interface:
+  RealConfigFS      plain syscalls on /sys/kernel/config/target
+  simkernel.SimConfigFS  a directory tree DIR/sys/kernel/config/target that
+                    applies the kernel's rules (rtslib/simkernel/)
+"""
+import errno
+import os
+
+REAL_ROOT = '/sys/kernel/config/target'
+SIM_SUBDIR = 'sys/kernel/config/target'
+SIM_ENV = 'LIO_SIMULATE'
+
+
+class RealConfigFS:
+    """Syscalls on a configfs mount; the kernel enforces every rule."""
+
+    simulated = False
+
+    def __init__(self, root=REAL_ROOT):
+        self.root = root.rstrip('/') or '/'
+
+    def abspath(self, path):
+        return os.path.join(self.root, path) if path else self.root
+
+    def exists(self, path):
+        return os.path.lexists(self.abspath(path))
+
+    def isdir(self, path):
+        p = self.abspath(path)
+        return os.path.isdir(p) and not os.path.islink(p)
+
+    def islink(self, path):
+        return os.path.islink(self.abspath(path))
+
+    def listdir(self, path=''):
+        return sorted(os.listdir(self.abspath(path)))
+
+    def mkdir(self, path):
+        os.mkdir(self.abspath(path))
+
+    def rmdir(self, path):
+        os.rmdir(self.abspath(path))
+
+    def read(self, path):
+        """Return the file's text as the kernel gives it (trailing newline kept)."""
+        with open(self.abspath(path), 'rb') as f:
+            return f.read().decode('utf-8', 'replace')
+
+    def write(self, path, value):
+        """One open(O_WRONLY) + one write(2), as `echo -n value > path`."""
+        data = value.encode('utf-8') if isinstance(value, str) else value
+        fd = os.open(self.abspath(path), os.O_WRONLY)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+
+    def symlink(self, target, link):
+        """Make `link` point at the object dir `target` (both root-relative)."""
+        os.symlink(self.abspath(target), self.abspath(link))
+
+    def readlink(self, path):
+        """Root-relative path of the object a link points at."""
+        dest = os.readlink(self.abspath(path))
+        full = os.path.normpath(os.path.join(os.path.dirname(self.abspath(path)), dest))
+        # configfs answers ../../target/core/...; map it back under our root
+        marker = '/target/'
+        if marker in dest and not full.startswith(self.root + '/'):
+            return dest.split(marker, 1)[1]
+        return os.path.relpath(full, self.root)
+
+    def unlink(self, path):
+        os.unlink(self.abspath(path))
+
+
+def sim_dir():
+    """The simulation directory from LIO_SIMULATE, or None."""
+    return os.environ.get(SIM_ENV) or None
+
+
+def open_configfs(root=None, simulate=None):
+    """The configfs backend to use.
+
+    simulate=DIR (or LIO_SIMULATE=DIR) selects the simulated kernel under DIR;
+    root= overrides the real mount point (tests of the real backend).
+    """
+    simulate = simulate or (None if root else sim_dir())
+    if simulate:
+        from rtslib.simkernel import SimConfigFS  # lazy: no cost for real use
+        return SimConfigFS(simulate)
+    return RealConfigFS(root or REAL_ROOT)
+
+
+_default = {'fs': None, 'key': None}
+
+
+def default_fs():
+    """The process-wide backend, made on first use (no I/O at import).
+
+    Follows LIO_SIMULATE unless set_default_fs() pinned one explicitly.
+    """
+    key = ('env', sim_dir())
+    if _default['fs'] is None or (_default['key'][0] == 'env' and _default['key'] != key):
+        _default.update(fs=open_configfs(), key=key)
+    return _default['fs']
+
+
+def set_default_fs(fs):
+    """Pin the backend for objects made without an explicit fs (None: follow env)."""
+    _default.update(fs=fs, key=('pinned', None) if fs else None)
+    return fs
+
+
+def errno_name(err):
+    """'EINVAL' for an OSError or errno number."""
+    num = err.errno if isinstance(err, OSError) else err
+    return errno.errorcode.get(num, str(num))
