@@ -1,0 +1,104 @@
+"""Guest side of the VM harness: run every requested check in this one process.
+
+Started by the guest script that tests/vm/harness.py writes:
+    python3 guest_main.py CONFIG.json
+Check modules are tests/vm/checks_*.py; each lists its check functions in a
+module-level CHECKS list.  A check is `def name(ctx): ... return data`:
+returning means ok (data must be JSON-able), raising means failed (the
+traceback is the detail).  Results go to config['results'] after every check,
+so a hang or kernel crash still leaves what finished.
+"""
+import glob
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+for p in (SRC, os.path.join(SRC, 'tests'), HERE):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+from guest_context import Context  # noqa: E402  (needs the paths above)
+
+
+def check_modules():
+    """Names of the check modules present (checks_*.py), sorted."""
+    return sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(HERE, 'checks_*.py')))
+
+
+def registered(modules=None):
+    """{check name: function}; name = '<module without checks_>.<function>'."""
+    out = {}
+    for modname in modules or check_modules():
+        mod = importlib.import_module(modname)
+        for fn in getattr(mod, 'CHECKS', []):
+            out['%s.%s' % (modname[len('checks_'):], fn.__name__)] = fn
+    return out
+
+
+def select(wanted, available):
+    """Expand 'all' and 'module.*'; unknown names become failed results."""
+    names = []
+    for w in wanted:
+        if w == 'all':
+            names += list(available)
+        elif w.endswith('.*'):
+            names += [n for n in available if n.startswith(w[:-1])]
+        else:
+            names.append(w)
+    seen = set()
+    return [n for n in names if not (n in seen or seen.add(n))]
+
+
+def run_check(ctx, name, fn):
+    t0 = time.time()
+    try:
+        ctx.reset()
+        data = fn(ctx)
+        res = {'ok': True, 'detail': '', 'data': data}
+    except Exception as e:  # noqa: BLE001 - every failure is a result, the run goes on
+        res = {'ok': False, 'detail': '%s: %s\n%s' % (type(e).__name__, e, traceback.format_exc()),
+               'data': getattr(e, 'data', None)}
+    res['seconds'] = round(time.time() - t0, 2)
+    res['kernel_log'] = ctx.kmsg_new()
+    return res
+
+
+def write_json(path, obj):
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def main(config_path):
+    with open(config_path) as f:
+        config = json.load(f)
+    ctx = Context(config)
+    results = {}
+    try:
+        available = registered()
+    except Exception:  # noqa: BLE001 - a broken check module must show up as a result
+        results['harness.import'] = {'ok': False, 'detail': traceback.format_exc(), 'data': None}
+        write_json(config['results'], results)
+        return 1
+    for name in select(config['checks'], available):
+        print('[vm] check %s' % name, flush=True)
+        if name not in available:
+            results[name] = {'ok': False, 'detail': 'no such check (have: %s)'
+                             % ', '.join(sorted(available)), 'data': None}
+        else:
+            results[name] = run_check(ctx, name, available[name])
+        print('[vm] check %s: %s in %ss' % (name, 'ok' if results[name]['ok'] else 'FAILED',
+                                             results[name].get('seconds')), flush=True)
+        write_json(config['results'], results)
+    write_json(config['results'], results)
+    return 0 if all(r['ok'] for r in results.values()) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1]))
