@@ -1,0 +1,71 @@
+"""Rotated backups of the save file, as targetcli-fb keeps them.
+
+Before a save replaces the file with different content, the old content is
+kept as backup/saveconfig-YYYYmmdd-HH:MM:SS-json.gz (targetcli-fb's name, so
+either tool finds the other's backups), unless the newest backup already holds
+exactly that content.  Only the newest max_backup_files are kept.
+"""
+import glob
+import gzip
+import os
+import time
+
+from rtslib.saveconfig import atomic, paths
+from rtslib.saveconfig.errors import SaveConfigError
+
+
+def _pattern(save_file):
+    stem = os.path.splitext(os.path.basename(save_file))[0]
+    return os.path.join(paths.backup_dir(save_file), stem + '-*json*')
+
+
+def list_backups(save_file):
+    """Backups of save_file, oldest first (the timestamp sorts as text)."""
+    return sorted(glob.glob(_pattern(save_file)))
+
+
+def read_backup(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    return gzip.decompress(data) if path.endswith('.gz') else data
+
+
+def _new_name(save_file):
+    stem = os.path.splitext(os.path.basename(save_file))[0]
+    base = os.path.join(paths.backup_dir(save_file), stem + '-' +
+                        time.strftime('%Y%m%d-%H:%M:%S'))
+    name = base + '-json.gz'
+    if os.path.lexists(name):
+        # two saves in one second: '.' sorts after '-', so order is kept
+        name = '%s.%06d-json.gz' % (base, int(time.time() % 1 * 1e6))
+    return name
+
+
+def backup(save_file, old_data, max_files=paths.MAX_BACKUP_FILES):
+    """Keep old_data (the file's content before this save) unless already kept."""
+    existing = list_backups(save_file)
+    if existing:
+        try:
+            if read_backup(existing[-1]) == old_data:
+                return None
+        except (OSError, EOFError, gzip.BadGzipFile):
+            pass  # an unreadable newest backup is no reason to skip this one
+    bdir = paths.backup_dir(save_file)
+    try:
+        os.makedirs(bdir, mode=0o700, exist_ok=True)
+    except OSError as err:
+        raise SaveConfigError(atomic.describe(err, bdir)) from err
+    name = _new_name(save_file)
+    # mtime=0: the same content always gives the same bytes
+    atomic.atomic_write(name, gzip.compress(old_data, mtime=0))
+    rotate(save_file, max_files)
+    return name
+
+
+def rotate(save_file, max_files):
+    max_files = max(1, int(max_files))
+    for old in list_backups(save_file)[:-max_files]:
+        try:
+            os.unlink(old)
+        except OSError:
+            pass  # an extra old backup is harmless; the save itself succeeded

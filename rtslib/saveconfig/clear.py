@@ -1,0 +1,90 @@
+"""clearconfig: remove the configuration, children before parents.
+
+The order is the kernel's: a mapped LUN links to a TPG LUN, a LUN links to a
+storage object, so links go first, then the objects they point at.  A
+failure is recorded and the rest is still attempted; the caller gets one
+error listing what is left.
+"""
+import re
+
+from rtslib.saveconfig import objects
+from rtslib.saveconfig.errors import RTSLibError, SaveConfigError
+
+HBA_DIR = re.compile(r'^[a-z_]+_\d+$')  # fileio_0, iblock_1, rd_mcp_2, user_3 ...
+
+
+def _children(objs, attr):
+    out = []
+    for obj in objs:
+        out.extend(getattr(obj, attr))
+    return out
+
+
+class Clearer:
+    def __init__(self, root):
+        self.root = root
+        self.failures = []
+
+    def delete(self, obj, what):
+        try:
+            obj.delete()
+        except (RTSLibError, OSError) as err:
+            self.failures.append('%s: %s' % (what, err))
+
+    def targets(self, targets):
+        tpgs = _children(targets, 'tpgs')
+        acls = _children(tpgs, 'node_acls')
+        steps = [(_children(acls, 'mapped_luns'), 'mapped lun'),
+                 (_children(tpgs, 'luns'), 'lun'),
+                 (acls, 'node acl'),
+                 (_children(tpgs, 'network_portals'), 'portal'),
+                 (tpgs, 'tpg'),
+                 (targets, 'target')]
+        for objs, what in steps:
+            for obj in objs:
+                self.delete(obj, '%s %s' % (what, getattr(obj, 'path', obj)))
+
+    def discovery_auth(self):
+        for fm in self.root.fabric_modules:
+            try:
+                if fm.exists and fm.has_feature('discovery_auth'):
+                    fm.clear_discovery_auth_settings()
+            except (RTSLibError, OSError) as err:
+                self.failures.append('discovery auth of %s: %s' % (fm.name, err))
+
+    def storage_objects(self, sos):
+        for so in sos:
+            self.delete(so, 'storage object %s' % objects.so_key(so))
+
+    def hbas(self):
+        fs = self.root.fs
+        try:
+            names = [n for n in fs.listdir('core') if HBA_DIR.match(n)]
+        except OSError:
+            return  # no core dir: nothing was ever created
+        for name in names:
+            try:
+                fs.rmdir('core/' + name)
+            except OSError as err:
+                self.failures.append('hba core/%s: %s' % (name, err.strerror))
+
+
+def clear_existing(root, target=None, storage_object=None, confirm=False):
+    """Remove the whole configuration, or only target=WWN / storage_object=NAME."""
+    if not confirm:
+        raise SaveConfigError('As a precaution, confirm=True needs to be set: clearing '
+                              'removes every target and storage object')
+    c = Clearer(root)
+    everything = not (target or storage_object)
+    if everything or target:
+        c.targets([t for t in root.targets if everything or t.wwn == target])
+    if everything:
+        c.discovery_auth()
+    if everything or storage_object:
+        c.storage_objects([so for so in root.storage_objects
+                           if everything or storage_object in (so.name, objects.so_key(so))])
+    if everything:
+        c.hbas()
+    if c.failures:
+        raise SaveConfigError('clear incomplete, %d object(s) left: %s'
+                              % (len(c.failures), '; '.join(c.failures)))

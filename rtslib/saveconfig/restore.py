@@ -1,0 +1,327 @@
+"""restoreconfig: validate the whole document, then apply it all or nothing.
+
+Nothing touches the kernel until schema.validate() found no problem.  While
+applying, a journal records each top-level object this restore created (by
+key, so an object whose setup() failed half-way is found again) and each
+fabric setting it changed; when the kernel refuses something the journal is
+undone in reverse order and, if the restore had cleared the old
+configuration first, that configuration is put back.
+"""
+import copy
+import json
+import os
+
+from rtslib.saveconfig import clear, objects, paths, schema
+from rtslib.saveconfig.errors import (ConfigInvalid, RestoreFailed, RTSLibError,
+                                      SaveConfigError)
+
+
+class NoSaveFile(SaveConfigError):
+    """There is no file to restore from (at boot: nothing was ever saved)."""
+
+
+class RestoreReport(list):
+    """rtslib-fb's restore() returns a list of messages; ours too, with the
+    conflicts (merge restore) and skipped objects (skip_missing) apart."""
+
+    def __init__(self):
+        super().__init__()
+        self.conflicts = []
+        self.skipped = []
+
+    def conflict(self, text):
+        self.conflicts.append(text)
+        self.append(text)
+
+    def skip(self, text):
+        self.skipped.append(text)
+        self.append(text)
+
+
+class _Refused(Exception):
+    """The kernel (or the library) refused one step; carries the JSON path."""
+
+    def __init__(self, path, message):
+        super().__init__('%s: %s' % (path, message))
+
+
+def load_file(path=None):
+    """Parse a save file; every failure is one SaveConfigError naming the file."""
+    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file()))
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise NoSaveFile('no saved configuration at %s' % path) from None
+    except OSError as err:
+        raise SaveConfigError('cannot read %s: %s' % (path, err.strerror)) from err
+    if not data.strip():
+        raise SaveConfigError('%s is empty (truncated?); nothing changed' % path)
+    try:
+        return json.loads(data.decode('utf-8'))
+    except UnicodeDecodeError as err:
+        raise SaveConfigError('%s is not UTF-8 text (byte %d); nothing changed'
+                              % (path, err.start)) from None
+    except json.JSONDecodeError as err:
+        raise SaveConfigError('%s is not valid JSON: %s at line %d column %d (truncated or '
+                              'corrupted?); nothing changed'
+                              % (path, err.msg, err.lineno, err.colno)) from None
+
+
+# -- which parts of the document to restore --------------------------------------
+
+def _indexed(doc, key):
+    items = doc.get(key, [])
+    return list(enumerate(items)) if isinstance(items, list) else []
+
+
+def select(doc, target=None, storage_object=None):
+    """(fabric_modules, storage_objects, targets) to restore as (index, data)
+    lists, and the problems of the selection itself."""
+    fabrics, sos, targets = _indexed(doc, 'fabric_modules'), _indexed(doc, 'storage_objects'), \
+        _indexed(doc, 'targets')
+    if not (target or storage_object):
+        return fabrics, sos, targets, []
+    problems = []
+    chosen_t = [(i, t) for i, t in targets if target and t.get('wwn') == target]
+    if target and not chosen_t:
+        problems.append("target=%s: no such target in the file" % target)
+    need = {schema.parse_so_ref(lun.get('storage_object'))
+            for _, t in chosen_t for tpg in t.get('tpgs', []) for lun in tpg.get('luns', [])}
+    chosen_so = [(i, so) for i, so in sos if _so_key(so) in need or
+                 storage_object in (so.get('name'), _so_key(so))]
+    if storage_object and not any(storage_object in (so.get('name'), _so_key(so))
+                                  for _, so in sos):
+        problems.append("storage_object=%s: no such storage object in the file" % storage_object)
+    return [], chosen_so, chosen_t, problems
+
+
+def _so_key(so):
+    return schema.so_key(so.get('plugin', ''), so.get('name', ''))
+
+
+# -- comparing a file entry with what the kernel has ----------------------------
+
+IDENT = ('tag', 'index', 'name', 'node_wwn', 'ip_address', 'port', 'wwn')
+
+
+def _ident(item):
+    if isinstance(item, dict):
+        return tuple(str(item.get(k)) for k in IDENT)
+    return (json.dumps(item, sort_keys=True),)
+
+
+def differences(want, have, path=''):
+    """JSON paths where `want` (file) says something `have` (kernel) does not."""
+    if isinstance(want, dict) and isinstance(have, dict):
+        out = []
+        for key, value in want.items():
+            sub = '%s.%s' % (path, key) if path else key
+            if key not in have:
+                if value not in (None, '', [], {}, False):
+                    out.append(sub)
+            else:
+                out.extend(differences(value, have[key], sub))
+        return out
+    if isinstance(want, list) and isinstance(have, list):
+        if len(want) != len(have):
+            return [path]
+        out = []
+        for i, (w, h) in enumerate(zip(sorted(want, key=_ident), sorted(have, key=_ident))):
+            out.extend(differences(w, h, '%s[%d]' % (path, i)))
+        return out
+    return [] if want == have else [path]
+
+
+# -- applying -------------------------------------------------------------------
+
+class Restorer:
+    def __init__(self, root, merge, skip_missing):
+        self.root = root
+        self.merge = merge
+        self.skip_missing = skip_missing
+        self.report = RestoreReport()
+        self.journal = []
+        self.skipped_sos = set()
+
+    def strict(self, path):
+        def err_func(message):
+            raise _Refused(path, message)
+        return err_func
+
+    def conflict(self, path, what, want, have):
+        diff = differences(want, have)
+        if diff:
+            self.report.conflict('%s: %s exists and differs from the file (%s); left as it is'
+                                 % (path, what, ', '.join(diff[:5]) +
+                                    (', ...' if len(diff) > 5 else '')))
+
+    def storage_objects(self, items):
+        existing = objects.existing_sos(self.root)
+        for i, data in items:
+            path, key = 'storage_objects[%d]' % i, _so_key(data)
+            if key in existing:
+                self.conflict(path, "storage object '%s'" % key, data,
+                              objects.dump(existing[key]))
+                continue
+            self.journal.append(('so', key))
+            try:
+                objects.setup_storage_object(self.root, data, self.strict(path))
+            except (_Refused, RTSLibError, OSError) as err:
+                if not self.skip_missing:
+                    raise _as_refused(path, err) from None
+                self.journal.pop()
+                objects.delete_so(self.root, key)
+                self.skipped_sos.add(key)
+                self.report.skip('%s: storage object %s skipped: %s'
+                                 % (path, key, _strip_path(err, path)))
+
+    def fabric_modules(self, items):
+        for i, data in items:
+            path = 'fabric_modules[%d]' % i
+            fm = objects.fabric(self.root, data['name'])
+            if fm is None:
+                raise _Refused(path, "no fabric module '%s'" % data['name'])
+            old = objects.dump(fm) if objects.fabric_saved(fm) else None
+            if old and self.merge:
+                self.conflict(path, "discovery auth of fabric '%s'" % data['name'], data, old)
+                continue
+            self.journal.append(('fabric', fm, old))
+            try:
+                objects.setup_fabric(fm, data, self.strict(path))
+            except (RTSLibError, OSError) as err:
+                raise _as_refused(path, err) from None
+
+    def targets(self, items):
+        existing = objects.existing_targets(self.root)
+        for i, data in items:
+            path, key = 'targets[%d]' % i, (data['fabric'], data['wwn'])
+            if key in existing:
+                self.conflict(path, "target '%s'" % data['wwn'], data,
+                              objects.dump(existing[key]))
+                continue
+            data = self.without_skipped(path, data)
+            self.journal.append(('target', key))
+            try:
+                objects.setup_target(self.root, data, self.strict(path))
+            except (RTSLibError, OSError) as err:
+                raise _as_refused(path, err) from None
+
+    def without_skipped(self, path, data):
+        """The target minus LUNs (and their mapped LUNs) whose storage object was skipped."""
+        if not self.skipped_sos:
+            return data
+        data = copy.deepcopy(data)
+        for t, tpg in enumerate(data.get('tpgs', [])):
+            gone = set()
+            keep = []
+            for n, lun in enumerate(tpg.get('luns', [])):
+                key = schema.parse_so_ref(lun['storage_object'])
+                if key in self.skipped_sos:
+                    gone.add(lun['index'])
+                    self.report.skip('%s.tpgs[%d].luns[%d]: lun %d skipped: it needs the skipped '
+                                     'storage object %s' % (path, t, n, lun['index'], key))
+                else:
+                    keep.append(lun)
+            tpg['luns'] = keep
+            for a, acl in enumerate(tpg.get('node_acls', [])):
+                mapped = []
+                for m, mlun in enumerate(acl.get('mapped_luns', [])):
+                    if mlun['tpg_lun'] in gone:
+                        self.report.skip('%s.tpgs[%d].node_acls[%d].mapped_luns[%d]: mapped lun '
+                                         '%d skipped: its lun %d was skipped'
+                                         % (path, t, a, m, mlun['index'], mlun['tpg_lun']))
+                    else:
+                        mapped.append(mlun)
+                acl['mapped_luns'] = mapped
+        return data
+
+    def undo(self):
+        """Reverse the journal; returns what could not be undone."""
+        errors = []
+        for entry in reversed(self.journal):
+            try:
+                if entry[0] == 'target':
+                    objects.delete_target(self.root, entry[1])
+                elif entry[0] == 'so':
+                    objects.delete_so(self.root, entry[1])
+                else:
+                    objects.reset_fabric(entry[1], entry[2])
+            except (RTSLibError, OSError) as err:
+                errors.append('%s %s: %s' % (entry[0], entry[1], err))
+        self.journal = []
+        return errors
+
+
+def _as_refused(path, err):
+    return err if isinstance(err, _Refused) else _Refused(path, str(err))
+
+
+def _strip_path(err, path):
+    text = str(err)
+    return text[len(path) + 2:] if text.startswith(path + ': ') else text
+
+
+def _put_back(root, before):
+    """Best effort: re-create the configuration a clearing restore removed."""
+    r = Restorer(root, merge=True, skip_missing=True)
+    try:
+        r.storage_objects(_indexed(before, 'storage_objects'))
+        r.fabric_modules(_indexed(before, 'fabric_modules'))
+        r.targets(_indexed(before, 'targets'))
+    except (_Refused, RTSLibError, OSError) as err:
+        return ['putting back the previous configuration: %s' % err]
+    return list(r.report.skipped)
+
+
+def restore(root, config, target=None, storage_object=None, clear_existing=False,
+            abort_on_error=False, skip_missing=False, source='configuration'):
+    """Restore `config` (a parsed saveconfig.json) into the kernel.
+
+    All or nothing: a document with any problem changes nothing
+    (ConfigInvalid lists them all); a kernel refusal undoes this restore's work
+    and raises RestoreFailed.  abort_on_error is accepted for rtslib-fb
+    compatibility; we always stop at the first refusal.  clear_existing=False
+    merges: objects already present are left alone and listed as conflicts
+    when they differ.  skip_missing: a storage object that cannot be created
+    (missing device) is skipped with what needs it, each one reported.
+    Returns a RestoreReport (empty list: everything restored as in the file).
+    """
+    del abort_on_error  # always all-or-nothing, see docstring
+    # a LUN may name a storage object that is only in the kernel, unless this
+    # restore clears them all first
+    whole_clear = clear_existing and not (target or storage_object)
+    existing = {} if whole_clear else objects.existing_sos(root)
+    problems = schema.validate(config, existing_sos=existing, fabrics=objects.fabric_names(root))
+    fabrics, sos, targets, selection = select(config if isinstance(config, dict) else {},
+                                              target, storage_object)
+    if problems or selection:
+        raise ConfigInvalid(source, problems + selection)
+    before = None
+    if clear_existing:
+        from rtslib.saveconfig.save import dump_config
+        before = dump_config(root, lambda msg: None)
+        clear.clear_existing(root, target, storage_object, confirm=True)
+    r = Restorer(root, merge=not clear_existing, skip_missing=skip_missing)
+    try:
+        r.storage_objects(sos)
+        r.fabric_modules(fabrics)
+        r.targets(targets)
+    except (_Refused, RTSLibError, OSError) as err:
+        rollback = r.undo()
+        if before is not None:
+            clear.clear_existing(root, target, storage_object, confirm=True)
+            rollback += _put_back(root, before)
+        raise RestoreFailed('%s: restore stopped at %s; %s' % (
+            source, err, 'the previous configuration is back' if not rollback else
+            'undone as far as possible')) from None
+    return r.report
+
+
+def restore_from_file(root, path=None, clear_existing=True, target=None, storage_object=None,
+                      abort_on_error=False, skip_missing=False):
+    """Load and restore a save file (default: the default save file)."""
+    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file()))
+    config = load_file(path)
+    return restore(root, config, target, storage_object, clear_existing=clear_existing,
+                   abort_on_error=abort_on_error, skip_missing=skip_missing, source=path)

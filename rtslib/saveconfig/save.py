@@ -1,0 +1,193 @@
+"""saveconfig: the running configuration to a JSON file, never losing the old one.
+
+The file is rtslib-fb's saveconfig.json (same keys, sorted, indent 2), so
+targetcli-fb restores it and we restore theirs.  Writes go through
+atomic.atomic_write under the file's lock; the previous content is kept in
+backup/ when it changes (backup.py).
+"""
+import json
+import os
+
+from rtslib.saveconfig import atomic, backup, objects, paths, schema
+from rtslib.saveconfig.errors import RTSLibError, SaveConfigError
+
+
+def to_bytes(doc):
+    """Serialise exactly as rtslib-fb does, so unchanged configs give identical bytes."""
+    return (json.dumps(doc, sort_keys=True, indent=2) + '\n').encode('utf-8')
+
+
+def is_empty(doc):
+    return not any(doc.get(k) for k in ('storage_objects', 'targets', 'fabric_modules'))
+
+
+def dump_config(root, warn):
+    """The whole configuration as a document; each object that cannot be read
+    (broken symlink, unreadable attribute) is reported through warn() and left
+    out, so the rest is still saved."""
+    doc = {'fabric_modules': [], 'storage_objects': [], 'targets': []}
+    for key, items, describe in objects.top_level(root):
+        for obj in _safe_iter(items, key, warn):
+            try:
+                data = objects.dump(obj)
+            except (RTSLibError, OSError) as err:
+                warn('%s %s not saved: %s' % (key.rstrip('s').replace('_', ' '),
+                                              _safe(describe, obj), err))
+                continue
+            if data is not None:
+                doc[key].append(data)
+    return doc
+
+
+def _safe_iter(items, key, warn):
+    try:
+        return list(items())
+    except (RTSLibError, OSError) as err:
+        warn('cannot list %s: %s' % (key.replace('_', ' '), err))
+        return []
+
+
+def _safe(describe, obj):
+    try:
+        return describe(obj)
+    except (RTSLibError, OSError, AttributeError):
+        return repr(obj)
+
+
+# -- saving a selection ---------------------------------------------------------
+
+def _so_key(so):
+    return schema.so_key(so.get('plugin', ''), so.get('name', ''))
+
+
+def _so_refs(target):
+    """Storage object keys the LUNs of one target document use."""
+    return {schema.parse_so_ref(lun.get('storage_object'))
+            for tpg in target.get('tpgs', []) for lun in tpg.get('luns', [])}
+
+
+def _replace(items, match, new):
+    """Replace the items matching `match` by `new` (list, possibly empty), in place."""
+    out, placed = [], False
+    for item in items:
+        if match(item):
+            if not placed:
+                out.extend(new)
+                placed = True
+        else:
+            out.append(item)
+    if not placed:
+        out.extend(new)
+    return out
+
+
+def select_storage_object(saved, current, so_ref):
+    """Update one storage object (and the targets whose LUNs use it) in `saved`.
+
+    As rtslib-fb's so_path save: the file keeps every other object; a storage
+    object deleted from the kernel is removed from the file with its targets.
+    """
+    key = schema.parse_so_ref(so_ref) or so_ref
+    match = [so for so in current['storage_objects'] if _so_key(so) == key]
+    saved['storage_objects'] = _replace(saved.get('storage_objects', []),
+                                        lambda so: _so_key(so) == key, match)
+    users = [t for t in current['targets'] if key in _so_refs(t)]
+    old_users = {(t.get('fabric'), t.get('wwn')) for t in saved.get('targets', [])
+                 if key in _so_refs(t)}
+    new_users = {(t['fabric'], t['wwn']) for t in users}
+    targets = saved.get('targets', [])
+    for ident in old_users | new_users:
+        new = [t for t in users if (t['fabric'], t['wwn']) == ident]
+        targets = _replace(targets, lambda t, i=ident: (t.get('fabric'), t.get('wwn')) == i, new)
+    saved['targets'] = targets
+    return saved
+
+
+def select_target(saved, current, wwn):
+    """Update one target in `saved`; add the storage objects it needs that the
+    file lacks (so the file stays restorable), keep everything else."""
+    match = [t for t in current['targets'] if t['wwn'] == wwn]
+    saved['targets'] = _replace(saved.get('targets', []), lambda t: t.get('wwn') == wwn, match)
+    have = {_so_key(so) for so in saved.get('storage_objects', [])}
+    need = set().union(*(_so_refs(t) for t in match)) if match else set()
+    saved.setdefault('storage_objects', []).extend(
+        so for so in current['storage_objects'] if _so_key(so) in need - have)
+    return saved
+
+
+def _read_existing(path):
+    """Current bytes of the save file, or None if there is none."""
+    try:
+        with open(path, 'rb') as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise SaveConfigError('cannot read %s: %s' % (path, err.strerror)) from err
+
+
+def _parse_existing(path, data):
+    if not data:
+        return {'fabric_modules': [], 'storage_objects': [], 'targets': []}
+    try:
+        doc = json.loads(data)
+    except ValueError as err:
+        raise SaveConfigError('%s is not valid JSON (%s); a partial save would lose it, '
+                              'save everything or fix the file' % (path, err)) from err
+    if not isinstance(doc, dict):
+        raise SaveConfigError('%s does not hold a configuration object' % path)
+    return doc
+
+
+def save_to_file(root, path=None, so_path=None, target=None, *, empty_guard=False,
+                 cleared=False, max_backup_files=paths.MAX_BACKUP_FILES, backup_old=None,
+                 lock_timeout=None, warn=None):
+    """Save the configuration (or one storage object / target of it) to `path`.
+
+    empty_guard: the shell's autosave sets it; an empty configuration then
+    never replaces a non-empty file unless `cleared` says the user cleared the
+    configuration on purpose.  backup_old: keep the old content in backup/
+    (default: only for the default save file, as targetcli-fb).  Returns the
+    list of problems met in the kernel tree (objects left out); [] is a full save.
+    """
+    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file()))
+    problems = []
+
+    def note(text):
+        problems.append(text)
+        if warn:
+            warn(text)
+
+    _ensure_dir(os.path.dirname(path))
+    with atomic.FileLock(paths.lock_file(path), lock_timeout):
+        old = _read_existing(path)
+        current = dump_config(root, note)
+        if so_path or target:
+            doc = _parse_existing(path, old)
+            if so_path:
+                doc = select_storage_object(doc, current, so_path)
+            if target:
+                doc = select_target(doc, current, target)
+        else:
+            doc = current
+        data = to_bytes(doc)
+        if empty_guard and not cleared and is_empty(doc) and old and \
+                not is_empty(_parse_existing(path, old)):
+            raise SaveConfigError('not saving an empty configuration over %s, which is not '
+                                  'empty; clear it on purpose (clearconfig) to do that' % path)
+        if old == data:
+            return problems
+        if old and (backup_old if backup_old is not None
+                    else path == os.path.abspath(paths.default_save_file())):
+            backup.backup(path, old, max_backup_files)
+        atomic.atomic_write(path, data)
+    return problems
+
+
+def _ensure_dir(dirname):
+    if os.path.isdir(dirname):
+        return
+    try:
+        os.makedirs(dirname, mode=0o700, exist_ok=True)
+    except OSError as err:
+        raise SaveConfigError(atomic.describe(err, dirname)) from err

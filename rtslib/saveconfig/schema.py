@@ -1,0 +1,302 @@
+"""Validation of a saveconfig.json document (rtslib-fb's schema) before any change.
+
+Every problem is reported with its JSON path, e.g.
+  targets[0].tpgs[0].luns[1].storage_object: no storage object 'block/disk9' in storage_objects
+so a user fixes the whole file in one go.  The field tables below are the
+schema; the checks are one small walker over them.
+"""
+import ipaddress
+import re
+
+BOOL, INT, STR, OPT_STR, ATTRS, PARAMS, ANY = (
+    'boolean', 'integer', 'string', 'string or null', 'attributes', 'parameters', 'any')
+
+AUTH = {'chap_userid': STR, 'chap_password': STR,
+        'chap_mutual_userid': STR, 'chap_mutual_password': STR,
+        # rtslib-fb's man page spells them without chap_ in places
+        'userid': STR, 'password': STR, 'mutual_userid': STR, 'mutual_password': STR}
+
+# (required fields, optional fields); keys outside both are ignored, as
+# rtslib-fb ignores them, except in storage objects (rtslib-fb refuses those)
+FABRIC = ({'name': STR}, {'discovery_enable_auth': BOOL, 'discovery_userid': STR,
+                          'discovery_password': STR, 'discovery_mutual_userid': STR,
+                          'discovery_mutual_password': STR})
+ALUA_TPG = ({'name': STR}, {'tg_pt_gp_id': INT, '*': INT})
+SO_COMMON = {'name': STR, 'plugin': STR}
+SO_OPTIONAL = {'attributes': ATTRS, 'alua_tpgs': 'alua_tpgs', 'wwn': STR,
+               'exists': ANY, 'buffered_mode': ANY}  # last two: old files; ignored
+SO_PLUGINS = {
+    'fileio': ({'dev': STR}, {'size': INT, 'write_back': BOOL, 'aio': BOOL}),
+    'block': ({'dev': STR}, {'readonly': BOOL, 'write_back': BOOL, 'exclusive': BOOL}),
+    'pscsi': ({'dev': STR}, {}),
+    'ramdisk': ({'size': INT}, {'nullio': BOOL}),
+    'user': ({'size': INT, 'config': STR},
+             {'hw_max_sectors': INT, 'control': STR}),
+}
+PLUGIN_ALIASES = {'iblock': 'block', 'rd_mcp': 'ramdisk'}
+TARGET = ({'wwn': STR, 'fabric': STR}, {'tpgs': 'tpgs', 'parameters': PARAMS})
+TPG = ({}, dict({'tag': INT, 'enable': BOOL, 'luns': 'luns', 'portals': 'portals',
+                 'node_acls': 'node_acls', 'attributes': ATTRS, 'parameters': PARAMS},
+                **AUTH))
+LUN = ({'index': INT, 'storage_object': STR},
+       {'alias': OPT_STR, 'alua_tg_pt_gp_name': STR})
+PORTAL = ({'ip_address': STR, 'port': INT}, {'iser': BOOL, 'offload': BOOL})
+NODE_ACL = ({'node_wwn': STR}, dict({'attributes': ATTRS, 'mapped_luns': 'mapped_luns',
+                                     'tag': OPT_STR}, **AUTH))
+MAPPED_LUN = ({'index': INT, 'tpg_lun': INT},
+              {'write_protect': BOOL, 'alias': OPT_STR, 'tag': OPT_STR})
+
+SO_PATH = re.compile(r'^/backstores/([^/]+)/([^/]+)$')
+
+
+def plugin_name(plugin):
+    """Our canonical plugin name ('block' for the seed's 'iblock', 'user' for 'user:x')."""
+    plugin = PLUGIN_ALIASES.get(plugin, plugin)
+    return 'user' if plugin.startswith('user:') else plugin
+
+
+def so_key(plugin, name):
+    return '%s/%s' % (plugin_name(plugin), name)
+
+
+def parse_so_ref(ref):
+    """'/backstores/block/disk1' -> 'block/disk1', or None if malformed."""
+    m = SO_PATH.match(ref) if isinstance(ref, str) else None
+    return so_key(m.group(1), m.group(2)) if m else None
+
+
+def type_ok(kind, value):
+    if kind == ANY:
+        return True
+    if kind == BOOL:
+        return isinstance(value, bool) or (type(value) is int and value in (0, 1))
+    if kind == INT:
+        return type(value) is int
+    if kind == STR:
+        return isinstance(value, str)
+    if kind == OPT_STR:
+        return value is None or isinstance(value, str)
+    if kind == ATTRS:
+        return isinstance(value, dict) and all(
+            type(v) is int or isinstance(v, str) for v in value.values())
+    if kind == PARAMS:
+        return isinstance(value, dict) and all(
+            isinstance(v, (str, int)) and not isinstance(v, bool) for v in value.values())
+    return isinstance(value, list)  # a nested list, checked by its own walker
+
+
+class Validator:
+    """Collects every problem of one document; `existing_sos` / `fabrics` add
+    what the running kernel knows (storage objects a LUN may name that are not
+    in the file, fabric names that exist)."""
+
+    def __init__(self, existing_sos=(), fabrics=None):
+        self.problems = []
+        self.existing_sos = set(existing_sos)
+        self.fabrics = set(fabrics) if fabrics is not None else None
+
+    def problem(self, path, text):
+        self.problems.append('%s: %s' % (path, text))
+
+    def fields(self, path, obj, spec, strict=False):
+        """Check required/optional fields of one object; False if unusable."""
+        if not isinstance(obj, dict):
+            self.problem(path, 'must be an object, not %s' % _jtype(obj))
+            return False
+        required, optional = spec
+        ok = True
+        for key, kind in required.items():
+            if key not in obj:
+                self.problem(path, "missing required field '%s'" % key)
+                ok = False
+            elif not type_ok(kind, obj[key]):
+                self.bad_type('%s.%s' % (path, key), kind, obj[key])
+                ok = False
+        for key, value in obj.items():
+            if key in required:
+                continue
+            kind = optional.get(key, optional.get('*'))
+            if kind is None:
+                if strict:
+                    self.problem('%s.%s' % (path, key), 'unknown field')
+            elif not type_ok(kind, value):
+                self.bad_type('%s.%s' % (path, key), kind, value)
+        return ok
+
+    def bad_type(self, path, kind, value):
+        if kind in (ATTRS, PARAMS) and isinstance(value, dict):
+            for k, v in value.items():
+                if not type_ok(kind, {k: v}):
+                    self.problem('%s.%s' % (path, k), 'must be a number or a string, not %s'
+                                 % _jtype(v))
+            return
+        want = {ATTRS: 'object', PARAMS: 'object'}.get(kind, kind)
+        if want in ('alua_tpgs', 'tpgs', 'luns', 'portals', 'node_acls', 'mapped_luns'):
+            want = 'list'
+        self.problem(path, 'must be %s %s, not %s' % (_article(want), want, _jtype(value)))
+
+    def items(self, path, obj, key):
+        """(path, item) for each element of list obj[key] (already type-checked)."""
+        value = obj.get(key, [])
+        if not isinstance(value, list):
+            return []
+        return [('%s.%s[%d]' % (path, key, i), item) for i, item in enumerate(value)]
+
+    def unique(self, seen, key, path, what):
+        if key in seen:
+            self.problem(path, 'duplicate %s (also at %s)' % (what, seen[key]))
+        else:
+            seen[key] = path
+
+    # -- the document ---------------------------------------------------------
+
+    def document(self, doc):
+        if not isinstance(doc, dict):
+            self.problem('(top)', 'must be a JSON object, not %s' % _jtype(doc))
+            return self.problems
+        for key in ('fabric_modules', 'storage_objects', 'targets'):
+            if key in doc and not isinstance(doc[key], list):
+                self.problem(key, 'must be a list, not %s' % _jtype(doc[key]))
+        seen = {}
+        for path, fm in self.items('', doc, 'fabric_modules'):
+            path = path.lstrip('.')
+            if self.fields(path, fm, FABRIC):
+                self.unique(seen, fm['name'], path + '.name', "fabric module '%s'" % fm['name'])
+                self.known_fabric(path + '.name', fm['name'])
+        sos = self.storage_objects(doc)
+        self.targets(doc, sos)
+        return self.problems
+
+    def known_fabric(self, path, name):
+        if self.fabrics is not None and name not in self.fabrics:
+            self.problem(path, "unknown fabric '%s' (known: %s)"
+                         % (name, ', '.join(sorted(self.fabrics))))
+
+    def storage_objects(self, doc):
+        """Check each storage object; return {'plugin/name': alua group names}."""
+        sos, wwns = {}, {}
+        seen = {}
+        for path, so in self.items('', doc, 'storage_objects'):
+            path = path.lstrip('.')
+            if not self.fields(path, so, (SO_COMMON, {'*': ANY})):
+                continue
+            plugin = plugin_name(so['plugin'])
+            if plugin not in SO_PLUGINS:
+                self.problem(path + '.plugin', "unknown plugin '%s' (known: %s)"
+                             % (so['plugin'], ', '.join(sorted(SO_PLUGINS))))
+                continue
+            required, optional = SO_PLUGINS[plugin]
+            self.fields(path, so, (dict(SO_COMMON, **required), dict(SO_OPTIONAL, **optional)),
+                        strict=True)
+            key = so_key(plugin, so['name'])
+            self.unique(seen, key, path + '.name', "storage object '%s'" % key)
+            if isinstance(so.get('wwn'), str) and so['wwn']:
+                self.unique(wwns, so['wwn'], path + '.wwn', "wwn '%s'" % so['wwn'])
+            self.size(path, so)
+            sos[key] = self.alua_tpgs(path, so)
+        return sos
+
+    def size(self, path, so):
+        if type(so.get('size')) is int and so['size'] < 0:
+            self.problem(path + '.size', 'must not be negative')
+
+    def alua_tpgs(self, path, so):
+        names, ids = {}, {}
+        for apath, tg in self.items(path, so, 'alua_tpgs'):
+            if not self.fields(apath, tg, ALUA_TPG):
+                continue
+            self.unique(names, tg['name'], apath + '.name', "ALUA group '%s'" % tg['name'])
+            if type(tg.get('tg_pt_gp_id')) is int:
+                self.unique(ids, tg['tg_pt_gp_id'], apath + '.tg_pt_gp_id',
+                            'tg_pt_gp_id %d' % tg['tg_pt_gp_id'])
+            elif tg['name'] != 'default_tg_pt_gp':
+                self.problem(apath, "missing required field 'tg_pt_gp_id'")
+        return set(names) | {'default_tg_pt_gp'}
+
+    def targets(self, doc, sos):
+        seen = {}
+        for path, t in self.items('', doc, 'targets'):
+            path = path.lstrip('.')
+            if not self.fields(path, t, TARGET):
+                continue
+            self.known_fabric(path + '.fabric', t['fabric'])
+            self.unique(seen, (t['fabric'], t['wwn']), path + '.wwn',
+                        "target '%s' in fabric %s" % (t['wwn'], t['fabric']))
+            tags = {}
+            for tpath, tpg in self.items(path, t, 'tpgs'):
+                if not self.fields(tpath, tpg, TPG):
+                    continue
+                if 'tag' in tpg:
+                    self.unique(tags, tpg['tag'], tpath + '.tag', 'tpg tag %r' % tpg['tag'])
+                self.tpg(tpath, tpg, sos)
+
+    def tpg(self, path, tpg, sos):
+        luns = {}
+        for lpath, lun in self.items(path, tpg, 'luns'):
+            if self.fields(lpath, lun, LUN):
+                self.unique(luns, lun['index'], lpath + '.index', 'lun index %d' % lun['index'])
+                self.lun_ref(lpath, lun, sos)
+        portals = {}
+        for ppath, portal in self.items(path, tpg, 'portals'):
+            if self.fields(ppath, portal, PORTAL):
+                self.portal(ppath, portal, portals)
+        acls = {}
+        for apath, acl in self.items(path, tpg, 'node_acls'):
+            if not self.fields(apath, acl, NODE_ACL):
+                continue
+            self.unique(acls, acl['node_wwn'], apath + '.node_wwn',
+                        "node_acl '%s'" % acl['node_wwn'])
+            mapped = {}
+            for mpath, mlun in self.items(apath, acl, 'mapped_luns'):
+                if not self.fields(mpath, mlun, MAPPED_LUN):
+                    continue
+                self.unique(mapped, mlun['index'], mpath + '.index',
+                            'mapped lun index %d' % mlun['index'])
+                if mlun['tpg_lun'] not in luns:
+                    self.problem(mpath + '.tpg_lun', 'no lun %d in this tpg' % mlun['tpg_lun'])
+
+    def lun_ref(self, path, lun, sos):
+        key = parse_so_ref(lun['storage_object'])
+        if key is None:
+            self.problem(path + '.storage_object', "'%s' is not /backstores/<plugin>/<name>"
+                         % lun['storage_object'])
+        elif key not in sos and key not in self.existing_sos:
+            self.problem(path + '.storage_object',
+                         "no storage object '%s' in storage_objects" % key)
+        elif key in sos and isinstance(lun.get('alua_tg_pt_gp_name'), str) \
+                and lun['alua_tg_pt_gp_name'] not in sos[key]:
+            self.problem(path + '.alua_tg_pt_gp_name', "no ALUA group '%s' in storage object "
+                         "'%s'" % (lun['alua_tg_pt_gp_name'], key))
+
+    def portal(self, path, portal, seen):
+        ip, port = portal['ip_address'], portal['port']
+        try:
+            ipaddress.ip_address(ip.strip('[]'))
+        except ValueError:
+            self.problem(path + '.ip_address', "'%s' is not an IP address" % ip)
+        if not 0 < port < 65536:
+            self.problem(path + '.port', '%d is not a port number (1-65535)' % port)
+        self.unique(seen, (ip.strip('[]'), port), path, 'portal %s:%d' % (ip, port))
+
+
+def validate(doc, existing_sos=(), fabrics=None):
+    """Every problem of `doc` as 'json.path: what is wrong' (empty list: valid)."""
+    return Validator(existing_sos, fabrics).document(doc)
+
+
+def _jtype(value):
+    if value is None:
+        return 'null'
+    if isinstance(value, bool):
+        return 'a boolean'
+    if isinstance(value, (int, float)):
+        return 'a number'
+    if isinstance(value, str):
+        return 'a string'
+    if isinstance(value, list):
+        return 'a list'
+    return 'an object'
+
+
+def _article(word):
+    return 'an' if word[0] in 'aeiou' else 'a'
