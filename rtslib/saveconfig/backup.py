@@ -30,14 +30,16 @@ def read_backup(path):
     return gzip.decompress(data) if path.endswith('.gz') else data
 
 
-def _new_name(save_file):
+def _new_name(save_file, newest):
     stem = os.path.splitext(os.path.basename(save_file))[0]
+    now = time.time()
     base = os.path.join(paths.backup_dir(save_file), stem + '-' +
-                        time.strftime('%Y%m%d-%H:%M:%S'))
+                        time.strftime('%Y%m%d-%H:%M:%S', time.localtime(now)))
     name = base + '-json.gz'
-    if os.path.lexists(name):
-        # two saves in one second: '.' sorts after '-', so order is kept
-        name = '%s.%06d-json.gz' % (base, int(time.time() % 1 * 1e6))
+    if os.path.lexists(name) or (newest and name <= newest):
+        # several saves in one second: '.' sorts after '-', so the newest
+        # backup stays last in name order
+        name = '%s.%06d-json.gz' % (base, int(now % 1 * 1e6))
     return name
 
 
@@ -55,7 +57,7 @@ def backup(save_file, old_data, max_files=paths.MAX_BACKUP_FILES):
         os.makedirs(bdir, mode=0o700, exist_ok=True)
     except OSError as err:
         raise SaveConfigError(atomic.describe(err, bdir)) from err
-    name = _new_name(save_file)
+    name = _new_name(save_file, existing[-1] if existing else None)
     # mtime=0: the same content always gives the same bytes
     atomic.atomic_write(name, gzip.compress(old_data, mtime=0))
     rotate(save_file, max_files)
