@@ -27,13 +27,9 @@ def dump_config(root, warn):
     out, so the rest is still saved."""
     doc = {'fabric_modules': [], 'storage_objects': [], 'targets': []}
     for key, items, describe in objects.top_level(root):
+        what = key[:-1].replace('_', ' ')
         for obj in _safe_iter(items, key, warn):
-            try:
-                data = objects.dump(obj)
-            except (RTSLibError, OSError) as err:
-                warn('%s %s not saved: %s' % (key.rstrip('s').replace('_', ' '),
-                                              _safe(describe, obj), err))
-                continue
+            data = objects.tolerant_dump(obj, '%s %s' % (what, _safe(describe, obj)), warn)
             if data is not None:
                 doc[key].append(data)
     return doc

@@ -1,0 +1,61 @@
+"""Helpers for the save agent's tests (test_save_*.py)."""
+import copy
+import json
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PEER_FILE = os.path.join(ROOT, 'tests', 'data', 'peer-2.1.53-saveconfig.json')
+TARGETCTL = os.path.join(ROOT, 'scripts', 'targetctl')
+
+
+def peer_doc():
+    with open(PEER_FILE) as f:
+        return json.load(f)
+
+
+def tree(simdir):
+    """Every path of the simulated configfs tree with its content or link target."""
+    base = os.path.join(str(simdir), 'sys', 'kernel', 'config', 'target')
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(base):
+        rel = os.path.relpath(dirpath, base)
+        for name in dirnames + filenames:
+            p = os.path.join(dirpath, name)
+            key = os.path.normpath(os.path.join(rel, name))
+            if os.path.islink(p):
+                out[key] = ('link', os.readlink(p))
+            elif os.path.isdir(p):
+                out[key] = ('dir',)
+            else:
+                with open(p, 'rb') as f:
+                    out[key] = ('file', f.read())
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+    return out
+
+
+def normalized(doc):
+    """A document with list order made irrelevant (rtslib-fb lists LUNs in
+    the order its listdir gave them; we list them sorted)."""
+    doc = copy.deepcopy(doc)
+
+    def key(item):
+        if isinstance(item, dict):
+            return json.dumps([item.get(k) for k in ('plugin', 'name', 'fabric', 'wwn', 'tag',
+                                                    'index', 'node_wwn', 'ip_address', 'port')])
+        return json.dumps(item, sort_keys=True)
+
+    def walk(x):
+        if isinstance(x, dict):
+            return {k: walk(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return sorted((walk(v) for v in x), key=key)
+        return x
+    return walk(doc)
+
+
+def saved(root, path):
+    from rtslib.saveconfig import save_to_file
+    problems = save_to_file(root, str(path))
+    assert problems == []
+    with open(path) as f:
+        return json.load(f)

@@ -1,0 +1,271 @@
+"""save / restore / clear on the simulated kernel (never the host's configfs).
+
+Each test starts from an empty simulated kernel (conftest's simdir fixture:
+LIO_SIMULATE=tmp_path/sim) and writes its files under tmp_path.
+"""
+import copy
+import json
+import os
+
+import pytest
+
+from save_helpers import normalized, peer_doc, saved, tree
+
+from rtslib.saveconfig import (ConfigInvalid, RestoreFailed, SaveConfigError, clear_existing,
+                               default_save_file, restore, restore_from_file, save_to_file)
+from rtslib.saveconfig import backup
+
+
+@pytest.fixture
+def root(simdir):
+    from rtslib import RTSRoot
+    return RTSRoot()
+
+
+@pytest.fixture
+def peer_root(root):
+    """The kernel after restoring targetcli-fb's saveconfig.json."""
+    assert restore(root, peer_doc(), clear_existing=True) == []
+    return root
+
+
+def is_clear(simdir):
+    t = tree(simdir)
+    return [p for p in t if p.startswith(('iscsi/', 'loopback/')) and p.count('/') == 1
+            or p.startswith('core/') and p.count('/') == 1 and p != 'core/alua']
+
+
+# -- round trip with targetcli-fb's file -------------------------------------------
+
+def test_targetcli_fb_file_round_trips(peer_root, tmp_path):
+    """Restore targetcli-fb 2.1.53's file, save it again: the same document.
+
+    Documented difference: list order (rtslib-fb listed lun1 before lun0, as its
+    os.listdir gave them; we list in index order), hence normalized()."""
+    ours = saved(peer_root, tmp_path / 'ours.json')
+    assert normalized(ours) == normalized(peer_doc())
+
+
+def test_save_clear_restore_gives_identical_tree(peer_root, simdir, tmp_path):
+    before = tree(simdir)
+    path = tmp_path / 'saveconfig.json'
+    saved(peer_root, path)
+    clear_existing(peer_root, confirm=True)
+    assert is_clear(simdir) == []
+    assert restore_from_file(peer_root, str(path)) == []
+    assert tree(simdir) == before
+
+
+def test_saved_file_is_mode_0600_and_rtslib_fb_formatted(peer_root, tmp_path):
+    path = tmp_path / 'saveconfig.json'
+    doc = saved(peer_root, path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert path.read_text() == json.dumps(doc, sort_keys=True, indent=2) + '\n'
+
+
+# -- clear -------------------------------------------------------------------------
+
+def test_clear_without_confirm_refuses_and_changes_nothing(peer_root, simdir):
+    before = tree(simdir)
+    with pytest.raises(SaveConfigError, match='confirm=True'):
+        clear_existing(peer_root)
+    assert tree(simdir) == before
+
+
+def test_clear_removes_everything_and_resets_discovery_auth(peer_root, simdir):
+    clear_existing(peer_root, confirm=True)
+    assert is_clear(simdir) == []
+    assert list(peer_root.storage_objects) == [] and list(peer_root.targets) == []
+    iscsi = [f for f in peer_root.fabric_modules if f.name == 'iscsi'][0]
+    assert iscsi.discovery_enable_auth is False and iscsi.discovery_userid == ''
+
+
+# -- validation before any change -------------------------------------------------
+
+def test_invalid_document_changes_nothing_and_lists_every_problem(peer_root, simdir):
+    before = tree(simdir)
+    doc = peer_doc()
+    doc['targets'][0]['tpgs'][0]['luns'][1]['storage_object'] = '/backstores/block/disk9'
+    doc['targets'][0]['tpgs'][0]['portals'][0]['port'] = 'x'
+    with pytest.raises(ConfigInvalid) as e:
+        restore(peer_root, doc, clear_existing=True)
+    assert e.value.problems == [
+        "targets[0].tpgs[0].luns[1].storage_object: no storage object 'block/disk9' "
+        "in storage_objects",
+        'targets[0].tpgs[0].portals[0].port: must be an integer, not a string']
+    assert tree(simdir) == before
+
+
+def test_corrupted_file_changes_nothing(peer_root, simdir, tmp_path):
+    before = tree(simdir)
+    f = tmp_path / 'bad.json'
+    f.write_text(json.dumps(peer_doc())[:-40])
+    with pytest.raises(SaveConfigError, match='not valid JSON'):
+        restore_from_file(peer_root, str(f))
+    assert tree(simdir) == before
+
+
+# -- kernel refusal half-way: roll back -------------------------------------------
+
+def _refused_half_way(doc):
+    """A valid document the kernel refuses late: the second target's portal is
+    on an address this host does not have."""
+    doc = copy.deepcopy(doc)
+    doc['targets'][1], doc['targets'][0] = doc['targets'][0], doc['targets'][1]
+    doc['targets'][1]['tpgs'][0]['portals'][0]['ip_address'] = '10.99.99.99'
+    return doc
+
+
+def test_refusal_half_way_on_empty_kernel_leaves_it_empty(root, simdir):
+    before = tree(simdir)
+    with pytest.raises(RestoreFailed) as e:
+        restore(root, _refused_half_way(peer_doc()))
+    assert 'targets[1]' in str(e.value) and 'the previous configuration is back' in str(e.value)
+    assert tree(simdir) == before
+
+
+def test_refusal_half_way_with_clear_existing_puts_old_config_back(peer_root, simdir):
+    before = tree(simdir)
+    doc = _refused_half_way(peer_doc())
+    doc['storage_objects'][0]['name'] = 'ram2'   # something new to create first
+    doc['targets'][0]['tpgs'][0]['luns'][0]['storage_object'] = '/backstores/ramdisk/ram2'
+    with pytest.raises(RestoreFailed):
+        restore(peer_root, doc, clear_existing=True)
+    assert tree(simdir) == before
+
+
+# -- merge, selections --------------------------------------------------------------
+
+def test_merge_adds_missing_leaves_existing_and_lists_conflicts(peer_root, tmp_path):
+    ram = [so for so in peer_root.storage_objects if so.name == 'ram1'][0]
+    ram.set_attribute('queue_depth', 64)
+    loop = [t for t in peer_root.targets if t.fabric_module.name == 'loopback'][0]
+    loop.delete()
+    report = restore(peer_root, peer_doc(), clear_existing=False)
+    assert len(report.conflicts) == 1
+    assert report.conflicts[0].startswith("storage_objects[0]: storage object 'ramdisk/ram1' "
+                                          "exists and differs from the file (attributes.queue_depth)")
+    assert ram.get_attribute('queue_depth') == '64'  # left alone
+    assert [t.wwn for t in peer_root.targets if t.fabric_module.name == 'loopback'] \
+        == ['naa.5001405123456789']
+
+
+def test_restore_one_target_brings_its_storage_objects_only(root):
+    iqn = peer_doc()['targets'][0]['wwn']
+    assert restore(root, peer_doc(), target=iqn) == []
+    assert [t.wwn for t in root.targets] == [iqn]
+    assert sorted('%s/%s' % (so.plugin, so.name) for so in root.storage_objects) == \
+        ['block/my_disk', 'fileio/disk1']
+
+
+def test_restore_one_storage_object(root):
+    assert restore(root, peer_doc(), storage_object='ram1') == []
+    assert [so.name for so in root.storage_objects] == ['ram1']
+    assert list(root.targets) == []
+
+
+def test_restore_unknown_selection_is_refused(root, simdir):
+    before = tree(simdir)
+    with pytest.raises(ConfigInvalid, match='target=iqn.nope: no such target in the file'):
+        restore(root, peer_doc(), target='iqn.nope')
+    assert tree(simdir) == before
+
+
+# -- missing devices ----------------------------------------------------------------
+
+def _missing_device_doc():
+    doc = peer_doc()
+    block = [so for so in doc['storage_objects'] if so['plugin'] == 'block'][0]
+    block['dev'] = '/dev/sdz'
+    return doc
+
+
+def test_missing_device_fails_whole_restore_by_default(root, simdir):
+    before = tree(simdir)
+    with pytest.raises(RestoreFailed, match='storage_objects\\[1\\]'):
+        restore(root, _missing_device_doc())
+    assert tree(simdir) == before
+
+
+def test_skip_missing_restores_the_rest_and_reports_each_skip(root):
+    report = restore(root, _missing_device_doc(), skip_missing=True)
+    assert [s.split(':')[0] for s in report.skipped] == [
+        'storage_objects[1]', 'targets[0].tpgs[0].luns[1]',
+        'targets[0].tpgs[0].node_acls[0].mapped_luns[0]']
+    assert sorted(so.name for so in root.storage_objects) == ['disk1', 'ram1']
+    tpg = [t for t in root.targets if t.wwn.startswith('iqn')][0].tpgs
+    tpg = list(tpg)[0]
+    assert [lun.lun for lun in tpg.luns] == [1]
+    assert [m.mapped_lun for acl in tpg.node_acls for m in acl.mapped_luns] == [1]
+
+
+# -- saving selections, the autosave guard, backups ------------------------------------
+
+def test_save_one_storage_object_keeps_the_rest_of_the_file(peer_root, tmp_path):
+    path = tmp_path / 'saveconfig.json'
+    doc = saved(peer_root, path)
+    doc['targets'] = [t for t in doc['targets'] if t['fabric'] == 'iscsi']
+    doc['storage_objects'].append({'plugin': 'ramdisk', 'name': 'elsewhere', 'size': 4096})
+    path.write_text(json.dumps(doc))
+    ram = [so for so in peer_root.storage_objects if so.name == 'ram1'][0]
+    ram.set_attribute('queue_depth', 64)
+    assert save_to_file(peer_root, str(path), so_path='/backstores/ramdisk/ram1') == []
+    new = json.loads(path.read_text())
+    by_name = {so['name']: so for so in new['storage_objects']}
+    assert by_name['ram1']['attributes']['queue_depth'] == 64
+    assert 'elsewhere' in by_name                      # kept
+    assert sorted(t['fabric'] for t in new['targets']) == ['iscsi', 'loopback']  # its user
+
+
+def test_save_one_target_keeps_the_rest_of_the_file(peer_root, tmp_path):
+    path = tmp_path / 'saveconfig.json'
+    path.write_text(json.dumps({'storage_objects': [], 'targets': [
+        {'fabric': 'iscsi', 'wwn': 'iqn.2003-01.org.example:other', 'tpgs': []}]}))
+    assert save_to_file(peer_root, str(path), target='naa.5001405123456789') == []
+    new = json.loads(path.read_text())
+    assert sorted(t['wwn'] for t in new['targets']) == ['iqn.2003-01.org.example:other',
+                                                         'naa.5001405123456789']
+    assert [so['name'] for so in new['storage_objects']] == ['ram1']
+
+
+def test_autosave_never_replaces_a_config_with_nothing(peer_root, tmp_path):
+    path = tmp_path / 'saveconfig.json'
+    full = saved(peer_root, path)
+    clear_existing(peer_root, confirm=True)
+    with pytest.raises(SaveConfigError, match='not saving an empty configuration'):
+        save_to_file(peer_root, str(path), empty_guard=True)
+    assert json.loads(path.read_text()) == full
+    assert save_to_file(peer_root, str(path), empty_guard=True, cleared=True) == []
+    assert json.loads(path.read_text()) == {'fabric_modules': [], 'storage_objects': [],
+                                            'targets': []}
+
+
+def test_default_file_under_simdir_with_backup_only_on_change(peer_root, simdir):
+    path = default_save_file()
+    assert path == os.path.join(str(simdir), 'etc', 'target', 'saveconfig.json')
+    assert save_to_file(peer_root) == []
+    first = open(path, 'rb').read()
+    assert save_to_file(peer_root) == []            # unchanged: no backup
+    assert backup.list_backups(path) == []
+    [so for so in peer_root.storage_objects if so.name == 'ram1'][0].delete()
+    assert save_to_file(peer_root) == []
+    kept = backup.list_backups(path)
+    assert len(kept) == 1 and backup.read_backup(kept[0]) == first
+
+
+def test_broken_link_is_reported_and_the_rest_saved(peer_root, simdir, tmp_path):
+    lun_dir = os.path.join(str(simdir), 'sys/kernel/config/target/loopback',
+                           'naa.5001405123456789/tpgt_1/lun/lun_0')
+    links = [n for n in os.listdir(lun_dir) if os.path.islink(os.path.join(lun_dir, n))]
+    assert len(links) == 1
+    link = os.path.join(lun_dir, links[0])
+    os.unlink(link)
+    os.symlink('/nonexistent/core/rd_mcp_9/gone', link)   # what a vanished object leaves
+    path = tmp_path / 'saveconfig.json'
+    problems = save_to_file(peer_root, str(path))
+    assert len(problems) == 1 and 'lun 0' in problems[0], problems
+    doc = json.loads(path.read_text())
+    assert len(doc['storage_objects']) == 3
+    loop = [t for t in doc['targets'] if t['fabric'] == 'loopback'][0]
+    assert loop['tpgs'][0]['luns'] == []
+    assert [t for t in doc['targets'] if t['fabric'] == 'iscsi'][0]['tpgs'][0]['luns']
