@@ -1,0 +1,213 @@
+"""Entry point: one-shot, batch (stdin or -f FILE) and interactive targetcli.
+
+Every error of the library (RTSLibError) and of the shell (ExecutionError,
+ParseError) is caught here, once, and printed as one line on stderr; the
+exit status is 0 only when every command succeeded.
+"""
+import os
+import sys
+
+USAGE = """\
+Usage: targetcli [OPTIONS]                      interactive shell (or batch from stdin)
+       targetcli [OPTIONS] [PATH] COMMAND [ARGS...]   run one command and exit
+       targetcli [OPTIONS] -f FILE              run the commands in FILE, one per line
+
+Options:
+  --simulate DIR    work on the simulated kernel under DIR instead of the real
+                    LIO configfs (same as LIO_SIMULATE=DIR); the save file,
+                    backups, preferences, history and log then live under DIR
+  -f, --file FILE   batch: run the commands in FILE from /, then exit
+  -k, --keep-going  batch: go on after a failed command (the exit status is
+                    still 1); by default a batch stops at the first failure
+  --debug           show a Python traceback for internal errors
+  -v, --version     print the version and exit
+  -h, --help        print this help and exit
+
+Batch lines are split like a shell does (quotes, backslashes); empty lines and
+lines starting with # are skipped.  Values are passed byte for byte.
+Exit status: 0 when every command succeeded, 1 when a command failed,
+2 for a bad invocation or when LIO is not usable here.
+"""
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class Options:
+    simulate = None
+    file = None
+    keep_going = False
+    debug = False
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_args(argv):
+    """(Options, command tokens); options come before the command."""
+    opts, args = Options(), list(argv)
+    while args and args[0].startswith('-') and args[0] != '-':
+        arg = args.pop(0)
+        name, eq, value = arg.partition('=')
+        if arg == '--':
+            break
+        if name in ('--simulate', '-f', '--file'):
+            if not eq:
+                if not args:
+                    raise UsageError(f"{name} needs a value")
+                value = args.pop(0)
+            setattr(opts, 'simulate' if name == '--simulate' else 'file', value)
+        elif arg in ('-k', '--keep-going'):
+            opts.keep_going = True
+        elif arg == '--debug':
+            opts.debug = True
+        elif arg in ('-h', '--help'):
+            raise SystemExit(_print(USAGE, EXIT_OK))
+        elif arg in ('-v', '--version'):
+            raise SystemExit(_print(f"targetcli version {_version()}", EXIT_OK))
+        else:
+            raise UsageError(f"unknown option {arg} (see targetcli --help)")
+    return opts, args
+
+
+def _print(text, status):
+    print(text.rstrip('\n'))
+    return status
+
+
+def _version():
+    from targetcli import __version__
+    return __version__
+
+
+def lio_problem():
+    """Why the real LIO cannot be used here, or None."""
+    hint = " Or run on a simulated kernel: targetcli --simulate DIR."
+    if not os.path.isdir('/sys/kernel/config'):
+        return ("configfs is not available (/sys/kernel/config is missing): mount it with "
+                "`mount -t configfs none /sys/kernel/config`." + hint)
+    if os.geteuid() != 0:
+        return "targetcli must run as root to configure the kernel target (LIO)." + hint
+    if not os.path.isdir('/sys/kernel/config/target'):
+        return ("LIO is not loaded (/sys/kernel/config/target is missing): run "
+                "`modprobe target_core_mod`." + hint)
+    return None
+
+
+def _home(simdir):
+    if simdir:
+        return os.path.join(simdir, 'root', '.targetcli')
+    return os.path.expanduser(os.environ.get('TARGETCLI_HOME') or '~/.targetcli')
+
+
+def _is_user_error(err):
+    from configshell_fb import ExecutionError
+
+    from rtslib.errors import RTSLibError
+    from targetcli.tokens import ParseError
+    return isinstance(err, (ExecutionError, RTSLibError, ParseError))
+
+
+def one_line(err):
+    """An error as one line, secrets masked."""
+    from targetcli.tokens import scrub
+    if isinstance(err, OSError) and err.strerror:
+        text = err.strerror + (f": {err.filename}" if err.filename else '')
+    else:
+        text = str(err) or err.__class__.__name__
+    return scrub('; '.join(part.strip() for part in text.splitlines() if part.strip()))
+
+
+class Reporter:
+    """Runs one command; reports its error as one line (and in the log)."""
+
+    def __init__(self, shell, debug):
+        self.shell = shell
+        self.debug = debug
+
+    def __call__(self, action, prefix=''):
+        try:
+            action()
+            return True
+        except KeyboardInterrupt:
+            raise
+        except Exception as err:  # noqa: BLE001 - the one boundary where all errors end
+            if _is_user_error(err) or isinstance(err, OSError):
+                message = one_line(err)
+            else:
+                message = (f"Internal error ({err.__class__.__name__}): {one_line(err)}; "
+                           "run with --debug for a traceback")
+                if self.debug:
+                    import traceback
+                    traceback.print_exc()
+            print(prefix + message, file=sys.stderr)
+            self.shell.log._append(prefix + message, 'ERROR')
+            return False
+
+
+def _batch_lines(opts):
+    if opts.file:
+        try:
+            with open(opts.file, encoding='utf-8', errors='surrogateescape') as f:
+                return f.readlines()
+        except OSError as err:
+            raise UsageError(f"Cannot read batch file {opts.file}: {err.strerror}") from None
+    return sys.stdin.readlines()
+
+
+def _interactive(shell, root, report):
+    from targetcli import __version__
+    shell.con.display(f"targetcli shell version {__version__}\n"
+                      "Copyright 2011-2013 by Datera, Inc and others.\n"
+                      "For help on commands, type 'help'.\n")
+    if shell.simdir:
+        shell.con.display(f"Using the simulated kernel in {shell.simdir}.\n")
+    shell.run_interactive_loop(report)
+    if shell.prefs['auto_save_on_exit']:
+        shell.log.info("Global pref auto_save_on_exit=true")
+        if not report(root.autosave):
+            return EXIT_FAILED
+    return EXIT_OK
+
+
+def run(argv):
+    opts, args = parse_args(argv)
+    simdir = opts.simulate or os.environ.get('LIO_SIMULATE') or None
+    if simdir:
+        simdir = os.path.abspath(simdir)
+        os.makedirs(simdir, mode=0o700, exist_ok=True)
+        os.environ['LIO_SIMULATE'] = simdir
+    elif not (args and args[0] in ('version', 'help')):
+        problem = lio_problem()
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_USAGE
+    from targetcli.shell import TargetShell
+    from targetcli.ui_root import UIRoot
+    shell = TargetShell(_home(simdir), simdir=simdir, debug=opts.debug)
+    root = UIRoot(shell)
+    report = Reporter(shell, opts.debug)
+    if args:
+        if len(args) == 1 and any(c.isspace() for c in args[0]):
+            ok = report(lambda: shell.run_cmdline(args[0]))
+        else:
+            ok = report(lambda: shell.run_tokens(args))
+        return EXIT_OK if ok else EXIT_FAILED
+    if opts.file or not sys.stdin.isatty():
+        failures = shell.run_lines(_batch_lines(opts), report, opts.keep_going)
+        return EXIT_OK if not failures else EXIT_FAILED
+    return _interactive(shell, root, report)
+
+
+def main(argv=None):
+    """console_scripts entry point: targetcli=targetcli.main:main."""
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except UsageError as err:
+        print(f"targetcli: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_FAILED

@@ -1,0 +1,214 @@
+"""The targetcli shell: configshell-fb's ConfigShell with our own parser,
+JSON preferences, secret-free history and log, and completion that works
+on any terminal.
+"""
+import os
+import sys
+
+from configshell_fb import ConfigShell
+from configshell_fb.console import Console
+
+from targetcli import tokens
+from targetcli.prefs import JsonPrefs, SafeLog, make_private_dir, warn
+
+DEFAULT_PREFS = {
+    'color_path': 'magenta',
+    'color_command': 'cyan',
+    'color_parameter': 'magenta',
+    'color_keyword': 'cyan',
+    'color_default': None,
+    'completions_in_columns': True,
+    'logfile': None,
+    'loglevel_console': 'info',
+    'loglevel_file': 'debug',
+    'color_mode': True,
+    'prompt_length': 30,
+    'tree_max_depth': 0,
+    'tree_status_mode': True,
+    'tree_round_nodes': True,
+    'tree_show_root': True,
+    'export_backstore_name_as_model': True,
+    'auto_enable_tpgt': True,
+    'auto_add_mapped_luns': True,
+    'auto_cd_after_create': False,
+    'auto_save_on_exit': True,
+    'max_backup_files': '10',
+    'auto_add_default_portal': True,
+    'auto_use_daemon': False,
+    'daemon_use_batch_mode': False,
+    'bookmarks': {},
+    'path_history': None,
+    'path_history_index': 0,
+}
+
+LOG_LEVELS = ('critical', 'error', 'warning', 'info', 'verbose', 'debug')
+
+
+class TargetShell(ConfigShell):
+    """ConfigShell driven by tokens.classify() instead of pyparsing."""
+
+    def __init__(self, home, simdir=None, debug=False):
+        # ConfigShell.__init__ is deliberately not called: it pickles its
+        # preferences, writes ~/.targetcli and builds the lossy grammar.
+        self._current_node = None
+        self._root_node = None
+        self._exit = False
+        self.debug = debug
+        self.home = home
+        self.simdir = simdir
+        self._cmd_history = os.path.join(home, 'history.txt')
+        self._save_history = True
+        self.prefs = JsonPrefs(os.path.join(home, 'prefs.json'))
+        self.prefs.autosave = False
+        self.prefs.load(defaults=dict(DEFAULT_PREFS, bookmarks={}))
+        self._sanitize_prefs()
+        self.prefs.autosave = True
+        self.log = SafeLog()
+        self.con = Console()
+
+    def _sanitize_prefs(self):
+        prefs = self.prefs
+        for key in ('loglevel_file', 'loglevel_console'):
+            if prefs[key] not in LOG_LEVELS:
+                prefs[key] = DEFAULT_PREFS[key]
+        if not prefs['logfile'] or (self.simdir and not _inside(prefs['logfile'], self.simdir)):
+            prefs['logfile'] = os.path.join(self.home, 'log.txt')
+        if not isinstance(prefs['bookmarks'], dict):
+            prefs['bookmarks'] = {}
+
+    # -- running commands -------------------------------------------------
+
+    def run_tokens(self, toks):
+        """Run one command given as tokens (argv, or a split line)."""
+        if not toks:
+            return
+        cmd = tokens.classify(toks)
+        self.log.verbose(f"Running command line '{' '.join(tokens.mask_tokens(toks))}'.")
+        self._execute_command(cmd.path, cmd.command, cmd.pparams, cmd.kparams)
+
+    def run_cmdline(self, cmdline):
+        self.run_tokens(tokens.split_line(cmdline))
+
+    def run_lines(self, lines, report, keep_going=False):
+        """Batch: run lines in order from the root; returns the number of failures."""
+        self._current_node = self._root_node
+        failures = 0
+        for number, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line or line.startswith('#'):
+                continue
+            if not report(lambda: self.run_cmdline(line), f"line {number}: "):
+                failures += 1
+                if not keep_going:
+                    break
+            if self._exit:
+                break
+        return failures
+
+    def run_interactive_loop(self, report):
+        """The interactive prompt; errors are reported and the loop goes on."""
+        import readline
+        readline.set_completer_delims(' \t\n')
+        readline.set_completion_display_matches_hook(self._display_completions)
+        if os.path.isfile(self._cmd_history):
+            try:
+                readline.read_history_file(self._cmd_history)
+            except OSError as err:
+                warn(f"Cannot read command history file {self._cmd_history}: {err}")
+        self._restore_path()
+        while not self._exit:
+            readline.parse_and_bind("tab: complete")
+            readline.set_completer(self._complete)
+            try:
+                line = input(self._get_prompt())
+            except EOFError:
+                self.con.raw_write('exit\n')
+                line = 'exit'
+            except KeyboardInterrupt:
+                self.con.raw_write('\n')
+                continue
+            self._mask_history(readline, line)
+            report(lambda: self.run_cmdline(line), '')
+
+    def _restore_path(self):
+        history = self.prefs['path_history']
+        index = self.prefs['path_history_index']
+        if history and isinstance(index, int) and 0 <= index < len(history):
+            try:
+                self._current_node = self._root_node.get_node(history[index])
+            except (ValueError, Exception):  # a vanished path: start at /
+                self._current_node = self._root_node
+
+    def _mask_history(self, readline, line):
+        """Keep secrets out of the in-memory and on-disk history."""
+        length = readline.get_current_history_length()
+        masked = tokens.mask_line(line)
+        if masked != line and length:
+            readline.replace_history_item(length - 1, masked)
+        if not self._save_history or not line.strip():
+            return
+        try:
+            make_private_dir(self.home)
+            readline.write_history_file(self._cmd_history)
+            os.chmod(self._cmd_history, 0o600)
+        except OSError:
+            warn(f"Cannot write to command history file {self._cmd_history}; "
+                 "history saving is disabled.")
+            self._save_history = False
+
+    # -- completion ---------------------------------------------------------
+
+    def _complete(self, text, state):
+        if state == 0:
+            try:
+                self._current_completions = self._completions(text)
+            except Exception:  # noqa: BLE001 - completion must never break the prompt
+                self._current_completions = []
+        if state < len(self._current_completions):
+            return self._current_completions[state]
+        return None
+
+    def _completions(self, text):
+        import readline
+        self._completion_help_topic = ''
+        self._current_parameter = ''
+        before = readline.get_line_buffer()[:readline.get_begidx()]
+        try:
+            done = tokens.split_line(before)
+        except tokens.ParseError:
+            return []
+        path = ''
+        if done and tokens.is_path(done[0]):
+            path = done.pop(0)
+        if not done:
+            if path or not ('/' in text or text.startswith(('@', '.'))):
+                kind = 'command'
+            else:
+                kind = 'path'
+            return self._dispatch_completion(path, '', [], {}, text, kind)
+        command = done.pop(0)
+        pparams = [t for t in done if '=' not in t]
+        kparams = dict(t.split('=', 1) for t in done if '=' in t)
+        kind = 'kparam' if '=' in text else 'pparam'
+        return self._dispatch_completion(path, command, pparams, kparams, text, kind)
+
+    def _display_completions(self, substitution, matches, max_length):
+        """List matches in columns, then redraw the prompt (no cursor queries,
+        which hang on terminals that do not answer them)."""
+        width = self.con.get_width()
+        cell = max_length + 2
+        shown = [m.rpartition('=')[2] if self._current_parameter and not m.endswith('=')
+                 else m for m in matches]
+        cols = max(1, width // cell)
+        out = ['\n']
+        for i in range(0, len(shown), cols):
+            out.append(''.join(m.ljust(cell) for m in shown[i:i + cols]).rstrip() + '\n')
+        import readline
+        out.append(self._get_prompt() + readline.get_line_buffer())
+        self.con.raw_write(''.join(out))
+
+
+def _inside(path, directory):
+    real = os.path.realpath(path)
+    base = os.path.realpath(directory)
+    return real == base or real.startswith(base + os.sep)

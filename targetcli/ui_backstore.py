@@ -1,0 +1,484 @@
+"""backstores/: one node per plugin, storage objects and their ALUA groups."""
+import glob
+import os
+import stat
+
+from configshell_fb import ExecutionError
+
+from targetcli.sizes import bytes_to_human, human_to_bytes
+from targetcli.ui_node import UINode, UIRTSLibNode
+
+PLUGINS = ('block', 'fileio', 'pscsi', 'ramdisk')
+# the seed page's (Datera targetcli) names for the same backstores
+PLUGIN_ALIASES = {'iblock': 'block', 'rd_mcp': 'ramdisk', 'rd_dr': 'ramdisk'}
+
+ALUA_STATES = {0: 'Active/optimized', 1: 'Active/non-optimized', 2: 'Standby',
+               3: 'Unavailable', 4: 'LBA Dependent', 14: 'Offline', 15: 'Transitioning'}
+ALUA_RW = ('alua_access_state', 'alua_access_status', 'alua_write_metadata',
+           'alua_access_type', 'preferred', 'nonop_delay_msecs', 'trans_delay_msecs',
+           'implicit_trans_secs', 'alua_support_offline', 'alua_support_standby',
+           'alua_support_transitioning', 'alua_support_active_nonoptimized',
+           'alua_support_unavailable', 'alua_support_active_optimized')
+ALUA_RO = ('tg_pt_gp_id', 'members', 'alua_support_lba_dependent')
+
+
+def complete_path(text, files=False, blocks=False):
+    """Completions of a host path (directories end with '/')."""
+    if not text:
+        return []
+    out = []
+    for entry in glob.glob(glob.escape(text) + '*'):
+        try:
+            mode = os.stat(entry).st_mode
+        except OSError:
+            continue
+        if stat.S_ISDIR(mode):
+            out.append(entry + '/')
+        elif (files and stat.S_ISREG(mode)) or (blocks and stat.S_ISBLK(mode)):
+            out.append(entry)
+    out.sort(key=lambda s: ('~' + s) if s.endswith('/') else s)
+    if len(out) == 1 and not out[0].endswith('/'):
+        out = [out[0] + ' ']
+    return out
+
+
+def one_or_many(completions):
+    if len(completions) == 1:
+        return [completions[0] + ' ']
+    return completions
+
+
+class UIBackstores(UINode):
+    """backstores/: block, fileio, pscsi, ramdisk and user:<handler>."""
+
+    aliases = PLUGIN_ALIASES
+
+    def __init__(self, parent):
+        super().__init__('backstores', parent)
+
+    def load_children(self):
+        for plugin in PLUGINS:
+            BACKSTORE_CLASSES[plugin](self)
+        from rtslib import RTSRoot
+        handlers = set()
+        for so in RTSRoot().storage_objects:
+            if so.plugin == 'user' and so.config:
+                handlers.add(so.config.split('/', 1)[0])
+        for handler in sorted(handlers):
+            UIUserBackstore(self, handler)
+
+    def lookup_child(self, name):
+        if name in BACKSTORE_CLASSES:
+            return BACKSTORE_CLASSES[name](self)
+        if name.startswith('user:') and len(name) > 5 and '/' not in name:
+            return UIUserBackstore(self, name[5:])
+        return None
+
+    def summary(self):
+        return ('', None)
+
+
+class UIBackstore(UINode):
+    """One plugin: its storage objects are its children."""
+
+    plugin = None
+
+    def __init__(self, parent, name=None):
+        super().__init__(name or self.plugin, parent)
+
+    def so_class(self):
+        import rtslib
+        return {'block': rtslib.BlockStorageObject, 'fileio': rtslib.FileIOStorageObject,
+                'pscsi': rtslib.PSCSIStorageObject, 'ramdisk': rtslib.RDMCPStorageObject,
+                'user': rtslib.UserBackedStorageObject}[self.plugin]
+
+    def mine(self, so):
+        return so.plugin == self.plugin
+
+    def load_children(self):
+        from rtslib import RTSRoot
+        for so in RTSRoot().storage_objects:
+            if self.mine(so):
+                UIStorageObject(so, self)
+
+    def lookup_child(self, name):
+        from rtslib import RTSLibError
+        try:
+            so = self.so_class()(name)
+        except RTSLibError:
+            return None
+        return UIStorageObject(so, self) if self.mine(so) else None
+
+    def summary(self):
+        return (f"Storage Objects: {len(self.children)}", None)
+
+    def setup_model_alias(self, so):
+        if self.prefs['export_backstore_name_as_model']:
+            from rtslib import RTSLibError
+            try:
+                so.set_attribute('emulate_model_alias', 1)
+            except RTSLibError:
+                self.shell.log.warning("export_backstore_name_as_model is set but the "
+                                       "kernel does not support emulate_model_alias")
+
+    def created(self, so, message):
+        self.setup_model_alias(so)
+        node = UIStorageObject(so, self)
+        self.info(message)
+        return self.new_node(node)
+
+    def ui_command_delete(self, name, save=None):
+        '''
+        Recursively deletes the storage object having the specified name. If
+        there are LUNs using this storage object, they will be deleted too.
+
+        EXAMPLE
+        =======
+        delete mystorage
+        ----------------
+        Deletes the storage object named mystorage, and all associated LUNs.
+        '''
+        try:
+            child = self.get_child(name)
+        except ValueError:
+            names = ', '.join(c.name for c in self.children) or 'none'
+            raise ExecutionError(f"No storage object named {name}. "
+                                 f"Storage objects in {self.path}: {names}") from None
+        self.ui_eval(save, 'bool', False, 'save')
+        child.rtsnode.delete()
+        self.remove_child(child)
+        self.info(f"Deleted storage object {name}.")
+
+    def ui_complete_delete(self, parameters, text, current_param):
+        if current_param != 'name':
+            return []
+        return one_or_many([c.name for c in self.children if c.name.startswith(text)])
+
+
+class UIFileIOBackstore(UIBackstore):
+    plugin = 'fileio'
+
+    def ui_command_create(self, name, file_or_dev, size=None, write_back=None,
+                          sparse=None, wwn=None):
+        '''
+        Creates a FileIO storage object. If "file_or_dev" is a path to a
+        regular file to be used as backend, then the "size" parameter is
+        mandatory when the file does not exist yet. If "file_or_dev" is a
+        block device, "size" must be omitted. "write_back" (default true)
+        enables write caching; "sparse" (default true) creates a new backing
+        file sparse.
+
+        SIZE SYNTAX
+        ===========
+        - If size is an int, it represents a number of bytes.
+        - If size is a string, the following units can be used:
+            - B or no unit present for bytes
+            - k, K, kB, KB for kB (kilobytes)
+            - m, M, mB, MB for MB (megabytes)
+            - g, G, gB, GB for GB (gigabytes)
+            - t, T, tB, TB for TB (terabytes)
+        '''
+        from rtslib import FileIOStorageObject, devices
+        from rtslib.configfs import default_fs
+        sparse = self.ui_eval(sparse, 'bool', True, 'sparse')
+        write_back = self.ui_eval(write_back, 'bool', True, 'write_back')
+        file_or_dev = os.path.expanduser(file_or_dev)
+        if not os.path.isabs(file_or_dev):
+            raise ExecutionError(f"file_or_dev must be an absolute path, not {file_or_dev}")
+        fs = default_fs()
+        kind = devices.kind(fs, file_or_dev)
+        if kind == 'block':
+            if size:
+                self.info("Block device, size parameter ignored")
+            size = None
+            self.info("Note: block backstore preferred for best results")
+        elif kind == 'file':
+            existing = devices.size(fs, file_or_dev)
+            if size:
+                self.info(f"{file_or_dev} exists, using its size ({existing} bytes) instead")
+            size = existing
+        elif kind is not None:
+            raise ExecutionError(f"Path {file_or_dev} exists but is not a file")
+        else:
+            if not size:
+                raise ExecutionError("Attempting to create file for new fileio backstore, "
+                                     "need a size (e.g. size=1G)")
+            size = human_to_bytes(size)
+            if not fs.simulated:
+                _create_file(file_or_dev, size, sparse)
+        so = FileIOStorageObject(name, file_or_dev, size, write_back=write_back, wwn=wwn)
+        return self.created(so, f"Created fileio {name} with size {so.size}")
+
+    def ui_complete_create(self, parameters, text, current_param):
+        if current_param != 'file_or_dev':
+            return []
+        return complete_path(text, files=True, blocks=True)
+
+
+def _create_file(path, size, sparse):
+    """Create a fileio backing file on the real host (the kernel only opens it)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as err:
+        raise ExecutionError(f"Could not open {path}: {err.strerror}") from None
+    try:
+        if sparse:
+            os.ftruncate(fd, size)
+        else:
+            os.posix_fallocate(fd, 0, size)
+    except (OSError, OverflowError) as err:
+        os.close(fd)
+        os.unlink(path)
+        raise ExecutionError(f"Could not expand file to {size} bytes: {err}") from None
+    os.close(fd)
+
+
+class UIBlockBackstore(UIBackstore):
+    plugin = 'block'
+
+    def ui_command_create(self, name, dev, readonly=None, wwn=None, exclusive=None):
+        '''
+        Creates a Block storage object. "dev" is the path to the TYPE_DISK
+        block device to use (it must exist, be a disk and not be mounted or
+        otherwise in use).
+        '''
+        from rtslib import BlockStorageObject
+        readonly = self.ui_eval(readonly, 'bool', False, 'readonly')
+        exclusive = self.ui_eval(exclusive, 'bool', True, 'exclusive')
+        so = BlockStorageObject(name, dev, readonly=readonly, wwn=wwn, exclusive=exclusive)
+        return self.created(so, f"Created block storage object {name} using {dev}.")
+
+    def ui_complete_create(self, parameters, text, current_param):
+        if current_param != 'dev':
+            return []
+        return complete_path(text, blocks=True)
+
+
+class UIPSCSIBackstore(UIBackstore):
+    plugin = 'pscsi'
+
+    def ui_command_create(self, name, dev):
+        '''
+        Creates a PSCSI storage object, with supplied name and SCSI device. The
+        SCSI device "dev" can either be a path name to the device, or a SCSI
+        device ID in the H:C:T:L format.
+        '''
+        from rtslib import PSCSIStorageObject
+        so = PSCSIStorageObject(name, dev)
+        node = UIStorageObject(so, self)
+        self.info(f"Created pscsi storage object {name} using {dev}")
+        return self.new_node(node)
+
+    def ui_complete_create(self, parameters, text, current_param):
+        if current_param != 'dev':
+            return []
+        return complete_path(text, blocks=True)
+
+
+class UIRamdiskBackstore(UIBackstore):
+    plugin = 'ramdisk'
+
+    def ui_command_create(self, name, size, nullio=None, wwn=None):
+        '''
+        Creates an RDMCP storage object. "size" is the size of the ramdisk.
+
+        SIZE SYNTAX
+        ===========
+        - If size is an int, it represents a number of bytes.
+        - If size is a string, the following units can be used:
+            - B or no unit present for bytes
+            - k, K, kB, KB for kB (kilobytes)
+            - m, M, mB, MB for MB (megabytes)
+            - g, G, gB, GB for GB (gigabytes)
+            - t, T, tB, TB for TB (terabytes)
+        '''
+        from rtslib import RDMCPStorageObject
+        nullio = self.ui_eval(nullio, 'bool', False, 'nullio')
+        so = RDMCPStorageObject(name, human_to_bytes(size), nullio=nullio, wwn=wwn)
+        return self.created(so, f"Created ramdisk {name} with size {size}.")
+
+
+class UIUserBackstore(UIBackstore):
+    """user:<handler> (tcmu-runner handlers, e.g. user:rbd, user:qcow)."""
+
+    plugin = 'user'
+
+    def __init__(self, parent, handler):
+        self.handler = handler
+        super().__init__(parent, f"user:{handler}")
+
+    def mine(self, so):
+        return so.plugin == 'user' and (so.config or '').split('/', 1)[0] == self.handler
+
+    def ui_command_create(self, name, size, cfgstring, wwn=None, hw_max_sectors=None,
+                          control=None):
+        '''
+        Creates a User-backed storage object served by the tcmu-runner
+        handler of this node; cfgstring is the handler's configuration.
+        '''
+        from rtslib import UserBackedStorageObject
+        size = human_to_bytes(size)
+        so = UserBackedStorageObject(name, size=size, config=f"{self.handler}/{cfgstring}",
+                                     wwn=wwn, hw_max_sectors=hw_max_sectors, control=control)
+        node = UIStorageObject(so, self)
+        self.info(f"Created user-backed storage object {name} size {size}.")
+        return self.new_node(node)
+
+
+BACKSTORE_CLASSES = {cls.plugin: cls for cls in
+                     (UIBlockBackstore, UIFileIOBackstore, UIPSCSIBackstore, UIRamdiskBackstore)}
+
+
+class UIStorageObject(UIRTSLibNode):
+    """One storage object; its child is alua/."""
+
+    ui_desc_attributes = {
+        'block_size': ('number', 'Block size of the underlying device.'),
+        'emulate_3pc': ('number', 'If set to 1, enable Third Party Copy.'),
+        'emulate_caw': ('number', 'If set to 1, enable Compare and Write.'),
+        'emulate_dpo': ('number', 'If set to 1, turn on Disable Page Out.'),
+        'emulate_fua_read': ('number', 'If set to 1, enable Force Unit Access read.'),
+        'emulate_fua_write': ('number', 'If set to 1, enable Force Unit Access write.'),
+        'emulate_model_alias': ('number',
+                                'If set to 1, use the backend device name for the model alias.'),
+        'emulate_rest_reord': ('number',
+                               'If set to 0, the Queue Algorithm Modifier is Restricted '
+                               'Reordering.'),
+        'emulate_tas': ('number', 'If set to 1, enable Task Aborted Status.'),
+        'emulate_tpu': ('number', 'If set to 1, enable Thin Provisioning Unmap.'),
+        'emulate_tpws': ('number', 'If set to 1, enable Thin Provisioning Write Same.'),
+        'emulate_ua_intlck_ctrl': ('number', 'If set to 1, enable Unit Attention Interlock.'),
+        'emulate_write_cache': ('number', 'If set to 1, turn on Write Cache Enable.'),
+        'emulate_pr': ('number', 'If set to 1, enable SCSI Reservations.'),
+        'enforce_pr_isids': ('number', 'If set to 1, enforce persistent reservation ISIDs.'),
+        'force_pr_aptpl': ('number', 'If set to 1, force SPC-3 PR Activate Persistence '
+                                     'across Target Power Loss operation.'),
+        'fabric_max_sectors': ('number',
+                               'Maximum number of sectors the fabric can transfer at once.'),
+        'hw_block_size': ('number', 'Hardware block size in bytes.'),
+        'hw_max_sectors': ('number',
+                           'Maximum number of sectors the hardware can transfer at once.'),
+        'hw_pi_prot_type': ('number',
+                            'If non-zero, DIF protection is enabled on the underlying hardware.'),
+        'hw_queue_depth': ('number', 'Hardware queue depth.'),
+        'is_nonrot': ('number', 'If set to 1, the backstore is a non rotational device.'),
+        'max_unmap_block_desc_count': ('number',
+                                       'Maximum number of block descriptors for UNMAP.'),
+        'max_unmap_lba_count': ('number', 'Maximum number of LBA for UNMAP.'),
+        'max_write_same_len': ('number', 'Maximum length for WRITE_SAME.'),
+        'optimal_sectors': ('number', 'Optimal request size in sectors.'),
+        'pi_prot_format': ('number', 'DIF protection format.'),
+        'pi_prot_type': ('number', 'DIF protection type.'),
+        'queue_depth': ('number', 'Queue depth.'),
+        'unmap_granularity': ('number', 'UNMAP granularity.'),
+        'unmap_granularity_alignment': ('number', 'UNMAP granularity alignment.'),
+        'unmap_zeroes_data': ('number', 'If set to 1, zeroes are read back after an UNMAP.'),
+    }
+
+    def __init__(self, so, parent):
+        super().__init__(so.name, so, parent)
+
+    def load_children(self):
+        if getattr(self.rtsnode, 'alua_supported', True):
+            UIALUAGroups(self)
+
+    def lookup_child(self, name):
+        if name == 'alua' and getattr(self.rtsnode, 'alua_supported', True):
+            return UIALUAGroups(self)
+        return None
+
+    def summary(self):
+        so = self.rtsnode
+        status = so.status
+        if so.plugin == 'ramdisk':
+            nullio = "nullio " if so.nullio else ""
+            return (f"{nullio}({bytes_to_human(so.size)}) {status}", True)
+        if so.plugin == 'pscsi':
+            return (f"{so.udev_path} {status}", True)
+        if so.plugin == 'user':
+            config = (so.config or '').partition('/')[2] or '(no config)'
+            return (f"{config} ({bytes_to_human(so.size)}) {status}", True)
+        cache = "write-back" if so.write_back else "write-thru"
+        readonly = "ro " if so.plugin == 'block' and so.readonly else ""
+        return (f"{so.udev_path} ({bytes_to_human(so.size)}) {readonly}{cache} {status}", True)
+
+    def ui_command_version(self):
+        '''
+        Displays the version of the current backstore's plugin.
+        '''
+        self.shell.con.display(f"Backstore plugin {self.rtsnode.plugin} {self.rtsnode.version}")
+
+
+class UIALUAGroups(UINode):
+    """alua/: the storage object's ALUA target port groups."""
+
+    def __init__(self, parent):
+        super().__init__('alua', parent)
+        self.so = parent.rtsnode
+
+    def load_children(self):
+        for group in self.so.alua_tpgs:
+            UIALUAGroup(group, self)
+
+    def lookup_child(self, name):
+        from rtslib import ALUATargetPortGroup, RTSLibError
+        try:
+            return UIALUAGroup(ALUATargetPortGroup(self.so, name), self)
+        except RTSLibError:
+            return None
+
+    def summary(self):
+        return (f"ALUA Groups: {len(self.children)}", None)
+
+    def ui_command_create(self, name, tag):
+        '''
+        Create a new ALUA Target Port Group attached to a storage object.
+        '''
+        from rtslib import ALUATargetPortGroup
+        tag = self.ui_eval(tag, 'number', None, 'tag')
+        group = ALUATargetPortGroup(self.so, name, tag)
+        self.info(f"Created ALUA TPG {group.name}.")
+        return self.new_node(UIALUAGroup(group, self))
+
+    def ui_command_delete(self, name):
+        '''
+        Delete the ALUA Target Port Group and unmap it from a LUN if needed.
+        '''
+        try:
+            child = self.get_child(name)
+        except ValueError:
+            raise ExecutionError(f"Invalid ALUA group name {name}; groups: "
+                                 f"{', '.join(c.name for c in self.children)}") from None
+        child.rtsnode.delete()
+        self.remove_child(child)
+        self.info(f"Deleted ALUA TPG {name}.")
+
+    def ui_complete_delete(self, parameters, text, current_param):
+        if current_param != 'name':
+            return []
+        return one_or_many([c.name for c in self.children if c.name.startswith(text)])
+
+
+class UIALUAGroup(UIRTSLibNode):
+    """One ALUA target port group."""
+
+    def __init__(self, group, parent):
+        super().__init__(group.name, group, parent)
+
+    def define_groups(self):
+        for param in ALUA_RW:
+            self.define_config_group_param('alua', param, 'string')
+        for param in ALUA_RO:
+            self.define_config_group_param('alua', param, 'string', writable=False)
+
+    def ui_getgroup_alua(self, name):
+        value = getattr(self.rtsnode, name)
+        return ' '.join(value) if isinstance(value, (list, tuple)) else str(value)
+
+    def ui_setgroup_alua(self, name, value):
+        if value is not None:
+            setattr(self.rtsnode, name, value)
+
+    def summary(self):
+        state = self.rtsnode.alua_access_state
+        return (f"ALUA state: {ALUA_STATES.get(int(state), state)}", True)

@@ -1,0 +1,135 @@
+"""The root node: backstores, one node per fabric, and whole-config commands."""
+import os
+
+from configshell_fb import ExecutionError
+
+from targetcli import __version__
+from targetcli.ui_node import UINode
+
+
+class UIRoot(UINode):
+    """/ : children are 'backstores' and the fabrics whose module is present."""
+
+    def __init__(self, shell):
+        super().__init__('/', shell=shell)
+        self._rtsroot = None
+
+    @property
+    def rtsroot(self):
+        if self._rtsroot is None:
+            from rtslib import RTSRoot
+            self._rtsroot = RTSRoot()
+        return self._rtsroot
+
+    def load_children(self):
+        from targetcli.ui_backstore import UIBackstores
+        from targetcli.ui_target import UIFabricModule, listed_fabrics
+        UIBackstores(self)
+        for fabric in listed_fabrics(self.rtsroot):
+            UIFabricModule(fabric, self)
+
+    def lookup_child(self, name):
+        if name == 'backstores':
+            from targetcli.ui_backstore import UIBackstores
+            return UIBackstores(self)
+        from targetcli.ui_target import UIFabricModule, find_fabric
+        fabric = find_fabric(name)
+        return UIFabricModule(fabric, self) if fabric is not None else None
+
+    # -- whole-configuration commands ------------------------------------------
+
+    def default_save_file(self):
+        from rtslib.saveconfig import default_save_file
+        return default_save_file(self.shell.simdir)
+
+    def _max_backups(self):
+        try:
+            return max(1, int(self.prefs['max_backup_files']))
+        except (TypeError, ValueError):
+            return 10
+
+    def ui_command_saveconfig(self, savefile=None):
+        '''
+        Saves the current configuration to a file so that it can be restored
+        on next boot (default: /etc/target/saveconfig.json, or
+        DIR/etc/target/saveconfig.json in simulated mode).  The file is
+        written atomically with mode 0600; the previous default file is kept
+        in backup/.
+        '''
+        from rtslib.saveconfig import save_to_file
+        savefile = os.path.abspath(os.path.expanduser(savefile or self.default_save_file()))
+        save_to_file(self.rtsroot, savefile, max_backup_files=self._max_backups(),
+                     warn=self.shell.log.warning)
+        self.info(f"Configuration saved to {savefile}")
+
+    def autosave(self):
+        """auto_save_on_exit: never replaces a saved configuration with an empty
+        one unless clearconfig emptied it on purpose."""
+        from rtslib.saveconfig import save_to_file
+        savefile = self.default_save_file()
+        save_to_file(self.rtsroot, savefile, empty_guard=True,
+                     cleared=getattr(self.shell, 'cleared', False),
+                     max_backup_files=self._max_backups(), warn=self.shell.log.warning)
+        self.info(f"Configuration saved to {savefile}")
+
+    def ui_command_restoreconfig(self, savefile=None, clear_existing=None, target=None,
+                                 storage_object=None):
+        '''
+        Restores the configuration from a file (default: the default save
+        file).  clear_existing=true removes the current configuration first;
+        otherwise the file is merged.  target=WWN or storage_object=NAME
+        restore only that object.  Nothing changes if the file is invalid,
+        and a kernel refusal undoes the restore.
+        '''
+        from rtslib.saveconfig import restore_from_file
+        savefile = os.path.abspath(os.path.expanduser(savefile or self.default_save_file()))
+        clear = self.ui_eval(clear_existing, 'bool', False, 'clear_existing')
+        if not os.path.isfile(savefile):
+            raise ExecutionError(f"Restore file {savefile} not found")
+        errors = restore_from_file(self.rtsroot, savefile, clear_existing=clear,
+                                   target=target, storage_object=storage_object)
+        self.refresh()
+        for error in errors or ():
+            self.shell.log.warning(str(error))
+        self.info(f"Configuration restored from {savefile}")
+
+    def ui_complete_saveconfig(self, parameters, text, current_param):
+        if current_param != 'savefile':
+            return []
+        from targetcli.ui_backstore import complete_path
+        return complete_path(text, files=True)
+
+    ui_complete_restoreconfig = ui_complete_saveconfig
+
+    def ui_command_clearconfig(self, confirm=None):
+        '''
+        Removes the entire configuration of backstores and targets.  Give
+        confirm=true to really do it.
+        '''
+        from rtslib.saveconfig import clear_existing
+        confirm = self.ui_eval(confirm, 'bool', False, 'confirm')
+        if not confirm:
+            raise ExecutionError("As a precaution, confirm=True needs to be set")
+        clear_existing(self.rtsroot, confirm=True)
+        self.shell.cleared = True
+        self.refresh()
+        self.info("All configuration cleared")
+
+    def ui_command_version(self):
+        '''
+        Displays the targetcli version.
+        '''
+        self.info(f"targetcli version {__version__}")
+
+    def ui_command_sessions(self, action='list', sid=None):
+        '''
+        Displays the open sessions: action is `list` (default) or `detail`;
+        sid shows only that session.
+        '''
+        from targetcli.ui_sessions import show_sessions
+        show_sessions(self, action, sid)
+
+    def ui_complete_sessions(self, parameters, text, current_param):
+        if current_param == 'action':
+            return [a for a in ('list', 'detail') if a.startswith(text)]
+        return []

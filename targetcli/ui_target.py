@@ -1,0 +1,439 @@
+"""Fabric modules, targets and TPGs."""
+import os
+import re
+
+from configshell_fb import ExecutionError
+
+from targetcli.ui_backstore import one_or_many
+from targetcli.ui_node import UINode, UIRTSLibNode, shown
+
+AUTH_PARAMS = ('userid', 'password', 'mutual_userid', 'mutual_password')
+# the seed page (Datera's targetcli) names the TPG's mutual CHAP this way
+AUTH_ALIASES = {('auth', 'userid_mutual'): 'mutual_userid',
+                ('auth', 'password_mutual'): 'mutual_password'}
+DISCOVERY_PARAMS = ('enable',) + AUTH_PARAMS
+DEFAULT_PORTAL_IP = '0.0.0.0'
+DEFAULT_PORT = 3260
+_TPG_NAME = re.compile(r'tpgt?(\d+)\Z')
+
+
+def _fabric_present(fabric):
+    """Whether a fabric can be used here: its dir exists, its hardware is there,
+    or its kernel module is loaded or installed (nothing is loaded to find out)."""
+    if fabric.exists:
+        return True
+    wwns = fabric.wwns
+    if wwns is not None:
+        return bool(list(wwns))
+    from rtslib import devices
+    host = devices.sim_host(fabric.fs)
+    if host is not None:
+        return fabric.configfs_dir in (host.get('fabric_modules') or {})
+    return _module_available(fabric.kernel_module)
+
+
+_modules_cache = {}
+
+
+def _module_available(module):
+    """Module loaded (/sys/module) or installed (modules.dep / modules.builtin)."""
+    name = module.replace('-', '_')
+    if os.path.isdir(f'/sys/module/{name}'):
+        return True
+    if not _modules_cache:
+        names = set()
+        base = f'/lib/modules/{os.uname().release}'
+        for index in ('modules.dep', 'modules.builtin'):
+            try:
+                with open(os.path.join(base, index)) as f:
+                    for line in f:
+                        stem = os.path.basename(line.split(':', 1)[0].strip())
+                        names.add(stem.split('.ko', 1)[0].replace('-', '_'))
+            except OSError:
+                continue
+        _modules_cache['names'] = names
+    return name in _modules_cache['names']
+
+
+def listed_fabrics(rtsroot):
+    """The fabrics `ls /` shows: listed in their spec and present on this host."""
+    for fabric in rtsroot.fabric_modules:
+        if getattr(fabric, 'listed', True) and _fabric_present(fabric):
+            yield fabric
+
+
+def find_fabric(name):
+    """FabricModule(name) if the spec exists and the module is present, else None."""
+    from rtslib import FabricModule, RTSLibError
+    try:
+        fabric = FabricModule(name)
+    except (RTSLibError, KeyError, ValueError, OSError):
+        return None
+    return fabric if _fabric_present(fabric) else None
+
+
+class UIFabricModule(UIRTSLibNode):
+    """A fabric (iscsi, loopback, ...): its targets are its children."""
+
+    def __init__(self, fabric, parent):
+        super().__init__(fabric.name, fabric, parent)
+
+    def define_groups(self):
+        if self.rtsnode.has_feature('discovery_auth'):
+            for param in DISCOVERY_PARAMS:
+                self.define_config_group_param('discovery_auth', param,
+                                               'number' if param == 'enable' else 'string')
+
+    def _target_node(self, target):
+        if target.has_feature('tpgts'):
+            return UIMultiTPGTarget(target, self)
+        return UITarget(target, self)
+
+    def load_children(self):
+        for target in self.rtsnode.targets:
+            self._target_node(target)
+
+    def lookup_child(self, name):
+        from rtslib import RTSLibError, Target
+        try:
+            return self._target_node(Target(self.rtsnode, name, mode='lookup'))
+        except (RTSLibError, ValueError, OSError):
+            return None
+
+    def ui_getgroup_discovery_auth(self, name):
+        if name == 'enable':
+            return int(bool(self.rtsnode.discovery_enable_auth))
+        return getattr(self.rtsnode, 'discovery_' + name)
+
+    def ui_setgroup_discovery_auth(self, name, value):
+        if name == 'enable':
+            self.rtsnode.discovery_enable_auth = bool(value)
+        else:
+            setattr(self.rtsnode, 'discovery_' + name, value or '')
+
+    def summary(self):
+        fabric = self.rtsnode
+        msg, status = [], None
+        if fabric.has_feature('discovery_auth') and fabric.discovery_enable_auth:
+            status = bool(fabric.discovery_password and fabric.discovery_userid)
+            msg.append("mutual disc auth" if fabric.discovery_authenticate_target
+                       else "1-way disc auth")
+        msg.append(f"Targets: {len(self.children)}")
+        return (", ".join(msg), status)
+
+    def ui_command_create(self, wwn=None):
+        '''
+        Creates a new target. The "wwn" format depends on the transport(s)
+        supported by the fabric module. If "wwn" is omitted, then a target
+        will be created using either a randomly generated WWN of the proper
+        type, or the first unused WWN in the list of possible WWNs if one is
+        available. Use the `info` command to see the WWN types and values.
+
+        For fabrics with TPGs (iscsi) a TPG 1 is created too, and, if the
+        global auto_add_default_portal is true, a default portal
+        0.0.0.0:3260. Creating a portal on a specific address and port 3260
+        later replaces that default portal (which would block it).
+        '''
+        from rtslib import Target
+        target = Target(self.rtsnode, wwn, mode='create')
+        wwns = self.rtsnode.wwns
+        if wwns is not None and target.wwn not in wwns:
+            self.shell.log.warning("Hardware missing for this WWN")
+        node = self._target_node(target)
+        self.info(f"Created target {target.wwn}.")
+        if isinstance(node, UIMultiTPGTarget):
+            return node.ui_command_create()
+        return self.new_node(node)
+
+    def ui_complete_create(self, parameters, text, current_param):
+        if current_param != 'wwn' or self.rtsnode.wwns is None:
+            return []
+        existing = {t.wwn for t in self.rtsnode.targets}
+        return one_or_many([w for w in self.rtsnode.wwns
+                            if w.startswith(text) and w not in existing])
+
+    def ui_command_delete(self, wwn):
+        '''
+        Recursively deletes the target with the specified wwn, and all
+        objects hanging under it.
+        '''
+        from rtslib import Target
+        Target(self.rtsnode, wwn, mode='lookup').delete()
+        self.refresh()
+        self.info(f"Deleted Target {wwn}.")
+
+    def ui_complete_delete(self, parameters, text, current_param):
+        if current_param != 'wwn':
+            return []
+        return one_or_many([c.name for c in self.children if c.name.startswith(text)])
+
+    def ui_command_info(self):
+        '''
+        Displays information about the fabric module: its configfs path,
+        accepted WWN types, spec file, features and kernel module.
+        '''
+        fabric = self.rtsnode
+        self.info(f"Fabric module name: {self.name}")
+        self.info(f"ConfigFS path: {fabric.path}")
+        self.info(f"Allowed WWNs list type: {', '.join(fabric.wwn_types)}")
+        if fabric.wwns is not None:
+            self.info(f"Allowed WWNs list: {', '.join(fabric.wwns)}")
+        spec_file = getattr(fabric, 'spec_file', None)
+        if spec_file:
+            self.info(f"Fabric module specfile: {spec_file}")
+        self.info(f"Fabric module features: {', '.join(fabric.features)}")
+        self.info(f"Corresponding kernel module: {fabric.kernel_module}")
+
+    def ui_command_version(self):
+        '''
+        Displays the target fabric module version.
+        '''
+        self.shell.con.display(f"Target fabric module {self.rtsnode.name}: "
+                               f"{self.rtsnode.version}".strip())
+
+
+class UIMultiTPGTarget(UIRTSLibNode):
+    """A target with TPGs (iscsi): children tpg1, tpg2, ..."""
+
+    def __init__(self, target, parent):
+        super().__init__(target.wwn, target, parent)
+
+    def define_groups(self):
+        pass  # targets have no attribute groups of their own
+
+    def load_children(self):
+        for tpg in self.rtsnode.tpgs:
+            UITPG(tpg, self)
+
+    def lookup_child(self, name):
+        from rtslib import TPG, RTSLibError
+        match = _TPG_NAME.match(name)
+        if not match:
+            return None
+        try:
+            return UITPG(TPG(self.rtsnode, int(match.group(1)), mode='lookup'), self)
+        except (RTSLibError, ValueError, OSError):
+            return None
+
+    def get_child(self, name):
+        match = _TPG_NAME.match(name)
+        return super().get_child(f"tpg{int(match.group(1))}" if match else name)
+
+    def summary(self):
+        return (f"TPGs: {len(self.children)}", None)
+
+    def _tag(self, tag):
+        text = str(tag)
+        match = _TPG_NAME.match(text)
+        if match:
+            text = match.group(1)
+        try:
+            value = int(text)
+        except ValueError:
+            raise ExecutionError(f"Tag argument must be a number (e.g. 1 or tpg1), "
+                                 f"not {tag}.") from None
+        if value < 1:
+            raise ExecutionError(f"Tag argument must be a positive number, not {tag}.")
+        return value
+
+    def ui_command_create(self, tag=None):
+        '''
+        Creates a new Target Portal Group within the target. The tag must be
+        a positive integer value, optionally prefaced by 'tpg'. If omitted,
+        the next available Target Portal Group Tag (TPGT) will be used.
+        '''
+        from rtslib import TPG, NetworkPortal, RTSLibError
+        tag = self._tag(tag) if tag is not None else None
+        tpg = TPG(self.rtsnode, tag, mode='create')
+        if self.prefs['auto_enable_tpgt']:
+            tpg.enable = True
+        if tpg.has_feature('auth'):
+            tpg.set_attribute('authentication', 0)
+        self.info(f"Created TPG {tpg.tag}.")
+        if tpg.has_feature('nps') and self.prefs['auto_add_default_portal']:
+            try:
+                NetworkPortal(tpg, DEFAULT_PORTAL_IP, DEFAULT_PORT, mode='create')
+                self.info("Global pref auto_add_default_portal=true")
+                self.info(f"Created default portal listening on all IPs "
+                          f"({DEFAULT_PORTAL_IP}), port {DEFAULT_PORT}.")
+            except RTSLibError:
+                self.info("Default portal not created, TPGs within a target cannot share "
+                          "ip:port.")
+        return self.new_node(UITPG(tpg, self))
+
+    def ui_command_delete(self, tag):
+        '''
+        Deletes the Target Portal Group with TPGT "tag" from the target. The
+        tag must be a positive integer matching an existing TPGT.
+        '''
+        from rtslib import TPG
+        tag = self._tag(tag)
+        TPG(self.rtsnode, tag, mode='lookup').delete()
+        self.refresh()
+        self.info(f"Deleted TPGT {tag}.")
+
+    def ui_complete_delete(self, parameters, text, current_param):
+        if current_param != 'tag':
+            return []
+        return one_or_many([c.name[3:] for c in self.children if c.name[3:].startswith(text)])
+
+
+class UITPG(UIRTSLibNode):
+    """A TPG: luns/, acls/ and portals/ as its fabric supports them."""
+
+    param_aliases = AUTH_ALIASES
+    ui_desc_attributes = {
+        'authentication': ('number', 'If set to 1, enforce authentication for this TPG.'),
+        'cache_dynamic_acls': ('number',
+                               'If set to 1 in demo mode, cache dynamically generated ACLs.'),
+        'default_cmdsn_depth': ('number', 'Default CmdSN (Command Sequence Number) depth.'),
+        'default_erl': ('number', 'Default Error Recovery Level.'),
+        'demo_mode_discovery': ('number', 'If set to 1 in demo mode, enable discovery.'),
+        'demo_mode_write_protect': ('number',
+                                    'If set to 1 in demo mode, prevent writes to LUNs.'),
+        'fabric_prot_type': ('number', 'Fabric DIF protection type.'),
+        'generate_node_acls': ('number',
+                               'If set to 1, allow all initiators to login (i.e. demo mode).'),
+        'login_timeout': ('number', 'Login timeout value in seconds.'),
+        'netif_timeout': ('number', 'NIC failure timeout in seconds.'),
+        'prod_mode_write_protect': ('number', 'If set to 1, prevent writes to LUNs.'),
+        't10_pi': ('number', 'If set to 1, enable T10 Protection Information.'),
+        'tpg_enabled_sendtargets': ('number', 'If set to 1, the SendTargets discovery '
+                                              'response advertises the TPG only if the TPG '
+                                              'is enabled.'),
+    }
+    ui_desc_parameters = {
+        'DataPDUInOrder': ('yesno', 'If set to Yes, the data PDUs within sequences must be '
+                                    'in order.'),
+        'DataSequenceInOrder': ('yesno', 'If set to Yes, the data sequences must be in order.'),
+        'DefaultTime2Retain': ('number', 'Maximum time, in seconds, after an initial wait, '
+                                         'before which an active task reassignment is still '
+                                         'possible after an unexpected connection termination '
+                                         'or a connection reset.'),
+        'DefaultTime2Wait': ('number', 'Minimum time, in seconds, to wait before attempting '
+                                       'an explicit/implicit logout or an active task '
+                                       'reassignment after an unexpected connection '
+                                       'termination or a connection reset.'),
+        'ErrorRecoveryLevel': ('number', 'Recovery levels represent a combination of '
+                                         'recovery capabilities.'),
+        'FirstBurstLength': ('number', 'Maximum amount in bytes of unsolicited data an '
+                                       'initiator may send.'),
+        'InitialR2T': ('yesno', 'If set to No, the default use of R2T (Ready To Transfer) '
+                                'is disabled.'),
+        'MaxBurstLength': ('number', 'Maximum SCSI data payload in bytes in a Data-In or a '
+                                     'solicited Data-Out iSCSI sequence.'),
+        'MaxConnections': ('number', 'Maximum number of connections acceptable.'),
+        'MaxOutstandingR2T': ('number', 'Maximum number of outstanding R2Ts per task.'),
+        'MaxRecvDataSegmentLength': ('number', 'Maximum data segment length in bytes the '
+                                               'target can receive in an iSCSI PDU.'),
+        'MaxXmitDataSegmentLength': ('number', 'Outgoing MaxRecvDataSegmentLength sent over '
+                                               'the wire during iSCSI login response.'),
+        'TargetAlias': ('string', 'Human-readable target name or description.'),
+    }
+
+    def __init__(self, tpg, parent, name=None):
+        super().__init__(name or f"tpg{tpg.tag}", tpg, parent)
+
+    def define_groups(self):
+        super().define_groups()
+        if self.rtsnode.has_feature('auth'):
+            for param in AUTH_PARAMS:
+                self.define_config_group_param('auth', param, 'string')
+
+    def load_children(self):
+        from targetcli.ui_tpg import UILUNs, UINodeACLs, UIPortals
+        UILUNs(self)
+        if self.rtsnode.has_feature('acls'):
+            UINodeACLs(self)
+        if self.rtsnode.has_feature('nps'):
+            UIPortals(self)
+
+    def lookup_child(self, name):
+        from targetcli.ui_tpg import UILUNs, UINodeACLs, UIPortals
+        kinds = {'luns': (UILUNs, None), 'acls': (UINodeACLs, 'acls'),
+                 'portals': (UIPortals, 'nps')}
+        if name not in kinds:
+            return None
+        cls, feature = kinds[name]
+        if feature and not self.rtsnode.has_feature(feature):
+            return None
+        return cls(self)
+
+    def summary(self):
+        tpg = self.rtsnode
+        msg, status = [], None
+        if tpg.has_feature('nexus'):
+            msg.append(str(tpg.nexus))
+        if not tpg.enable:
+            return ("disabled", False)
+        if tpg.has_feature('acls'):
+            gen_acls = int(tpg.get_attribute('generate_node_acls'))
+            msg.append("gen-acls" if gen_acls else "no-gen-acls")
+            if tpg.has_feature('auth'):
+                if not int(tpg.get_attribute('authentication')):
+                    msg.append("no-auth")
+                    status = True if gen_acls else None
+                elif not gen_acls:
+                    msg.append("auth per-acl")
+                else:
+                    msg.append("tpg-auth")
+                    status = bool(tpg.chap_password and tpg.chap_userid)
+                    msg.append("mutual auth" if tpg.authenticate_target else "1-way auth")
+        return (", ".join(msg), status)
+
+    def ui_getgroup_auth(self, name):
+        return getattr(self.rtsnode, 'chap_' + name)
+
+    def ui_setgroup_auth(self, name, value):
+        setattr(self.rtsnode, 'chap_' + name, value or '')
+
+    def ui_command_enable(self):
+        '''
+        Enables the TPG.
+        '''
+        from rtslib import RTSLibError
+        if self.rtsnode.enable:
+            self.info("The TPGT is already enabled.")
+            return
+        try:
+            self.rtsnode.enable = True
+        except RTSLibError as err:
+            raise ExecutionError(f"The TPGT could not be enabled: {err}") from None
+        self.info("The TPGT has been enabled.")
+
+    def ui_command_disable(self):
+        '''
+        Disables the TPG.
+        '''
+        if self.rtsnode.enable:
+            self.rtsnode.enable = False
+            self.info("The TPGT has been disabled.")
+        else:
+            self.info("The TPGT is already disabled.")
+
+    def ui_command_info(self):
+        '''
+        Displays the TPG's settings (CHAP secrets shown as ********).
+        '''
+        tpg = self.rtsnode
+        values = {'tag': tpg.tag, 'enable': bool(tpg.enable)}
+        if tpg.has_feature('auth'):
+            for param in AUTH_PARAMS:
+                value = getattr(tpg, 'chap_' + param, '')
+                if value:
+                    values['chap_' + param] = value
+        for name, value in sorted(values.items()):
+            self.info(f"{name}: {shown(name, value)}")
+
+
+class UITarget(UITPG):
+    """A target of a fabric without TPGs (loopback, vhost): shown merged with TPG 1."""
+
+    def __init__(self, target, parent, tpg=None):
+        from rtslib import TPG
+        tpg = tpg or TPG(target, 1, mode='any')
+        self.target = target
+        super().__init__(tpg, parent, name=target.wwn)
+
+    def summary(self):
+        return super().summary()
