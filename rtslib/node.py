@@ -1,0 +1,280 @@
+"""CFSNode: one configfs object directory, and its attribute groups as data.
+
+Every object of the library is a CFSNode: it knows its backend (`fs`) and
+its path relative to the target root (`cfs_path`).  All kernel I/O goes
+through the backend methods, wrapped here so that an OSError becomes one
+RTSLibError that names the object.
+
+Attribute groups are described as data: `attr_groups` maps the public kind
+(attribute, parameter, auth_attr, discovery_auth) to the object's configfs
+subdirectory, and one code path lists, reads and writes them all.
+"""
+from rtslib import configfs
+from rtslib.errors import RTSLibError, RTSLibNotInCFS, kernel_error
+
+# Files the kernel makes read-only (mode 444) inside attribute groups, from
+# the kernel-6.1 recordings; dump() skips them like rtslib-fb.  '*' = all.
+READONLY = {
+    'attrib': frozenset({'hw_block_size', 'hw_max_sectors', 'hw_pi_prot_type',
+                         'hw_queue_depth', 'cmd_ring_size_mb', 'data_pages_per_blk',
+                         'max_data_area_mb'}),
+    'param': frozenset(),
+    'auth': frozenset({'authenticate_target'}),
+    'discovery_auth': frozenset({'authenticate_target'}),
+}
+
+# Kinds whose values follow the CHAP convention: "NULL" clears, 255 bytes max.
+AUTH_KINDS = ('auth_attr', 'discovery_auth')
+CHAP_MAX = 255
+SECRETS = ('password', 'password_mutual', 'mutual_password')
+
+
+def intify(value):
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+class CFSNode:
+    """A configfs directory of the LIO tree."""
+
+    # public kind -> subdirectory of this object (subclasses narrow it)
+    attr_groups = {}
+    # per-subdirectory read-only names; a class may mark a whole group '*'
+    readonly_names = READONLY
+
+    def __init__(self, fs=None):
+        self.fs = fs or configfs.default_fs()
+        self._rel = ''
+
+    # -- identity ----------------------------------------------------------
+    def __eq__(self, other):
+        return isinstance(other, CFSNode) and self._rel == other._rel \
+            and type(self).__name__ == type(other).__name__
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash(self._rel)
+
+    def __repr__(self):
+        return f'<{type(self).__name__} {self._rel}>'
+
+    def _label(self):
+        """How messages name this object."""
+        return f'{type(self).__name__} {self._rel}'
+
+    @property
+    def cfs_path(self):
+        """Path relative to the target root, as the backend takes it."""
+        return self._rel
+
+    @property
+    def path(self):
+        """The object's configfs path as the kernel shows it."""
+        return f'{configfs.REAL_ROOT}/{self._rel}' if self._rel else configfs.REAL_ROOT
+
+    # -- kernel I/O, errors translated once -------------------------------
+    def _sub(self, name):
+        return f'{self._rel}/{name}' if self._rel else name
+
+    def _call(self, op, rel, *args, action, what=None):
+        try:
+            return getattr(self.fs, op)(rel, *args)
+        except OSError as e:
+            raise kernel_error(e, action, what or self._label()) from None
+
+    def _read(self, name, action='read'):
+        return self._call('read', self._sub(name), action=f'{action} {name} of').strip()
+
+    def _write(self, name, value, action=None):
+        self._call('write', self._sub(name), str(value),
+                   action=action or f'write {name} of')
+
+    def _listdir(self, name=''):
+        return self._call('listdir', self._sub(name) if name else self._rel, action='list')
+
+    def _link_in(self, name):
+        """Names in this dir (or a subdir) that are symlinks."""
+        sub = self._sub(name) if name else self._rel
+        return [n for n in self._listdir(name) if self.fs.islink(f'{sub}/{n}')]
+
+    # -- existence ---------------------------------------------------------
+    def _exists(self):
+        return self.fs.isdir(self._rel)
+
+    exists = property(lambda self: self._exists(),
+                      doc='True while the configfs directory exists.')
+
+    def _check_self(self):
+        if not self.exists:
+            raise RTSLibNotInCFS(f'{self._label()} does not exist in configfs')
+
+    def _create_in_cfs(self, mode):
+        """Apply mode: 'any' looks up or creates, 'lookup' must exist,
+        'create' must not exist; 'listed' trusts a parent's listdir (no I/O).
+        Returns True if this call made the directory."""
+        if mode == 'listed':
+            return False
+        if mode not in ('any', 'lookup', 'create'):
+            raise RTSLibError(f"Invalid mode '{mode}': use 'any', 'lookup' or 'create'")
+        exists = self.exists
+        if exists and mode == 'create':
+            raise RTSLibError(f'{self._label()} already exists')
+        if not exists and mode == 'lookup':
+            raise RTSLibNotInCFS(f'No such {self._label()} in configfs')
+        if not exists:
+            self._call('mkdir', self._rel, action='create')
+        return not exists
+
+    def _rmdir(self):
+        self._call('rmdir', self._rel, action='delete')
+
+    def delete(self):
+        """Remove the directory (subclasses first remove their children)."""
+        if self.exists:
+            self._rmdir()
+
+    # -- generic attribute groups -------------------------------------------
+    def _group_dir(self, kind):
+        sub = self.attr_groups.get(kind)
+        if sub is None:
+            raise RTSLibError(f'{self._label()} has no {kind} group')
+        return sub
+
+    def _is_writable(self, sub, name):
+        mode = getattr(self.fs, 'mode', None)
+        if callable(mode):
+            return bool(mode(f'{self._sub(sub)}/{name}') & 0o200)
+        ro = self.readonly_names.get(sub, frozenset())
+        return ro != '*' and name not in ro
+
+    def list_group(self, kind, writable=None, readable=None):
+        """Names in an attribute group, optionally only (non-)writable ones."""
+        self._check_self()
+        sub = self.attr_groups.get(kind)
+        if sub is None or not self.fs.isdir(self._sub(sub)):
+            return []
+        names = self._listdir(sub)
+        if writable is not None:
+            names = [n for n in names if self._is_writable(sub, n) == writable]
+        if readable is False:
+            return []  # the kernel's group files are all readable
+        return names
+
+    def get_group(self, kind, name):
+        sub = self._group_dir(kind)
+        self._check_self()
+        try:
+            value = self.fs.read(f'{self._sub(sub)}/{name}').strip()
+        except OSError as e:
+            raise RTSLibError(f"{self._label()} has no readable {kind} '{name}' "
+                              f"({configfs.errno_name(e)})") from None
+        if kind in AUTH_KINDS and value == 'NULL':
+            return ''
+        return value
+
+    def set_group(self, kind, name, value):
+        sub = self._group_dir(kind)
+        self._check_self()
+        value = self._check_value(kind, name, value)
+        shown = '***' if name in SECRETS else repr(value)
+        if kind in AUTH_KINDS:
+            value = self._chap_value(name, value)
+        if kind == 'parameter':
+            value += '\n'  # as rtslib-fb writes RFC-3720 parameters
+        try:
+            self.fs.write(f'{self._sub(sub)}/{name}', value)
+        except OSError as e:
+            if self.fs.exists(f'{self._sub(sub)}/{name}'):
+                raise kernel_error(e, f'set {kind} {name}={shown} on', self._label()) from None
+            raise RTSLibError(f"{self._label()} has no {kind} '{name}' "
+                              f"({configfs.errno_name(e)})") from None
+
+    def _check_value(self, kind, name, value):
+        """Hook: refuse values that would hurt the kernel; return the value as str."""
+        return str(value)
+
+    def _chap_value(self, name, value):
+        value = value.strip()
+        if value == 'NULL':
+            raise RTSLibError(f"'NULL' is not a permitted {name}: give an empty value to clear it")
+        if len(value.encode()) > CHAP_MAX:
+            raise RTSLibError(f'{name} of {self._label()} is {len(value.encode())} bytes; '
+                              f'the kernel takes at most {CHAP_MAX}')
+        return value or 'NULL'
+
+    # rtslib-fb names, all over the one code path above
+    def list_attributes(self, writable=None, readable=None):
+        return self.list_group('attribute', writable, readable)
+
+    def get_attribute(self, name):
+        return self.get_group('attribute', name)
+
+    def set_attribute(self, name, value):
+        self.set_group('attribute', name, value)
+
+    def list_parameters(self, writable=None, readable=None):
+        return self.list_group('parameter', writable, readable)
+
+    def get_parameter(self, name):
+        return self.get_group('parameter', name)
+
+    def set_parameter(self, name, value):
+        self.set_group('parameter', name, value)
+
+    def list_auth_attrs(self, writable=None, readable=None):
+        return self.list_group('auth_attr', writable, readable)
+
+    def get_auth_attr(self, name):
+        return self.get_group('auth_attr', name)
+
+    def set_auth_attr(self, name, value):
+        self.set_group('auth_attr', name, value)
+
+    # -- save/restore ------------------------------------------------------
+    def dump(self):
+        """rtslib-fb's fragment: writable attributes (as int where numeric)
+        and parameters."""
+        d = {}
+        attrs = {n: intify(self.get_attribute(n)) for n in self.list_attributes(writable=True)}
+        if attrs:
+            d['attributes'] = attrs
+        params = {n: self.get_parameter(n) for n in self.list_parameters(writable=True)}
+        if params:
+            d['parameters'] = params
+        return d
+
+
+def auth_prop(kind, name, missing_ok=False, doc=None):
+    """A property over one auth-group file (chap_userid & co).
+
+    missing_ok: None instead of an error where the object has no such group
+    (rtslib-fb's ignore=True for TPG CHAP on fabrics without auth).
+    """
+    def fget(self):
+        if missing_ok and kind not in self.attr_groups:
+            return None
+        return self.get_group(kind, name)
+
+    def fset(self, value):
+        self.set_group(kind, name, value)
+    return property(fget, fset, doc=doc)
+
+
+def set_attributes(obj, attrs, err_func):
+    for name, value in attrs.items():
+        try:
+            obj.set_attribute(name, value)
+        except RTSLibError as e:
+            err_func(str(e))
+
+
+def set_parameters(obj, params, err_func):
+    for name, value in params.items():
+        try:
+            obj.set_parameter(name, value)
+        except RTSLibError as e:
+            err_func(str(e))

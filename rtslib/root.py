@@ -1,0 +1,148 @@
+"""RTSRoot: the whole LIO tree, its listings, and save/restore entry points.
+
+Listings are generators that read only what they yield.  The bodies of
+save/restore/clear live in rtslib/saveconfig (the save agent's module);
+RTSRoot keeps rtslib-fb's method names and hands over to it.
+"""
+import subprocess
+
+from rtslib import configfs
+from rtslib.errors import RTSLibError
+from rtslib.fabric import FabricModule
+from rtslib.node import CFSNode
+from rtslib.tcm import _hba_memo, all_storage_objects
+
+DEFAULT_SAVE_FILE = '/etc/target/saveconfig.json'
+
+
+def _saveconfig(func):
+    """The save agent's implementation of `func` (imported on first use)."""
+    from rtslib import saveconfig
+    impl = getattr(saveconfig, func, None)
+    if impl is None:
+        raise RTSLibError(f'Save/restore is not available: rtslib.saveconfig has no {func}()')
+    return impl
+
+
+class RTSRoot(CFSNode):
+    """The root of the target tree (/sys/kernel/config/target)."""
+
+    _default_dbroot = '/var/target'
+
+    def __init__(self, fs=None):
+        super().__init__(fs)
+        if not self.fs.isdir(''):
+            if not self.fs.simulated:
+                subprocess.run(['modprobe', 'target_core_mod'], capture_output=True,
+                               check=False)
+            if not self.fs.isdir(''):
+                raise RTSLibError(f'{self.path} does not exist: load the LIO core module '
+                                  f'(modprobe target_core_mod) and mount configfs '
+                                  f'(mount -t configfs none /sys/kernel/config)')
+
+    def __str__(self):
+        return 'rtslib'
+
+    def _label(self):
+        return 'the target root'
+
+    # -- listings (generators) ------------------------------------------------
+    @property
+    def fabric_modules(self):
+        return FabricModule.all(fs=self.fs)
+
+    @property
+    def targets(self):
+        for fabric in self.fabric_modules:
+            yield from fabric.targets
+
+    @property
+    def storage_objects(self):
+        return all_storage_objects(self.fs)
+
+    @property
+    def alua_tpgs(self):
+        for so in self.storage_objects:
+            yield from so.alua_tpgs
+
+    @property
+    def tpgs(self):
+        for target in self.targets:
+            yield from target.tpgs
+
+    @property
+    def node_acls(self):
+        for tpg in self.tpgs:
+            yield from tpg.node_acls
+
+    @property
+    def mapped_luns(self):
+        for acl in self.node_acls:
+            yield from acl.mapped_luns
+
+    @property
+    def network_portals(self):
+        for tpg in self.tpgs:
+            yield from tpg.network_portals
+
+    @property
+    def luns(self):
+        for tpg in self.tpgs:
+            yield from tpg.luns
+
+    @property
+    def sessions(self):
+        for acl in self.node_acls:
+            if acl.session:
+                yield acl.session
+
+    @property
+    def dbroot(self):
+        try:
+            return self.fs.read('dbroot').strip()
+        except OSError:
+            return self._default_dbroot
+
+    # -- save / restore (bodies in rtslib.saveconfig) ---------------------------
+    def dump(self):
+        """The whole configuration as rtslib-fb's saveconfig.json document."""
+        return {
+            'storage_objects': [so.dump() for so in self.storage_objects],
+            'targets': [t.dump() for t in self.targets],
+            'fabric_modules': [f.dump() for f in self.fabric_modules
+                               if f.has_feature('discovery_auth') and f.exists
+                               and f.discovery_enable_auth],
+        }
+
+    def clear_existing(self, target=None, storage_object=None, confirm=False):
+        if not confirm:
+            raise RTSLibError('As a precaution, confirm=True needs to be set')
+        return _saveconfig('clear_existing')(self, target=target,
+                                             storage_object=storage_object)
+
+    def restore(self, config, target=None, storage_object=None, clear_existing=False,
+                abort_on_error=False):
+        return _saveconfig('restore')(self, config, target=target,
+                                      storage_object=storage_object,
+                                      clear_existing=clear_existing,
+                                      abort_on_error=abort_on_error)
+
+    def save_to_file(self, save_file=None, so_path=None):
+        return _saveconfig('save_to_file')(self, save_file, so_path=so_path)
+
+    def restore_from_file(self, restore_file=None, clear_existing=True, target=None,
+                          storage_object=None, abort_on_error=False):
+        return _saveconfig('restore_from_file')(self, restore_file,
+                                                clear_existing=clear_existing,
+                                                target=target,
+                                                storage_object=storage_object,
+                                                abort_on_error=abort_on_error)
+
+    def invalidate_caches(self):
+        """Forget remembered HBA indexes (another process may have changed core/)."""
+        _hba_memo.clear()
+
+
+def default_root():
+    """An RTSRoot on the process-wide backend."""
+    return RTSRoot(configfs.default_fs())

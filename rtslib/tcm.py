@@ -1,0 +1,722 @@
+"""Storage objects (backstores) under core/, and their ALUA target port groups.
+
+Layout as the kernel and rtslib-fb make it: core/<hba>_<index>/<name>, one
+HBA directory per storage object, the index the lowest one no HBA of any
+plugin uses.  Creation order as rtslib-fb: HBA dir, object dir, control
+write(s), udev_path, enable, then the unit serial (wwn/vpd_unit_serial).
+"""
+import re
+import uuid
+
+from rtslib import devices
+from rtslib.errors import (RTSLibALUANotSupported, RTSLibError, RTSLibNotInCFS,
+                           kernel_error)
+from rtslib.node import CFSNode, intify
+from rtslib.wwn import check_unit_serial, generate
+
+PAGE_SIZE = 4096  # rd_mcp pages; the kernel reports PAGES*PAGE_SIZE in info
+
+# Attribute writes that crash real kernels while the object is not enabled:
+# rtslib refuses them itself.  plugin -> attribute names.
+UNSAFE_BEFORE_ENABLE = {'fileio': frozenset({'emulate_tpu'})}
+
+# Where a storage object remembers its HBA index: (fs id, hba, name) -> index.
+_hba_memo = {}
+
+
+def _hba_dirs(fs):
+    """[(prefix, index)] of the HBA directories under core/ (one listdir)."""
+    out = []
+    for entry in fs.listdir('core'):
+        prefix, _, index = entry.rpartition('_')
+        if prefix and index.isdigit():
+            out.append((prefix, int(index)))
+    return out
+
+
+def _find_index(fs, prefix, name):
+    """The index of the HBA holding `name`, or None.
+
+    Costs one isdir for a remembered object; otherwise one listdir of core/
+    and one isdir per HBA of the same plugin (never a read of the tree).
+    """
+    key = (id(fs), prefix, name)
+    index = _hba_memo.get(key)
+    if index is not None and fs.isdir(f'core/{prefix}_{index}/{name}'):
+        return index
+    for hba_prefix, index in sorted(_hba_dirs(fs), key=lambda h: h[1]):
+        if hba_prefix == prefix and fs.isdir(f'core/{prefix}_{index}/{name}'):
+            _hba_memo[key] = index
+            return index
+    return None
+
+
+class StorageObject(CFSNode):
+    """A storage object: core/<hba>_<index>/<name>."""
+
+    plugin = None        # rtslib-fb's name: fileio, block, pscsi, ramdisk, user
+    hba = None           # the kernel's HBA prefix: fileio, iblock, pscsi, rd_mcp, user
+    attr_groups = {'attribute': 'attrib'}
+
+    def __init__(self, name, mode, index=None, fs=None):
+        super().__init__(fs)
+        name = str(name)
+        if not name or any(c in name for c in '/ \t\n'):
+            raise RTSLibError(f"Invalid storage object name '{name}': it cannot be empty or "
+                              f"contain '/', spaces, tabs or newlines")
+        self._name = name
+        self._hba_made = False
+        if index is None:
+            index = _find_index(self.fs, self.hba, name)
+            if index is not None and mode == 'create':
+                raise RTSLibError(f'{self._label()} already exists')
+            if index is None and mode == 'lookup':
+                raise RTSLibNotInCFS(f'No storage object {self.plugin}/{name}')
+        if index is None:
+            index = self._new_hba()
+        else:
+            self._index = int(index)
+            if mode != 'lookup' and not self.fs.isdir(self._hba_rel()):
+                self._call('mkdir', self._hba_rel(), action='create')
+                self._hba_made = True
+        self._index = index
+        self._rel = f'{self._hba_rel()}/{name}'
+        try:
+            self._create_in_cfs(mode)
+        except RTSLibError:
+            self._drop_hba()
+            raise
+        _hba_memo[(id(self.fs), self.hba, name)] = index
+
+    @classmethod
+    def _bind(cls, fs, index, name):
+        """An object for a directory a listing or a link just showed (no I/O)."""
+        so = cls.__new__(cls)
+        CFSNode.__init__(so, fs)
+        so._name, so._index, so._hba_made = name, int(index), False
+        so._rel = f'{so._hba_rel()}/{name}'
+        return so
+
+    def _hba_rel(self):
+        return f'core/{self.hba}_{self._index}'
+
+    def _new_hba(self):
+        """mkdir the lowest HBA index no plugin uses; retry if another process won."""
+        used = {index for _, index in _hba_dirs(self.fs)}
+        index = 0
+        while True:
+            while index in used:
+                index += 1
+            self._index = index
+            try:
+                self.fs.mkdir(self._hba_rel())
+            except FileExistsError:
+                used.add(index)
+                continue
+            except OSError as e:
+                raise kernel_error(e, 'create', f'HBA {self._hba_rel()} for {self._label()}') \
+                    from None
+            self._hba_made = True
+            return index
+
+    def _drop_hba(self):
+        """rmdir the HBA dir if empty of objects (other tools share HBAs)."""
+        try:
+            self.fs.rmdir(self._hba_rel())
+        except OSError:
+            pass
+
+    def _label(self):
+        return f'storage object {self.plugin}/{self._name}'
+
+    def __repr__(self):
+        return f'<{type(self).__name__} {self.plugin}/{self._name}>'
+
+    def __eq__(self, other):
+        return isinstance(other, StorageObject) and \
+            (self.plugin, self._name) == (other.plugin, other._name)
+
+    def __hash__(self):
+        return hash((self.plugin, self._name))
+
+    def _configured(self, make, *args):
+        """Run make(*args); on any failure remove what this call created."""
+        try:
+            make(*args)
+        except BaseException:
+            try:
+                self.delete()
+            except RTSLibError:
+                pass  # the first error is the one to report
+            raise
+
+    # -- kernel files ---------------------------------------------------------
+    def _control(self, command):
+        self._write('control', command, action=f'configure ({command.split("=")[0]})')
+
+    def _enable(self):
+        self._write('enable', '1', action='enable')
+
+    def _set_udev_path(self, path):
+        self._write('udev_path', path, action='set udev_path of')
+
+    def _info(self):
+        return ' '.join(self._read('info').split())
+
+    def _parse_info(self, key):
+        m = re.search(f'{re.escape(key)}: ([^: ]+)', self._info())
+        return m.group(1) if m else None
+
+    def _check_value(self, kind, name, value):
+        value = str(value)
+        unsafe = UNSAFE_BEFORE_ENABLE.get(self.plugin, ())
+        if kind == 'attribute' and name in unsafe and value.strip() not in ('0', '') \
+                and not self.is_configured():
+            raise RTSLibError(f'Cannot set {name}={value} on {self._label()} before it is '
+                              f'enabled: that crashes the kernel; enable it (finish its '
+                              f'configuration) first')
+        return value
+
+    # -- public ------------------------------------------------------------
+    name = property(lambda self: self._name, doc='The storage object name.')
+    index = property(lambda self: self._index, doc='The HBA index in core/<hba>_<index>.')
+
+    def is_configured(self):
+        """True once enabled (objects without an enable file count as enabled)."""
+        self._check_self()
+        try:
+            return bool(int(self.fs.read(self._sub('enable')).strip() or 0))
+        except OSError:
+            return True
+
+    @property
+    def udev_path(self):
+        self._check_self()
+        path = self._read('udev_path')
+        if not path and self.plugin == 'fileio':
+            path = (self._parse_info('File') or '').strip()
+        return path
+
+    @property
+    def wwn(self):
+        """The T10 unit serial (wwn/vpd_unit_serial)."""
+        self._check_self()
+        if not self.is_configured():
+            raise RTSLibError(f'{self._label()} is not enabled: it has no unit serial yet')
+        return self._read('wwn/vpd_unit_serial').partition(':')[2].strip()
+
+    @wwn.setter
+    def wwn(self, serial):
+        self._set_wwn(serial)
+
+    def _set_wwn(self, serial):
+        serial = check_unit_serial(serial)
+        self._check_self()
+        if not self.is_configured():
+            raise RTSLibError(f'Cannot set the unit serial of {self._label()}: enable it first')
+        self._write('wwn/vpd_unit_serial', serial + '\n', action='set the unit serial of')
+
+    def _configure_wwn(self, wwn):
+        self._set_wwn(wwn or generate('unit_serial'))
+
+    @property
+    def status(self):
+        """'activated' when a LUN exports it, else 'deactivated' (kernel info)."""
+        self._check_self()
+        return (self._parse_info('Status') or 'unknown').lower()
+
+    @property
+    def version(self):
+        m = re.search(r'version: (\S+)', self.fs.read(self._hba_rel() + '/hba_info'))
+        return m.group(1) if m else None
+
+    @property
+    def alua_supported(self):
+        return True
+
+    @property
+    def alua_tpgs(self):
+        self._check_self()
+        if not self.alua_supported or not self.fs.isdir(self._sub('alua')):
+            return
+        for name in self._listdir('alua'):
+            yield ALUATargetPortGroup(self, name, mode='listed')
+
+    def alua_tpg(self, name, tag=None):
+        return ALUATargetPortGroup(self, name, tag)
+
+    @property
+    def attached_luns(self):
+        """LUNs linking to this object (reads the LUN links of every target)."""
+        self._check_self()
+        from rtslib.root import RTSRoot
+        for lun in RTSRoot(fs=self.fs).luns:
+            try:
+                if lun._so_rel() == self._rel:
+                    yield lun
+            except RTSLibError:
+                continue
+
+    def delete(self, save=False):
+        """Delete the object, first its LUNs and ALUA groups, then its HBA."""
+        self._check_self()
+        for tpg in list(self.alua_tpgs):
+            if tpg.name != 'default_tg_pt_gp':
+                tpg.delete()
+        for lun in list(self.attached_luns):
+            lun.delete()
+        self._rmdir()
+        _hba_memo.pop((id(self.fs), self.hba, self._name), None)
+        self._drop_hba()
+        if save:
+            from rtslib.root import RTSRoot
+            RTSRoot(fs=self.fs).save_to_file(so_path=f'/backstores/{self.plugin}/{self._name}')
+
+    def dump(self):
+        d = super().dump()
+        d['name'] = self._name
+        d['plugin'] = self.plugin
+        d['alua_tpgs'] = [tpg.dump() for tpg in self.alua_tpgs]
+        return d
+
+
+def _legacy(args, kwargs, legacy_names):
+    """Datera API: (backstore, name, <legacy_names>...) -> (backstore, dict)."""
+    backstore, rest = args[0], list(args[1:])
+    names = ['name'] + list(legacy_names)
+    values = dict(zip(names, rest))
+    values.update(kwargs)
+    return backstore, values
+
+
+def _is_backstore(obj):
+    return getattr(obj, '_legacy_backstore', False)
+
+
+class FileIOStorageObject(StorageObject):
+    """fileio: a file or block device accessed through the page cache or O_DSYNC."""
+
+    plugin, hba = 'fileio', 'fileio'
+
+    def __init__(self, name, dev=None, size=None, wwn=None, write_back=False,
+                 aio=False, index=None, fs=None, **legacy):
+        if _is_backstore(name):
+            # FileIOStorageObject(backstore, name, dev, size, gen_wwn, buffered_mode)
+            bs, v = _legacy((name, dev, size, wwn, write_back, aio), legacy,
+                            ('dev', 'size', 'gen_wwn', 'buffered_mode'))
+            name, dev, size, wwn = v['name'], v.get('dev'), v.get('size'), None
+            write_back, aio, index, fs = bool(v.get('buffered_mode')), False, bs.index, bs.fs
+        elif legacy:
+            raise TypeError(f'unexpected arguments {", ".join(legacy)}')
+        super().__init__(name, 'lookup' if dev is None else 'create', index, fs)
+        if dev is not None:
+            self._configured(self._configure, str(dev), size, wwn, write_back, aio)
+
+    def _configure(self, dev, size, wwn, write_back, aio):
+        kind = devices.kind(self.fs, dev)
+        if kind == 'block':
+            if devices.scsi_type(self.fs, dev) != 0:
+                raise RTSLibError(f'Cannot use {dev} for fileio: not a disk (TYPE_DISK)')
+            if devices.in_use(self.fs, dev):
+                raise RTSLibError(f'Cannot use {dev} for fileio: it is in use')
+            self._control(f'fd_dev_name={dev}')
+        elif kind in (None, 'file'):
+            if size is None:
+                raise RTSLibError(f'{dev} is a file: give its size to create {self._label()}')
+            try:
+                size = int(size)
+            except ValueError:
+                raise RTSLibError(f"Invalid size '{size}': give a number of bytes") from None
+            self._control(f'fd_dev_name={dev},fd_dev_size={size}')
+        else:
+            raise RTSLibError(f'Cannot use {dev} for fileio: not a file or block device')
+        if write_back:
+            self.set_attribute('emulate_write_cache', 1)
+            self._control('fd_buffered_io=1')
+        if aio:
+            self._control('fd_async_io=1')
+        self._set_udev_path(dev)
+        self._enable()
+        self._configure_wwn(wwn)
+
+    write_back = property(lambda self: bool(int(self.get_attribute('emulate_write_cache'))),
+                          doc='True if write-back (the write cache is emulated).')
+    aio = property(lambda self: self._parse_info('Async') == '1',
+                   doc='True if asynchronous I/O is on.')
+
+    @property
+    def is_block(self):
+        return devices.kind(self.fs, self.udev_path) == 'block'
+
+    @property
+    def size(self):
+        if self.is_block:
+            return devices.size(self.fs, self.udev_path)
+        return int(self._parse_info('Size') or 0)
+
+    def dump(self):
+        d = super().dump()
+        d.update(write_back=self.write_back, wwn=self.wwn, dev=self.udev_path,
+                 size=self.size, aio=self.aio)
+        return d
+
+
+class BlockStorageObject(StorageObject):
+    """block (the kernel's iblock): a block device."""
+
+    plugin, hba = 'block', 'iblock'
+
+    def __init__(self, name, dev=None, wwn=None, readonly=False, write_back=False,
+                 index=None, exclusive=True, fs=None):
+        super().__init__(name, 'lookup' if dev is None else 'create', index, fs)
+        if dev is not None:
+            self._configured(self._configure, str(dev), wwn, readonly, exclusive)
+
+    def _configure(self, dev, wwn, readonly, exclusive):
+        if exclusive:
+            devices.check_disk(self.fs, dev, 'block')
+        self._set_udev_path(dev)
+        self._control(f'udev_path={dev}')
+        self._control(f'readonly={int(bool(readonly))}')
+        if not exclusive:
+            # kernels before 6.17 have no such option and ignore it
+            self._control('exclusive=0')
+        self._enable()
+        self._configure_wwn(wwn)
+
+    write_back = property(lambda self: bool(int(self.get_attribute('emulate_write_cache'))),
+                          doc='True if the device write cache is on.')
+    readonly = property(lambda self: self._parse_info('readonly') == '1',
+                        doc='True if exported read-only.')
+    major = property(lambda self: int(self._parse_info('Major') or 0))
+    minor = property(lambda self: int(self._parse_info('Minor') or 0))
+
+    @property
+    def size(self):
+        return devices.size(self.fs, self.udev_path)
+
+    def dump(self):
+        d = super().dump()
+        d.update(write_back=self.write_back, readonly=self.readonly, wwn=self.wwn,
+                 dev=self.udev_path)
+        return d
+
+
+class PSCSIStorageObject(StorageObject):
+    """pscsi: a SCSI device passed through (any peripheral type)."""
+
+    plugin, hba = 'pscsi', 'pscsi'
+
+    def __init__(self, name, dev=None, index=None, fs=None, **legacy):
+        if _is_backstore(name):
+            bs, v = _legacy((name, dev), legacy, ('dev',))
+            name, dev, index, fs = v['name'], v.get('dev'), bs.index, bs.fs
+        elif legacy:
+            raise TypeError(f'unexpected arguments {", ".join(legacy)}')
+        super().__init__(name, 'lookup' if dev is None else 'create', index, fs)
+        if dev is not None:
+            self._configured(self._configure, str(dev))
+
+    def _configure(self, dev):
+        if re.fullmatch(r'\d+:\d+:\d+:\d+', dev):
+            hctl = tuple(int(x) for x in dev.split(':'))
+            dev = devices.path_of_hctl(self.fs, hctl)
+        else:
+            hctl = devices.hctl_of(self.fs, dev)
+        if devices.in_use(self.fs, dev):
+            raise RTSLibError(f'Cannot use {dev} (SCSI {":".join(map(str, hctl))}) for pscsi: '
+                              f'it is in use')
+        self._control('scsi_host_id=%d,scsi_channel_id=%d,scsi_target_id=%d,scsi_lun_id=%d'
+                      % hctl)
+        self._set_udev_path(dev)
+        self._enable()
+
+    def _set_wwn(self, serial):
+        """pscsi reports the device's own serial; it cannot be set."""
+
+    @property
+    def alua_supported(self):
+        return _alua_attr(self)
+
+    def dump(self):
+        d = super().dump()
+        d['dev'] = self.udev_path
+        return d
+
+
+class RDMCPStorageObject(StorageObject):
+    """ramdisk (the kernel's rd_mcp): memory pages."""
+
+    plugin, hba = 'ramdisk', 'rd_mcp'
+
+    def __init__(self, name, size=None, wwn=None, nullio=False, index=None, fs=None,
+                 **legacy):
+        if _is_backstore(name):
+            # RDMCPStorageObject(backstore, name, size, gen_wwn)
+            bs, v = _legacy((name, size, wwn, nullio), legacy, ('size', 'gen_wwn'))
+            name, size, wwn, nullio, index, fs = v['name'], v.get('size'), None, False, \
+                bs.index, bs.fs
+            if getattr(bs, 'nullio', False):
+                nullio = True
+        elif legacy:
+            raise TypeError(f'unexpected arguments {", ".join(legacy)}')
+        super().__init__(name, 'lookup' if size is None else 'create', index, fs)
+        if size is not None:
+            self._configured(self._configure, size, wwn, nullio)
+
+    def _configure(self, size, wwn, nullio):
+        try:
+            pages = max(1, round(float(size) / PAGE_SIZE))
+        except ValueError:
+            raise RTSLibError(f"Invalid size '{size}': give a number of bytes") from None
+        self._control(f'rd_pages={pages}')
+        if nullio:
+            self._control('rd_nullio=1')
+        self._enable()
+        self._configure_wwn(wwn)
+
+    def _pages(self):
+        value = self._parse_info('PAGES/PAGE_SIZE') or '0*0'
+        pages, _, page_size = value.partition('*')
+        return int(pages), int(page_size or 0)
+
+    pages = property(lambda self: self._pages()[0])
+    page_size = property(lambda self: self._pages()[1])
+    size = property(lambda self: self._pages()[0] * self._pages()[1],
+                    doc='Size in bytes.')
+    nullio = property(lambda self: self._parse_info('nullio') == '1')
+
+    def dump(self):
+        d = super().dump()
+        d.update(wwn=self.wwn, size=self.size)
+        if self.nullio:
+            d['nullio'] = True
+        return d
+
+
+class UserBackedStorageObject(StorageObject):
+    """user (TCMU): a userspace handler serves the I/O."""
+
+    plugin, hba = 'user', 'user'
+
+    def __init__(self, name, config=None, size=None, wwn=None, hw_max_sectors=None,
+                 control=None, index=None, fs=None):
+        if size is not None:
+            if config is None:
+                raise RTSLibError("'size' and 'config' must both be given to create a "
+                                  "user-backed storage object")
+            if '/' not in config:
+                raise RTSLibError(f"Invalid config '{config}': it must be <handler>/<config>, "
+                                  f"e.g. file/srv/disk.img")
+            if ':' in config:
+                raise RTSLibError(f"Invalid config '{config}': ':' is not allowed")
+        super().__init__(name, 'lookup' if size is None else 'create', index, fs)
+        if size is not None:
+            self._configured(self._configure, config, size, wwn, hw_max_sectors, control)
+
+    def _configure(self, config, size, wwn, hw_max_sectors, control):
+        self._control(f'dev_config={config}')
+        self._control(f'dev_size={int(size)}')
+        if hw_max_sectors is not None:
+            self._control(f'hw_max_sectors={int(hw_max_sectors)}')
+        if control:
+            self._control(control)
+        self._enable()
+        self._configure_wwn(wwn)
+
+    size = property(lambda self: int(self._parse_info('Size') or 0))
+    hw_max_sectors = property(lambda self: int(self._parse_info('HwMaxSectors') or 0))
+
+    @property
+    def config(self):
+        value = self._parse_info('Config')
+        return None if value in (None, 'NULL') else value
+
+    @property
+    def control_tuples(self):
+        tuples = []
+        for key, info in (('max_data_area_mb', 'MaxDataAreaMB'),
+                          ('data_pages_per_blk', 'DataPagesPerBlk')):
+            value = self._parse_info(info)
+            if value not in (None, 'NULL'):
+                tuples.append(f'{key}={value}')
+        return ','.join(tuples)
+
+    @property
+    def alua_supported(self):
+        return _alua_attr(self)
+
+    def dump(self):
+        d = super().dump()
+        d.update(wwn=self.wwn, size=self.size, config=self.config,
+                 hw_max_sectors=self.hw_max_sectors, control=self.control_tuples)
+        return d
+
+
+def _alua_attr(so):
+    """pscsi/user: ALUA only where the kernel says so (older kernels crash)."""
+    try:
+        return int(so.get_attribute('alua_support')) == 1
+    except (RTSLibError, ValueError):
+        return False
+
+
+# plugin names and kernel HBA prefixes -> class
+so_mapping = {cls.plugin: cls for cls in (FileIOStorageObject, BlockStorageObject,
+                                          PSCSIStorageObject, RDMCPStorageObject,
+                                          UserBackedStorageObject)}
+so_mapping.update({cls.hba: cls for cls in list(so_mapping.values())})
+
+
+def so_from_path(fs, rel):
+    """The storage object at core/<hba>_<index>/<name> (no I/O)."""
+    parts = rel.strip('/').split('/')
+    if len(parts) < 3 or parts[0] != 'core':
+        raise RTSLibError(f'{rel} is not a storage object path')
+    prefix, _, index = parts[1].rpartition('_')
+    cls = so_mapping.get(prefix)
+    if cls is None or not index.isdigit():
+        raise RTSLibError(f'{rel}: unknown backstore type {prefix!r}')
+    return cls._bind(fs, index, parts[2])
+
+
+def all_storage_objects(fs):
+    """Every storage object: listdir of core/ and of each HBA dir."""
+    for prefix, index in sorted(_hba_dirs(fs), key=lambda h: h[1]):
+        cls = so_mapping.get(prefix)
+        if cls is None:
+            continue
+        hba = f'core/{prefix}_{index}'
+        for name in fs.listdir(hba):
+            if name not in ('hba_info', 'hba_mode') and fs.isdir(f'{hba}/{name}'):
+                yield cls._bind(fs, index, name)
+
+
+class StorageObjectFactory:
+    """A fileio or block storage object named after a path (rtslib-fb's helper)."""
+
+    def __new__(cls, path, fs=None):
+        from rtslib import configfs
+        fs = fs or configfs.default_fs()
+        path = str(path)
+        name = path.strip('/').replace('/', '-')
+        kind = devices.kind(fs, path)
+        if kind == 'block':
+            return BlockStorageObject(name, dev=path, fs=fs)
+        if kind == 'file':
+            return FileIOStorageObject(name, dev=path, size=devices.size(fs, path), fs=fs)
+        raise RTSLibError(f"Can't create a storage object from {path}: not an existing file "
+                          f"or block device")
+
+
+# ALUA target port groups --------------------------------------------------
+
+ALUA_TYPES = ['None', 'Implicit', 'Explicit', 'Implicit and Explicit']
+ALUA_STATUSES = ['None', 'Altered by Explicit STPG', 'Altered by Implicit ALUA']
+# read-write parameter -> how the kernel shows it (list: index of a string)
+ALUA_RW = {
+    'alua_access_state': int, 'alua_access_status': ALUA_STATUSES,
+    'alua_access_type': ALUA_TYPES, 'alua_write_metadata': int, 'preferred': int,
+    'nonop_delay_msecs': int, 'trans_delay_msecs': int, 'implicit_trans_secs': int,
+    'alua_support_offline': int, 'alua_support_standby': int,
+    'alua_support_transitioning': int, 'alua_support_active_nonoptimized': int,
+    'alua_support_unavailable': int, 'alua_support_active_optimized': int,
+}
+ALUA_RO = {'tg_pt_gp_id': int, 'alua_support_lba_dependent': int}
+
+
+def _alua_prop(name, conv, writable):
+    def fget(self):
+        self._check_self()
+        raw = self._read(name)
+        if isinstance(conv, list):
+            return conv.index(raw) if raw in conv else intify(raw)
+        return intify(raw)
+
+    def fset(self, value):
+        self._check_self()
+        self._write(name, str(int(value)), action=f'set {name}={value} on')
+    return property(fget, fset if writable else None)
+
+
+class ALUATargetPortGroup(CFSNode):
+    """An ALUA target port group: <storage object>/alua/<name>."""
+
+    MAX_TAG = 65535
+
+    def __init__(self, storage_object, name, tag=None, mode=None, fs=None):
+        if mode != 'listed' and not storage_object.alua_supported:
+            raise RTSLibALUANotSupported(f'{storage_object._label()} does not support ALUA')
+        super().__init__(fs or storage_object.fs)
+        self.storage_object = storage_object
+        self.name = str(name)
+        self._rel = f'{storage_object.cfs_path}/alua/{self.name}'
+        if mode == 'listed':
+            return
+        if tag is None:
+            self._create_in_cfs('lookup')
+            return
+        if not 1 <= int(tag) <= self.MAX_TAG:
+            raise RTSLibError(f'Invalid ALUA tg_pt_gp_id {tag}: use 1 to {self.MAX_TAG}')
+        self._create_in_cfs('create')
+        try:
+            self._write('tg_pt_gp_id', str(int(tag)), action=f'set tg_pt_gp_id={tag} on')
+        except RTSLibError:
+            self._rmdir()
+            raise
+
+    def _label(self):
+        return f'ALUA group {self.name} of {self.storage_object._label()}'
+
+    @property
+    def members(self):
+        """[{'driver', 'target', 'tpgt', 'lun'}] of the LUNs in this group."""
+        out = []
+        for line in self._read('members').splitlines():
+            parts = line.strip().split('/')
+            if len(parts) == 4:
+                out.append({'driver': parts[0], 'target': parts[1],
+                            'tpgt': int(parts[2].split('_', 1)[1]),
+                            'lun': int(parts[3].split('_', 1)[1])})
+        return out
+
+    def delete(self):
+        self._check_self()
+        if self.name == 'default_tg_pt_gp':
+            raise RTSLibError('Cannot delete default_tg_pt_gp: the kernel owns it')
+        self._rmdir()
+
+    def dump(self):
+        d = {'name': self.name, 'tg_pt_gp_id': self.tg_pt_gp_id}
+        for param in ALUA_RW:
+            d[param] = getattr(self, param)
+        return d
+
+    @classmethod
+    def setup(cls, storage_object, data, err_func):
+        """Recreate a dumped group (default_tg_pt_gp exists already)."""
+        name = data.get('name')
+        if name in (None, 'default_tg_pt_gp'):
+            return
+        try:
+            obj = cls(storage_object, name, data['tg_pt_gp_id'])
+        except (RTSLibError, KeyError) as e:
+            err_func(f'Cannot create ALUA group {name}: {e}')
+            return
+        for param, value in data.items():
+            if param in ALUA_RW:
+                try:
+                    setattr(obj, param, value)
+                except RTSLibError as e:
+                    err_func(str(e))
+
+
+for _name, _conv in ALUA_RW.items():
+    setattr(ALUATargetPortGroup, _name, _alua_prop(_name, _conv, True))
+for _name, _conv in ALUA_RO.items():
+    setattr(ALUATargetPortGroup, _name, _alua_prop(_name, _conv, False))
+
+
+def new_alias():
+    """A LUN/mapped-LUN link name as rtslib-fb makes it: 10 hex digits."""
+    return uuid.uuid4().hex[-10:]
