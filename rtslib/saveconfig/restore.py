@@ -162,7 +162,7 @@ class Restorer:
             path, key = 'storage_objects[%d]' % i, _so_key(data)
             if key in existing:
                 self.conflict(path, "storage object '%s'" % key, data,
-                              objects.dump(existing[key]))
+                              _current(existing[key]))
                 continue
             self.journal.append(('so', key))
             try:
@@ -198,7 +198,7 @@ class Restorer:
             path, key = 'targets[%d]' % i, (data['fabric'], data['wwn'])
             if key in existing:
                 self.conflict(path, "target '%s'" % data['wwn'], data,
-                              objects.dump(existing[key]))
+                              _current(existing[key]))
                 continue
             data = self.without_skipped(path, data)
             self.journal.append(('target', key))
@@ -253,6 +253,11 @@ class Restorer:
         return errors
 
 
+def _current(obj):
+    """What the kernel has for an object (a broken part just reads as absent)."""
+    return objects.tolerant_dump(obj, '', lambda msg: None) or {}
+
+
 def _as_refused(path, err):
     return err if isinstance(err, _Refused) else _Refused(path, str(err))
 
@@ -301,16 +306,20 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
     if clear_existing:
         from rtslib.saveconfig.save import dump_config
         before = dump_config(root, lambda msg: None)
-        clear.clear_existing(root, target, storage_object, confirm=True)
     r = Restorer(root, merge=not clear_existing, skip_missing=skip_missing)
     try:
+        if clear_existing:
+            clear.clear_existing(root, target, storage_object, confirm=True)
         r.storage_objects(sos)
         r.fabric_modules(fabrics)
         r.targets(targets)
     except (_Refused, RTSLibError, OSError) as err:
         rollback = r.undo()
         if before is not None:
-            clear.clear_existing(root, target, storage_object, confirm=True)
+            try:
+                clear.clear_existing(root, target, storage_object, confirm=True)
+            except SaveConfigError as again:
+                rollback.append(str(again))
             rollback += _put_back(root, before)
         raise RestoreFailed('%s: restore stopped at %s; %s' % (
             source, err, 'the previous configuration is back' if not rollback else

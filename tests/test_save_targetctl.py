@@ -1,0 +1,180 @@
+"""targetctl on the simulated kernel: exit status, one-line errors, kill -9 faults."""
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from save_helpers import PEER_FILE, ROOT, TARGETCTL, normalized, peer_doc, tree
+
+
+def run(simdir, *args, env=None):
+    e = dict(os.environ, PYTHONPATH=ROOT, PYTHONDONTWRITEBYTECODE='1')
+    e.pop('LIO_SIMULATE', None)
+    e.update(env or {})
+    return subprocess.run([sys.executable, TARGETCTL, '--simulate', str(simdir)] + list(args),
+                          capture_output=True, text=True, env=e, timeout=120)
+
+
+def ok(r):
+    assert r.returncode == 0, r.stderr
+    assert 'Traceback' not in r.stdout + r.stderr
+    return r
+
+
+def fails(r):
+    assert r.returncode != 0
+    assert 'Traceback' not in r.stdout + r.stderr
+    assert r.stderr.startswith('targetctl: ')
+    return r
+
+
+def test_restore_save_clear_cycle(simdir, tmp_path):
+    assert ok(run(simdir, 'restore', PEER_FILE)).stdout == \
+        'Configuration restored from %s\n' % PEER_FILE
+    restored = tree(simdir)
+    r = ok(run(simdir, 'save'))
+    default = os.path.join(str(simdir), 'etc', 'target', 'saveconfig.json')
+    assert r.stdout == 'Configuration saved to %s\n' % default
+    assert normalized(json.load(open(default))) == normalized(peer_doc())
+    assert ok(run(simdir, 'clear')).stdout == 'All configuration cleared\n'
+    assert tree(simdir) != restored
+    ok(run(simdir, 'restore'))
+    assert tree(simdir) == restored
+
+
+def test_restore_without_any_saved_file_is_fine_at_boot(simdir):
+    r = ok(run(simdir, 'restore'))
+    assert r.stdout.startswith('No saved config file at ')
+
+
+def test_restore_of_missing_named_file_fails_in_one_line(simdir, tmp_path):
+    r = fails(run(simdir, 'restore', str(tmp_path / 'nope.json')))
+    assert r.stderr == 'targetctl: no saved configuration at %s\n' % (tmp_path / 'nope.json')
+
+
+def test_corrupted_file_one_line_nothing_changed(simdir, tmp_path):
+    ok(run(simdir, 'restore', PEER_FILE))
+    before = tree(simdir)
+    bad = tmp_path / 'bad.json'
+    bad.write_text(open(PEER_FILE).read()[:500])
+    r = fails(run(simdir, 'restore', str(bad)))
+    assert len(r.stderr.splitlines()) == 1 and 'not valid JSON' in r.stderr
+    assert tree(simdir) == before
+
+
+def test_invalid_document_lists_each_problem(simdir, tmp_path):
+    doc = peer_doc()
+    doc['targets'][0]['tpgs'][0]['luns'][0]['storage_object'] = '/backstores/fileio/nope'
+    doc['storage_objects'][0]['size'] = -1
+    bad = tmp_path / 'bad.json'
+    bad.write_text(json.dumps(doc))
+    before = tree(simdir)
+    r = fails(run(simdir, 'restore', str(bad)))
+    lines = r.stderr.splitlines()
+    assert lines[0] == 'targetctl: %s: 2 problems found, nothing changed' % bad
+    assert lines[1:] == ['  storage_objects[0].size: must not be negative',
+                         "  targets[0].tpgs[0].luns[0].storage_object: no storage object "
+                         "'fileio/nope' in storage_objects"]
+    assert tree(simdir) == before
+
+
+def test_missing_device_partial_restore_exits_non_zero(simdir, tmp_path):
+    doc = peer_doc()
+    [so for so in doc['storage_objects'] if so['plugin'] == 'block'][0]['dev'] = '/dev/sdz'
+    f = tmp_path / 'saveconfig.json'
+    f.write_text(json.dumps(doc))
+    before = tree(simdir)
+    fails(run(simdir, 'restore', str(f)))
+    assert tree(simdir) == before
+    r = fails(run(simdir, '--skip-missing', 'restore', str(f)))
+    assert 'storage_objects[1]: storage object block/my_disk skipped' in r.stderr
+    assert r.stderr.splitlines()[-1] == \
+        'targetctl: restored from %s except 3 object(s) listed above' % f
+    assert tree(simdir) != before
+
+
+def test_usage_errors_are_one_line(simdir):
+    r = fails(run(simdir, 'frobnicate'))
+    assert len(r.stderr.splitlines()) == 1 and r.returncode == 2
+
+
+def test_service_unit():
+    text = open(os.path.join(ROOT, 'scripts', 'target.service')).read()
+    lines = [ln.strip() for ln in text.splitlines()]
+    assert 'Type=oneshot' in lines and 'RemainAfterExit=yes' in lines
+    assert any(ln.startswith('ExecStart=') and ln.endswith('targetctl restore') for ln in lines)
+    assert any(ln.startswith('ExecStop=') and ln.endswith('targetctl clear') for ln in lines)
+    assert 'Requires=sys-kernel-config.mount' in lines
+    after = ' '.join(ln for ln in lines if ln.startswith('After='))
+    assert 'sys-kernel-config.mount' in after and 'systemd-modules-load.service' in after
+
+
+# -- kill -9 ------------------------------------------------------------------------
+
+SAVER = textwrap.dedent('''
+    import os, sys
+    from rtslib import RTSRoot, configfs
+    from rtslib.saveconfig import save_to_file
+    path, sims = sys.argv[1], sys.argv[2:]
+    print('ready', flush=True)
+    while True:
+        for sim in sims:     # two kernels with different configurations
+            os.environ['LIO_SIMULATE'] = sim
+            save_to_file(RTSRoot(configfs.open_configfs(simulate=sim)), path)
+''')
+
+
+def test_kill_9_during_save_leaves_old_or_new_file(tmp_path):
+    sims = [tmp_path / 'a', tmp_path / 'b']
+    for sim in sims:
+        sim.mkdir()
+        ok(run(sim, 'restore', PEER_FILE))
+    ok(run(sims[1], 'clear'))
+    path = tmp_path / 'etc' / 'saveconfig.json'
+    path.parent.mkdir()
+    contents = []
+    for sim in sims:
+        ok(run(sim, 'save', str(path)))
+        contents.append(path.read_bytes())
+    assert contents[0] != contents[1]
+    env = dict(os.environ, PYTHONPATH=ROOT, LIO_SAVECONFIG_TEST_HOOK='delay=0.002')
+    rng = random.Random(11)
+    for _ in range(15):
+        p = subprocess.Popen([sys.executable, '-c', SAVER, str(path)] + [str(s) for s in sims],
+                             stdout=subprocess.PIPE, env=env)
+        p.stdout.readline()
+        time.sleep(rng.uniform(0, 0.15))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        p.stdout.close()
+        assert path.read_bytes() in contents
+
+
+def test_kill_9_during_restore_then_restore_again_converges(tmp_path):
+    ref = tmp_path / 'ref'
+    ref.mkdir()
+    ok(run(ref, 'restore', PEER_FILE))
+    expected = tree(ref)
+    sim = tmp_path / 'sim'
+    sim.mkdir()
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    env.pop('LIO_SIMULATE', None)
+    start = time.monotonic()
+    ok(run(sim, 'restore', PEER_FILE))
+    one_restore = time.monotonic() - start
+    rng = random.Random(7)
+    for _ in range(8):
+        p = subprocess.Popen([sys.executable, TARGETCTL, '--simulate', str(sim), 'restore',
+                              PEER_FILE], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=env)
+        time.sleep(rng.uniform(0, one_restore))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        ok(run(sim, 'restore', PEER_FILE))
+        assert tree(sim) == expected
