@@ -84,7 +84,28 @@ class TargetShell(ConfigShell):
             return
         cmd = tokens.classify(toks)
         self.log.verbose(f"Running command line '{' '.join(tokens.mask_tokens(toks))}'.")
+        if cmd.path and not cmd.command:
+            self._split_path_command(cmd)
         self._execute_command(cmd.path, cmd.command, cmd.pparams, cmd.kparams)
+
+    def _split_path_command(self, cmd):
+        """`/saveconfig` (the seed's cheat sheet) means `/ saveconfig` when no
+        node has that path but the parent has that command."""
+        path = cmd.path.rstrip('/')
+        try:
+            self._current_node.get_node(cmd.path)
+            return
+        except ValueError:
+            pass
+        head, sep, tail = path.rpartition('/')
+        if not sep or not tail:
+            return
+        try:
+            parent = self._current_node.get_node(head + '/' if head == '' else head)
+        except ValueError:
+            return
+        if tail in parent.list_commands():
+            cmd.path, cmd.command = head or '/', tail
 
     def run_cmdline(self, cmdline):
         self.run_tokens(tokens.split_line(cmdline))

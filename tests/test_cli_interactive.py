@@ -1,0 +1,108 @@
+"""The interactive shell through a real terminal (pexpect): prompt, cd <,
+tab completion, errors that keep the shell alive, history without secrets."""
+import os
+import stat
+import sys
+
+import pexpect
+import pytest
+
+from cli_helpers import ROOT, env_for, read
+
+PROMPT = r'> $'
+
+
+@pytest.fixture
+def shell(tmp_path):
+    sim = tmp_path / 'sim'
+    env = env_for(tmp_path / 'home')
+    env['TERM'] = 'dumb'
+    child = pexpect.spawn(sys.executable, ['-m', 'targetcli', '--simulate', str(sim)],
+                          cwd=ROOT, env=env, encoding='utf-8', timeout=30,
+                          dimensions=(40, 200))
+    child.expect('For help on commands')
+    child.expect(r'/> ')
+    yield child, sim
+    if child.isalive():
+        child.sendline('exit')
+        child.expect(pexpect.EOF)
+
+
+def run(child, line, prompt=r'> '):
+    child.sendline(line)
+    child.expect(prompt)
+    return child.before
+
+
+def test_create_cd_back_and_errors_keep_the_shell(shell):
+    child, sim = shell
+    out = run(child, '/backstores/ramdisk create name=r1 size=1M')
+    assert 'Created ramdisk r1 with size 1M.' in out
+    out = run(child, 'cd /backstores/ramdisk/r1')
+    out = run(child, 'pwd')
+    assert '/backstores/ramdisk/r1' in out
+    out = run(child, 'cd <')
+    assert 'Taking you back to /.' in out
+    out = run(child, '/nonexistent ls')
+    assert 'No such path /nonexistent' in out
+    out = run(child, 'pwd')
+    assert out.strip().endswith('/')
+    assert read(sim, 'core', 'rd_mcp_0', 'r1', 'enable') == '1'
+
+
+def test_tab_completes_paths_commands_and_parameters(shell):
+    child, _ = shell
+    child.send('cd back\t')
+    child.expect('backstores/')
+    child.send('ramd\t')
+    child.expect('ramdisk')
+    child.sendline('')
+    child.expect(r'/backstores/ramdisk> ')
+    child.send('cre\t')
+    child.expect('create ')
+    child.send('na\t')
+    child.expect('name=')
+    child.sendline('r9 size=1M')
+    child.expect('Created ramdisk r9')
+    child.expect(r'> ')
+    child.send('set glo\t')
+    child.expect('global ')
+    child.send('auto_cd\t')
+    child.expect('auto_cd_after_create=')
+    child.sendline('true')
+    child.expect("Parameter auto_cd_after_create is now 'true'.")
+
+
+def test_listing_completions_does_not_hang(shell):
+    child, _ = shell
+    child.send('cd /backstores/\t\t')
+    child.expect('fileio')
+    child.sendline('')
+    child.expect(r'/backstores> ')
+
+
+def test_history_log_and_screen_hold_no_secret(shell, tmp_path):
+    child, sim = shell
+    out = run(child, '/iscsi create iqn.2003-01.org.example:t1')
+    acl = '/iscsi/iqn.2003-01.org.example:t1/tpg1/acls'
+    run(child, f'{acl} create iqn.1994-05.com.redhat:c1')
+    out = run(child, f'{acl}/iqn.1994-05.com.redhat:c1 set auth userid=u1 password=S3cretPass1')
+    out += run(child, f'{acl}/iqn.1994-05.com.redhat:c1 get auth')
+    out += run(child, f'{acl}/iqn.1994-05.com.redhat:c1 info')
+    out += run(child, f'{acl}/iqn.1994-05.com.redhat:c1 set auth password=S3cretPass1 bogus=1')
+    assert 'S3cretPass1' not in out
+    child.sendline('exit')
+    child.expect(pexpect.EOF)
+    home = os.path.join(str(sim), 'root', '.targetcli')
+    for name in ('history.txt', 'log.txt', 'prefs.json'):
+        path = os.path.join(home, name)
+        with open(path) as f:
+            assert 'S3cretPass1' not in f.read(), name
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, name
+    with open(os.path.join(home, 'history.txt')) as f:
+        assert 'password=********' in f.read()
+    # exit saved the configuration (auto_save_on_exit), secrets only there
+    save = os.path.join(str(sim), 'etc', 'target', 'saveconfig.json')
+    assert stat.S_IMODE(os.stat(save).st_mode) == 0o600
+    with open(save) as f:
+        assert 'S3cretPass1' in f.read()
