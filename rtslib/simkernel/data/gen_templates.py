@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Regenerate templates.json from the real-kernel recordings (run once, output committed).
+
+    python3 rtslib/simkernel/data/gen_templates.py /work/shared/reference > \
+        rtslib/simkernel/data/templates.json
+
+A template is what the kernel puts in an object dir at mkdir: default sub-dirs and
+attribute files with mode and value.  Values that depend on object state are
+re-rendered by the simulator (rtslib/simkernel/render.py); here they keep the
+value the kernel showed right after mkdir.  '<read error: E...>' rows keep
+an empty value: rules.READ_ERRORS says when reading them fails.
+"""
+import json
+import os
+import sys
+
+# template kind -> attributes.tsv kind of the probes recording it is taken from
+SOURCES = {
+    'hba': 'hba fileio_0 (right after mkdir)',
+    'device': 'backstore fileio (right after mkdir, no control)',
+    'device_user': 'backstore user/TCMU (control written, before enable)',
+    'fabric_iscsi': 'iscsi fabric dir (right after mkdir)',
+    'fabric_loopback': 'loopback fabric dir (right after mkdir)',
+    'wwn_iscsi': 'iscsi target/wwn (right after mkdir)',
+    'wwn_loopback': 'loopback wwn (right after mkdir)',
+    'tpg_iscsi': 'iscsi tpg (right after mkdir)',
+    'tpg_loopback': 'loopback tpg (right after mkdir)',
+    'lun': 'iscsi lun (right after mkdir, not linked)',
+    'portal_iscsi': 'iscsi portal (right after mkdir)',
+    'acl_iscsi': 'iscsi node acl (right after mkdir)',
+    'mapped_lun': 'iscsi mapped lun (right after mkdir, not linked)',
+}
+
+# default groups that hold no files (so attributes.tsv cannot show them); seen in
+# the recorded trees (seed-workflow-tree.txt)
+EXTRA_DIRS = {
+    'root': ['core', 'core/alua', 'core/alua/lu_gps', 'core/alua/lu_gps/default_lu_gp'],
+    'device': ['action', 'alua', 'statistics'],
+    'device_user': ['action', 'alua', 'statistics'],
+    'device_pscsi': ['action', 'alua', 'statistics'],
+    'fabric_iscsi': [],
+    'fabric_loopback': ['discovery_auth'],
+    'fabric_generic': ['discovery_auth'],
+    'wwn_loopback': ['fabric_statistics'],
+    'wwn_generic': ['fabric_statistics'],
+    'tpg_iscsi': ['acls', 'lun', 'np'],
+    'tpg_loopback': ['acls', 'attrib', 'auth', 'lun', 'np', 'param'],
+    'tpg_generic': ['acls', 'attrib', 'auth', 'lun', 'np', 'param'],
+    'acl_generic': ['attrib', 'auth', 'param', 'fabric_statistics'],
+    'lun': ['statistics'],
+    'mapped_lun': ['statistics'],
+}
+
+# pSCSI was not recorded: in the kernel it has only the passthrough attrib set
+# (target_core_configfs.c passthrough_attrib_attrs); the rest is as fileio's.
+PSCSI_ATTRIB = {'alua_support', 'pgr_support', 'hw_block_size', 'hw_max_sectors',
+                'hw_pi_prot_type', 'hw_queue_depth', 'emulate_pr'}
+
+
+def unescape(v):
+    out, i = [], 0
+    while i < len(v):
+        if v[i] == '\\' and i + 1 < len(v):
+            out.append({'n': '\n', 't': '\t', '0': '\0', '\\': '\\'}.get(v[i + 1], v[i + 1]))
+            i += 2
+        else:
+            out.append(v[i])
+            i += 1
+    return ''.join(out)
+
+
+def load_probes(ref):
+    rows = {}
+    with open(os.path.join(ref, 'kernel-6.1-probes', 'attributes.tsv')) as f:
+        lines = [ln.rstrip('\n') for ln in f if not ln.startswith('#')]
+    for ln in lines[1:]:
+        kind, group, name, mode, value = ln.split('\t')
+        if mode == 'link':
+            continue
+        rel = name if group == '.' else group + '/' + name
+        if value.startswith('<read error') or value == '<write-only>':
+            value = ''
+        rows.setdefault(kind, []).append([rel, mode, unescape(value)])
+    return rows
+
+
+def load_root(ref):
+    files = []
+    with open(os.path.join(ref, 'kernel-6.1', 'tree-0-empty.txt')) as f:
+        for ln in f:
+            ln = ln.rstrip('\n')
+            if ln.endswith('/'):
+                continue
+            path, mode, value = (ln.split(' ', 2) + [''])[:3]
+            rel = path.split('/sys/kernel/config/target/', 1)[1]
+            files.append([rel, mode, unescape(value)])
+    return files
+
+
+def dirs_of(files, extra):
+    dirs = set(extra)
+    for rel, _, _ in files:
+        parts = rel.split('/')[:-1]
+        for i in range(1, len(parts) + 1):
+            dirs.add('/'.join(parts[:i]))
+    return sorted(dirs)
+
+
+def main(ref):
+    probes = load_probes(ref)
+    files = {k: sorted(probes[src]) for k, src in SOURCES.items()}
+    files['root'] = sorted(load_root(ref))
+    files['device_pscsi'] = [r for r in files['device']
+                             if not r[0].startswith('attrib/') or r[0][7:] in PSCSI_ATTRIB]
+    files['tg_pt_gp'] = [[r[0][len('alua/default_tg_pt_gp/'):], r[1], r[2]]
+                         for r in files['device'] if r[0].startswith('alua/default_tg_pt_gp/')]
+    files['lu_gp'] = [[r[0].split('/')[-1], r[1], r[2]] for r in files['root']
+                      if '/default_lu_gp/' in r[0]]
+    files['fabric_generic'] = []
+    files['wwn_generic'] = [r for r in files['wwn_loopback']]
+    files['tpg_generic'] = [r for r in files['tpg_loopback']
+                            if r[0] not in ('address', 'nexus', 'transport_status')] + \
+        [['enable', '644', '0\n']]
+    files['acl_generic'] = [['tag', '644', '']]
+    out = {k: {'dirs': dirs_of(v, EXTRA_DIRS.get(k, [])), 'files': v}
+           for k, v in sorted(files.items())}
+    json.dump(out, sys.stdout, indent=1, sort_keys=True)
+    sys.stdout.write('\n')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1] if len(sys.argv) > 1 else '/work/shared/reference')

@@ -1,0 +1,95 @@
+"""The simulated machine (DIR/sim-host.json): modules, addresses, devices.
+
+Defaults describe the VM the reference recordings were made on (only `lo`,
+no RDMA, iscsi_target_mod and tcm_loop loadable, one loop device) plus a few
+disks so that rtslib has something to export.  Tests edit the JSON file (or
+pass overrides to SimConfigFS.configure_host) to describe another machine.
+"""
+import copy
+import json
+import os
+
+DEFAULT_HOST = {
+    # fabric dir name -> kernel module; only these can be made by mkdir
+    'fabric_modules': {'iscsi': 'iscsi_target_mod', 'loopback': 'tcm_loop'},
+    # fabric dirs whose modules exist on disk but are not loaded by mkdir
+    # (mkdir of their dir is EINVAL like an unknown name; listed for the reader)
+    'absent_fabrics': ['srpt', 'qla2xxx', 'vhost', 'fc', 'sbp', 'xen-pvscsi',
+                       'usb_gadget', 'efct'],
+    'backstore_plugins': ['fileio', 'iblock', 'pscsi', 'rd_mcp', 'user'],
+    'kernel_release': '6.1.0-56-amd64',
+    'cpus': 2,
+    'ip_addresses': ['127.0.0.1', '::1'],
+    'rdma_addresses': [],          # local addresses with an RDMA device (iSER)
+    'cxgbit_addresses': [],        # local addresses on Chelsio offload hardware
+    'first_scsi_host': 6,          # host number tcm_loop's first SCSI host gets
+    # directories that exist (fileio creates missing files only inside these)
+    'dirs': ['/', '/tmp', '/var', '/var/tmp', '/var/lib', '/var/lib/target', '/srv',
+             '/home', '/root', '/mnt', '/mnt/w', '/images'],
+    'files': {'/mnt/w/file1': 67108864},
+    # block devices: size in bytes, major/minor, kernel name, queue limits
+    'block_devices': {
+        '/dev/loop0': {'size': 67108864, 'major': 7, 'minor': 0, 'name': 'loop0',
+                       'hw_max_sectors': 2560, 'nonrot': 1, 'discard': True,
+                       'max_unmap_lba_count': 8388607, 'unmap_granularity': 8,
+                       'max_write_same_len': 8388607, 'hw_block_size': 512},
+        '/dev/sdb': {'size': 1073741824, 'major': 8, 'minor': 16, 'name': 'sdb',
+                     'hw_max_sectors': 2560, 'nonrot': 0, 'discard': False,
+                     'max_unmap_lba_count': 0, 'unmap_granularity': 0,
+                     'max_write_same_len': 65535, 'hw_block_size': 512},
+        '/dev/sdc': {'size': 2147483648, 'major': 8, 'minor': 32, 'name': 'sdc',
+                     'hw_max_sectors': 2560, 'nonrot': 1, 'discard': True,
+                     'max_unmap_lba_count': 8388607, 'unmap_granularity': 8,
+                     'max_write_same_len': 8388607, 'hw_block_size': 512},
+        '/dev/vg0/lv1': {'size': 536870912, 'major': 253, 'minor': 0, 'name': 'dm-0',
+                         'hw_max_sectors': 2560, 'nonrot': 0, 'discard': False,
+                         'max_unmap_lba_count': 0, 'unmap_granularity': 0,
+                         'max_write_same_len': 65535, 'hw_block_size': 512},
+    },
+    # devices some other user holds open exclusively (mounted, in a VG...)
+    'claimed_devices': [],
+    # SCSI devices pscsi can pass through, by H:C:T:L
+    'scsi_devices': {
+        '2:0:0:0': {'dev': '/dev/sdb', 'type': 0, 'vendor': 'ATA',
+                    'model': 'QEMU HARDDISK', 'rev': '2.5+'},
+        '3:0:0:0': {'dev': '/dev/sdc', 'type': 0, 'vendor': 'ATA',
+                    'model': 'QEMU HARDDISK', 'rev': '2.5+'},
+    },
+}
+
+
+def load_host(path):
+    """The host description; written with the defaults when missing."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        data = copy.deepcopy(DEFAULT_HOST)
+        write_host(path, data)
+        return data
+    merged = copy.deepcopy(DEFAULT_HOST)
+    merged.update(data)
+    return merged
+
+
+def write_host(path, data):
+    tmp = '%s.tmp.%d' % (path, os.getpid())
+    with open(tmp, 'w') as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+        f.write('\n')
+    os.replace(tmp, path)
+
+
+def is_local(host, addr):
+    return addr in ('0.0.0.0', '::') or addr in host['ip_addresses']
+
+
+def is_loopback(addr):
+    return addr == '::1' or addr.startswith('127.')
+
+
+def dir_exists(host, path):
+    path = path.rstrip('/') or '/'
+    if path in host['dirs']:
+        return True
+    return any(f.startswith(path + '/') for f in host['files'])

@@ -1,0 +1,334 @@
+"""What the kernel checks and records when objects are made, removed and linked.
+
+Each on_create_<kind> validates the new dir's name (raising the kernel's errno)
+and returns the object's hidden state; only the parent's state and small
+registries are read, never a listing of the tree.
+"""
+import errno
+import time
+
+from rtslib.simkernel import parse, rules
+from rtslib.simkernel.kinds import resolve
+from rtslib.simkernel.parse import fail
+from rtslib.simkernel.render import fabric_name
+
+
+def parent_obj(obj, levels):
+    return '/'.join(obj.split('/')[:-levels])
+
+
+def tpg_of(obj):
+    """FABRIC/WWN/tpgt_N of anything below a TPG."""
+    return '/'.join(obj.split('/')[:3])
+
+
+# -- mkdir ---------------------------------------------------------------------
+
+def on_create(fs, node):
+    return _CREATE[node.kind](fs, node, node.name)
+
+
+def _create_fabric(fs, node, name):
+    if name not in fs.host()['fabric_modules']:
+        # no such fabric module loaded or loadable on demand
+        raise fail(errno.EINVAL)
+    return {}
+
+
+def _create_hba(fs, node, name):
+    plugin, index = _hba_name(name)
+    if plugin not in fs.host()['backstore_plugins']:
+        raise fail(errno.EINVAL)
+    hba_id = fs.store.next_counter('hba_id', 1)
+    # statistics `inst` is the hba_index, one ahead: the kernel's own lun0 HBA is 0
+    return {'index': hba_id, 'inst': hba_id + 1, 'dev_count': 0, 'host_id': index}
+
+
+def _hba_name(name):
+    from rtslib.simkernel.kinds import hba_plugin
+    plugin, index = hba_plugin(name)
+    if plugin is None:
+        raise fail(errno.EINVAL)
+    try:
+        value = parse.kstrtoull(index, 64, newline=False)
+    except OSError:
+        raise fail(errno.EINVAL) from None
+    return plugin, value
+
+
+def _create_device(fs, node, name):
+    hba = fs.store.state(parent_obj(node.obj, 1))
+    return {'plugin': node.flavour, 'enabled': False, 'params': {},
+            'hba_inst': hba['inst'], 'exports': 0, 'refs': 0, 'default_members': [],
+            'rtpi_next': 1}
+
+
+def _create_tg_pt_gp(fs, node, name):
+    return {'id': None, 'members': []}
+
+
+def _create_lu_gp(fs, node, name):
+    return {'id': None, 'members': []}
+
+
+def _create_wwn(fs, node, name):
+    fab = node.flavour
+    if fab == 'iscsi':
+        if len(name.encode('utf-8', 'surrogateescape')) > rules.MAX_ISCSI_WWN:
+            raise fail(errno.EINVAL)
+        return {'tiqn_index': fs.store.next_counter('tiqn_index', 0)}
+    if fab == 'loopback':
+        proto = next((p for pre, p in rules.LOOPBACK_PREFIXES.items() if pre in name), None)
+        if proto is None:
+            raise fail(errno.EINVAL)
+        host_no = fs.store.next_counter('scsi_host', fs.host()['first_scsi_host'])
+        return {'proto': proto, 'host_no': host_no}
+    return {}
+
+
+def _create_tpg(fs, node, name):
+    try:
+        tpgt = parse.numbered(name, 'tpgt_', 16)
+    except OSError:
+        raise fail(errno.EINVAL) from None
+    limit = rules.MAX_TPGT.get(node.flavour)
+    if limit is not None and tpgt > limit:
+        raise fail(errno.EINVAL)
+    st = {'tpgt': tpgt, 'ports': 0}
+    if node.flavour == 'loopback':
+        st['host_no'] = fs.store.state(parent_obj(node.obj, 1))['host_no']
+    return st
+
+
+def _create_lun(fs, node, name):
+    try:
+        return {'lun': parse.numbered(name, 'lun_', 64), 'refs': 0}
+    except OSError:
+        raise fail(errno.EINVAL) from None
+
+
+def _create_mapped_lun(fs, node, name):
+    try:
+        return {'mapped_lun': parse.numbered(name, 'lun_', 64)}
+    except OSError:
+        raise fail(errno.EINVAL) from None
+
+
+def _create_acl(fs, node, name):
+    return {'acl_index': fs.store.next_counter('acl_index', 1)}
+
+
+def _create_portal(fs, node, name):
+    if node.flavour != 'iscsi':
+        raise fail(errno.ENOSYS)       # fabric has no network portals
+    addr, port = parse.portal(name)
+    tpg = tpg_of(node.obj)
+    table = 'np-%d.json' % port
+    reg = fs.store.table(table)
+    users = reg.get(addr)
+    if users is not None:
+        if tpg in users:
+            raise fail(errno.EEXIST)
+        # the same np in two TPGs of one target is refused; other targets share it
+        if any(u.rsplit('/', 1)[0] == tpg.rsplit('/', 1)[0] for u in users):
+            raise fail(errno.EINVAL)
+        users.append(tpg)
+    else:
+        if port and any(_bind_conflict(addr, other) for other in reg):
+            raise fail(errno.EINVAL)     # kernel_bind() failed: -EADDRINUSE
+        reg[addr] = [tpg]
+    fs.store.save_table(table, reg)
+    return {'addr': addr, 'port': port, 'iser': 0, 'cxgbit': 0}
+
+
+def _bind_conflict(new, old):
+    """Listening sockets on one port: wildcards overlap their family (:: is dual-stack)."""
+    v6 = lambda a: ':' in a     # noqa: E731
+    if '::' in (new, old):
+        return True
+    if '0.0.0.0' in (new, old):
+        return not v6(new) and not v6(old)
+    return False
+
+
+_CREATE = {'fabric': _create_fabric, 'hba': _create_hba, 'device': _create_device,
+           'tg_pt_gp': _create_tg_pt_gp, 'lu_gp': _create_lu_gp, 'wwn': _create_wwn,
+           'tpg': _create_tpg, 'lun': _create_lun, 'mapped_lun': _create_mapped_lun,
+           'acl': _create_acl, 'portal': _create_portal}
+
+
+# -- rmdir ------------------------------------------------------------------------
+
+def on_remove(fs, node, st):
+    fn = _REMOVE.get(node.kind)
+    if fn:
+        fn(fs, node, st)
+
+
+def _remove_portal(fs, node, st):
+    table = 'np-%d.json' % st['port']
+    reg = fs.store.table(table)
+    users = [u for u in reg.get(st['addr'], []) if u != tpg_of(node.obj)]
+    if users:
+        reg[st['addr']] = users
+    else:
+        reg.pop(st['addr'], None)
+    fs.store.save_table(table, reg)
+
+
+def _remove_device(fs, node, st):
+    if st.get('claim'):
+        claims = fs.store.table('claims.json')
+        claims.pop(st['claim'], None)
+        fs.store.save_table('claims.json', claims)
+    if st.get('enabled'):
+        root = fs.store.state('')
+        member = member_name(node.obj)
+        root['lu_members'] = [m for m in root.get('lu_members', []) if m != member]
+        fs.store.save_state('', root)
+        fs.refresh('')
+
+
+def _remove_tg_pt_gp(fs, node, st):
+    # member LUNs fall back to the device's default group
+    dev_obj = parent_obj(node.obj, 2)
+    dev = fs.store.state(dev_obj)
+    for member_lun in st.get('member_objs', []):
+        lst = fs.store.state(member_lun)
+        lst.update(tg_pt_gp='default_tg_pt_gp', tg_pt_gp_id=0)
+        fs.store.save_state(member_lun, lst)
+        dev['default_members'].append(lst['member'])
+        fs.refresh(member_lun)
+    fs.store.save_state(dev_obj, dev)
+    fs.refresh(dev_obj)
+
+
+_REMOVE = {'portal': _remove_portal, 'device': _remove_device,
+           'tg_pt_gp': _remove_tg_pt_gp}
+
+
+def member_name(dev_obj):
+    """'core/fileio_0/disk1' -> 'fileio_0/disk1' as lu_gp members lists it."""
+    return dev_obj.split('/', 1)[1]
+
+
+# -- symlinks -----------------------------------------------------------------------
+
+def on_link(fs, holder, target):
+    if holder.kind == 'lun':
+        _link_lun(fs, holder, target)
+    else:
+        _link_mapped_lun(fs, holder, target)
+
+
+def _link_lun(fs, lun, dev):
+    if dev.kind != 'device' or dev.sub:
+        raise fail(errno.EFAULT)         # "Bad se_dev_ci"
+    dst = fs.store.state(dev.obj)
+    if not dst.get('enabled'):
+        raise fail(errno.ENODEV)         # "se_device not configured yet"
+    lst = fs.store.state(lun.obj)
+    if lst.get('dev'):
+        raise fail(errno.EEXIST)         # "Port Symlink already exists"
+    fab, wwn, tpgt_dir = lun.obj.split('/')[:3]
+    tpg_obj = tpg_of(lun.obj)
+    tpg = fs.store.state(tpg_obj)
+    wst = fs.store.state(parent_obj(tpg_obj, 1))
+    rtpi = dst['rtpi_next']
+    member = '%s/%s/tpgt_%d/lun_%d' % (fabric_name(fab), wwn, tpg['tpgt'], lst['lun'])
+    lst.update(dev={'obj': dev.obj, 'dev_index': dst['dev_index'],
+                    'hba_inst': dst['hba_inst']},
+               rtpi=rtpi, wwn=wwn, tpgt=tpg['tpgt'], member=member,
+               tpg_inst=wst.get('tiqn_index', 1), tg_pt_gp='default_tg_pt_gp',
+               tg_pt_gp_id=0)
+    dst['rtpi_next'] = rtpi + 1
+    dst['exports'] += 1
+    dst['refs'] += 1
+    dst['default_members'].append(member)
+    tpg['ports'] = tpg.get('ports', 0) + 1
+    fs.store.save_state(lun.obj, lst)
+    fs.store.save_state(dev.obj, dst)
+    fs.store.save_state(tpg_obj, tpg)
+    fs.refresh(lun.obj)
+    fs.refresh(dev.obj)
+
+
+def _link_mapped_lun(fs, mlun, lun):
+    if lun.kind != 'lun' or lun.sub:
+        raise fail(errno.EFAULT)         # "Bad lun_ci"
+    lst = fs.store.state(lun.obj)
+    if not lst.get('dev'):
+        raise fail(errno.EINVAL)         # source se_lun has no device
+    if tpg_of(lun.obj).split('/')[1:] != tpg_of(mlun.obj).split('/')[1:]:
+        raise fail(errno.EINVAL)         # "Illegal Initiator ACL Symlink outside of ..."
+    mst = fs.store.state(mlun.obj)
+    if mst.get('lun'):
+        raise fail(errno.EINVAL)         # "Existing orig->se_lun doesn't match new lun"
+    acl_obj = parent_obj(mlun.obj, 1)
+    acl = fs.store.state(acl_obj)
+    wp = 0
+    if mlun.flavour == 'iscsi':
+        wp = int(fs.read_values(tpg_of(mlun.obj), ('attrib/prod_mode_write_protect',))[0]
+                 or 0)
+    mst.update(lun={'obj': lun.obj, 'dev_index': lst['dev']['dev_index'],
+                    'rtpi': lst['rtpi'], 'tpg_inst': lst['tpg_inst']},
+               acl=acl_obj.rsplit('/', 1)[1], acl_index=acl['acl_index'], wp=wp,
+               creation_time=_jiffies())
+    lst['refs'] = lst.get('refs', 0) + 1
+    fs.store.save_state(mlun.obj, mst)
+    fs.store.save_state(lun.obj, lst)
+    fs.refresh(mlun.obj)
+
+
+def _jiffies():
+    # scsi_auth_intr/creation_time is jiffies since boot on the real host
+    return int(time.monotonic() * 100) % 100000
+
+
+def on_unlink(fs, holder):
+    if holder.kind == 'lun':
+        lst = fs.store.state(holder.obj)
+        link = lst.pop('dev', None)
+        if not link:
+            return
+        dst = fs.store.state(link['obj'])
+        if dst:
+            dst['exports'] -= 1
+            dst['refs'] -= 1
+            _drop_member(fs, link['obj'], dst, lst, holder.obj)
+            fs.store.save_state(link['obj'], dst)
+        tpg_obj = tpg_of(holder.obj)
+        tpg = fs.store.state(tpg_obj)
+        tpg['ports'] = max(0, tpg.get('ports', 0) - 1)
+        fs.store.save_state(tpg_obj, tpg)
+        fs.store.save_state(holder.obj, lst)
+        fs.refresh(holder.obj)
+        if dst:
+            fs.refresh(link['obj'])
+    else:
+        mst = fs.store.state(holder.obj)
+        lun = mst.pop('lun', None)
+        fs.store.save_state(holder.obj, mst)
+        if lun:
+            lst = fs.store.state(lun['obj'])
+            if lst:
+                lst['refs'] = max(0, lst.get('refs', 0) - 1)
+                fs.store.save_state(lun['obj'], lst)
+        fs.refresh(holder.obj)
+
+
+def _drop_member(fs, dev_obj, dst, lst, lun_obj):
+    gp = lst.get('tg_pt_gp', 'default_tg_pt_gp')
+    if gp == 'default_tg_pt_gp':
+        dst['default_members'] = [m for m in dst['default_members'] if m != lst['member']]
+        return
+    gp_obj = dev_obj + '/alua/' + gp
+    gst = fs.store.state(gp_obj)
+    gst['members'] = [m for m in gst.get('members', []) if m != lst['member']]
+    gst['member_objs'] = [m for m in gst.get('member_objs', []) if m != lun_obj]
+    fs.store.save_state(gp_obj, gst)
+    fs.refresh(gp_obj)
+
+
+def resolve_obj(obj):
+    return resolve(obj.split('/') if obj else [])

@@ -1,0 +1,267 @@
+"""Files whose content follows object state, rendered from that state.
+
+initial(): values fixed at mkdir (names, indexes, host facts) on top of the
+template; dynamic(): values re-rendered whenever the object's state changes
+(refresh).  Both return {path inside the object: content}.
+"""
+import math
+
+from rtslib.simkernel import rules
+
+NO_SESSION = 'No active iSCSI Session for Initiator Endpoint: %s\n'
+SCSI_LU_STAT = 'statistics/scsi_lu/'
+
+
+def fabric_name(fabric):
+    return rules.FABRIC_NAME.get(fabric, fabric)
+
+
+# -- values fixed at mkdir ------------------------------------------------------
+
+def initial(fs, node, st):
+    fn = _INITIAL.get(node.kind)
+    return fn(fs, node, st) if fn else {}
+
+
+def _root_initial(fs, node, st):
+    release = fs.host()['kernel_release']
+    return {'version': 'Target Engine Core ConfigFS Infrastructure v5.0 on '
+                       'Linux/x86_64 on %s\n' % release}
+
+
+def _hba_initial(fs, node, st):
+    return {'hba_info': 'HBA Index: %d plugin: %s version: v5.0\n'
+                        % (st['index'], node.flavour)}
+
+
+def _device_initial(fs, node, st):
+    prod, rev = rules.PRODUCT.get(node.flavour, ('', ''))
+    return {'wwn/product_id': prod + '\n', 'wwn/revision': rev + '\n'}
+
+
+def _fabric_initial(fs, node, st):
+    if node.flavour != 'iscsi':
+        return {}
+    cpus = fs.host()['cpus']
+    return {'cpus_allowed_list': ('0-%d\n' % (cpus - 1)) if cpus > 1 else '0\n'}
+
+
+def _wwn_initial(fs, node, st):
+    if node.flavour != 'iscsi':
+        return {}
+    inst = '%d\n' % st['tiqn_index']
+    base = 'fabric_statistics/'
+    return {base + grp + '/inst': inst for grp in (
+        'iscsi_instance', 'iscsi_login_stats', 'iscsi_logout_stats',
+        'iscsi_sess_err', 'iscsi_tgt_attr')}
+
+
+def _acl_initial(fs, node, st):
+    if node.flavour != 'iscsi':
+        return {}
+    return {'info': NO_SESSION % node.name}
+
+
+def _tpg_initial(fs, node, st):
+    if node.flavour != 'loopback':
+        return {}
+    return {'address': '%d:0:%d\n' % (st['host_no'], st['tpgt'])}
+
+
+def _tg_pt_gp_initial(fs, node, st):
+    return {'tg_pt_gp_id': '', 'members': ''}
+
+
+def _lu_gp_initial(fs, node, st):
+    return {'lu_gp_id': '', 'members': ''}
+
+
+_INITIAL = {'root': _root_initial, 'hba': _hba_initial, 'device': _device_initial,
+            'fabric': _fabric_initial, 'wwn': _wwn_initial, 'acl': _acl_initial,
+            'tpg': _tpg_initial, 'tg_pt_gp': _tg_pt_gp_initial,
+            'lu_gp': _lu_gp_initial}
+
+
+# -- values that follow state -----------------------------------------------------
+
+def dynamic(fs, node, st):
+    fn = _DYNAMIC.get(node.kind)
+    return fn(fs, node, st) if fn else {}
+
+
+def _root_dynamic(fs, node, st):
+    members = ''.join(m + '\n' for m in st.get('lu_members', []))
+    return {'core/alua/lu_gps/default_lu_gp/members': members}
+
+
+def _device_dynamic(fs, node, st):
+    plugin, enabled = node.flavour, st.get('enabled', False)
+    attrib = fs.read_attr_ints(node.obj, ('block_size', 'hw_max_sectors'))
+    out = {'enable': '1\n' if enabled else '0\n',
+           'udev_path': (st['udev_path'] + '\n') if st.get('udev_path') else '',
+           'alua_lu_gp': ('LU Group Alias: default_lu_gp\nLU Group ID: 0\n'
+                          if enabled else ''),
+           'info': _device_info(fs, node, st, attrib)}
+    out['alua/default_tg_pt_gp/members'] = _tg_members(st.get('default_members', []))
+    out.update(_device_stats(fs, node, st))
+    return out
+
+
+def _tg_members(members):
+    # each entry is printed with its NUL terminator, as core_alua_show_tg_pt_gp_members does
+    return ''.join(m + '\n\0' for m in members)
+
+
+def _device_info(fs, node, st, attrib):
+    p = st.get('params', {})
+    plugin = node.flavour
+    values = dict(status='ACTIVATED' if st.get('exports') else 'DEACTIVATED',
+                  block_size=attrib.get('block_size', 0),
+                  hw_max_sectors=attrib.get('hw_max_sectors', 0), fid=st.get('fid', 0))
+    if plugin == 'fileio':
+        values.update(fd_dev_name=p.get('fd_dev_name', ''),
+                      fd_size=p.get('fd_dev_size', 0),
+                      fd_mode='Buffered-WCE' if p.get('fd_buffered_io') == '1' else 'O_DSYNC',
+                      fd_async_io=p.get('fd_async_io', 0))
+    elif plugin == 'iblock':
+        dev = st.get('bdev')
+        values.update(
+            ib_dev=('iBlock device: %s' % dev['name']) if dev else '',
+            ib_udev=('  UDEV PATH: %s' % st['udev_path']) if st.get('udev_path') else '',
+            readonly=p.get('readonly', 0),
+            ib_major=('Major: %d Minor: %d  CLAIMED: IBLOCK' % (dev['major'], dev['minor'])
+                      if dev else 'Major: 0 Minor: 0'))
+    elif plugin == 'rd_mcp':
+        pages = int(p.get('rd_pages', 0) or 0)
+        values.update(rd_pages=pages, rd_nullio=p.get('rd_nullio', 0),
+                      rd_makeup='rd_mcp',
+                      sg_tables=math.ceil(pages / 2047) if st.get('enabled') else 0)
+    elif plugin == 'user':
+        values.update(dev_config=p.get('dev_config', ''), dev_size=p.get('dev_size', 0))
+    elif plugin == 'pscsi':
+        values.update(ch=p.get('scsi_channel_id', 0), tg=p.get('scsi_target_id', 0),
+                      lun=p.get('scsi_lun_id', 0), host=p.get('scsi_host_id', 0))
+    return (rules.INFO_STATUS + rules.INFO.get(plugin, '')).format(**values)
+
+
+def _device_stats(fs, node, st):
+    enabled = st.get('enabled', False)
+    dev_index = '%d\n' % st.get('dev_index', 0)
+    inst = '%d\n' % st['hba_inst']
+    vend, prod, rev = fs.read_values(node.obj, ('wwn/vendor_id', 'wwn/product_id',
+                                                'wwn/revision'))
+    out = {'statistics/scsi_dev/indx': dev_index, 'statistics/scsi_dev/inst': inst,
+           'statistics/scsi_dev/ports': '%d\n' % st.get('exports', 0),
+           SCSI_LU_STAT + 'dev': dev_index, SCSI_LU_STAT + 'inst': inst,
+           SCSI_LU_STAT + 'vend': vend.rstrip('\n').ljust(8)[:8] + '\n',
+           SCSI_LU_STAT + 'prod': prod.rstrip('\n').ljust(16)[:16] + '\n',
+           SCSI_LU_STAT + 'rev': rev.rstrip('\n').ljust(4)[:4] + '\n',
+           SCSI_LU_STAT + 'status': 'available\n' if enabled else 'notavailable\n',
+           SCSI_LU_STAT + 'lu_name': (st.get('serial') or 'None') + '\n',
+           'statistics/scsi_tgt_dev/indx': dev_index, 'statistics/scsi_tgt_dev/inst': inst,
+           'statistics/scsi_tgt_dev/non_access_lus': '0\n' if enabled else '1\n',
+           'statistics/scsi_tgt_dev/status': 'activated' if enabled else 'deactivated'}
+    if 'creation_time' in st:
+        out[SCSI_LU_STAT + 'creation_time'] = '%d\n' % st['creation_time']
+    return out
+
+
+def tg_pt_gp_text(name, gp_id):
+    text = 'TG Port Alias: %s\nTG Port Group ID: %d\n' \
+           'TG Port Primary Access State: Active/Optimized\n' \
+           'TG Port Primary Access Status: None\n' % (name, gp_id)
+    if name == 'default_tg_pt_gp':
+        # as recorded on 6.1: the secondary lines show for the default group only
+        text += 'TG Port Secondary Access State: None\nTG Port Secondary Access Status: None\n'
+    return text
+
+
+def _lun_dynamic(fs, node, st):
+    link = st.get('dev')
+    files = node.template['files']
+    if not link:
+        return {rel: '' for rel in files}
+    fab = node.flavour
+    wwn, tpgt = st['wwn'], st['tpgt']
+    dev_index = '%d\n' % link['dev_index']
+    inst = '%d\n' % link['hba_inst']
+    rtpi = st['rtpi']
+    return {
+        'alua_tg_pt_gp': tg_pt_gp_text(st.get('tg_pt_gp', 'default_tg_pt_gp'),
+                                       st.get('tg_pt_gp_id', 0)),
+        'alua_tg_pt_offline': '0\n', 'alua_tg_pt_status': '0\n',
+        'alua_tg_pt_write_md': '0\n',
+        'statistics/scsi_port/busy_count': '0\n', 'statistics/scsi_port/dev': dev_index,
+        'statistics/scsi_port/indx': '%d\n' % rtpi, 'statistics/scsi_port/inst': inst,
+        'statistics/scsi_port/role': 'Device%d\n' % link['dev_index'],
+        'statistics/scsi_tgt_port/dev': dev_index,
+        'statistics/scsi_tgt_port/hs_in_cmds': '0\n',
+        'statistics/scsi_tgt_port/in_cmds': '0\n',
+        'statistics/scsi_tgt_port/indx': '%d\n' % rtpi,
+        'statistics/scsi_tgt_port/inst': inst,
+        'statistics/scsi_tgt_port/name': '%sPort#%d\n' % (fabric_name(fab), rtpi),
+        'statistics/scsi_tgt_port/port_index': '%s+t+%d\n' % (wwn, tpgt),
+        'statistics/scsi_tgt_port/read_mbytes': '0\n',
+        'statistics/scsi_tgt_port/write_mbytes': '0\n',
+        'statistics/scsi_transport/dev_name': '%s+LIO-ORG\n' % wwn,
+        'statistics/scsi_transport/device': 'scsiTransport%s\n' % fabric_name(fab),
+        'statistics/scsi_transport/indx': '%d\n' % st['tpg_inst'],
+        'statistics/scsi_transport/inst': inst,
+        'statistics/scsi_transport/proto_id': '%d\n' % rules.TRANSPORT_PROTO.get(fab, 0),
+    }
+
+
+def _mapped_lun_dynamic(fs, node, st):
+    lun = st.get('lun')
+    files = node.template['files']
+    if not lun:
+        return {rel: '' for rel in files}
+    a, b = 'statistics/scsi_att_intr_port/', 'statistics/scsi_auth_intr/'
+    dev = '%d\n' % lun['dev_index']
+    rtpi = '%d\n' % lun['rtpi']
+    inst = '%d\n' % lun['tpg_inst']
+    return {'write_protect': '%d\n' % st.get('wp', 0),
+            a + 'dev': dev, a + 'inst': inst, a + 'port': rtpi,
+            a + 'port_auth_indx': '%d\n' % st['acl_index'],
+            b + 'att_count': '1\n', b + 'creation_time': '%d\n' % st['creation_time'],
+            b + 'dev': dev, b + 'dev_or_port': '1\n', b + 'hs_num_cmds': '0\n',
+            b + 'indx': '%d\n' % st['acl_index'], b + 'inst': inst,
+            b + 'intr_name': st['acl'] + '\n', b + 'map_indx': '%d\n' % st['mapped_lun'],
+            b + 'num_cmds': '0\n', b + 'port': rtpi, b + 'read_mbytes': '0\n',
+            b + 'row_status': 'Ready\n', b + 'write_mbytes': '0\n'}
+
+
+def _auth_target(fs, node, prefix):
+    um, pm = fs.read_values(node.obj, (prefix + 'userid_mutual', prefix + 'password_mutual'))
+    both = all(v and not v.startswith('NULL') for v in (um, pm))
+    return {prefix + 'authenticate_target': '1\n' if both else '0\n'}
+
+
+def _tpg_dynamic(fs, node, st):
+    if node.flavour == 'iscsi':
+        return _auth_target(fs, node, 'auth/')
+    if node.flavour == 'loopback':
+        return {'nexus': (st['nexus'] + '\n') if st.get('nexus') else ''}
+    return {}
+
+
+def _acl_dynamic(fs, node, st):
+    return _auth_target(fs, node, 'auth/') if node.flavour == 'iscsi' else {}
+
+
+def _fabric_dynamic(fs, node, st):
+    return _auth_target(fs, node, 'discovery_auth/') if node.flavour == 'iscsi' else {}
+
+
+def _tg_pt_gp_dynamic(fs, node, st):
+    return {'members': _tg_members(st.get('members', []))}
+
+
+def _lu_gp_dynamic(fs, node, st):
+    return {'members': ''.join(m + '\n' for m in st.get('members', []))}
+
+
+_DYNAMIC = {'root': _root_dynamic, 'device': _device_dynamic, 'lun': _lun_dynamic,
+            'mapped_lun': _mapped_lun_dynamic, 'tpg': _tpg_dynamic, 'acl': _acl_dynamic,
+            'fabric': _fabric_dynamic, 'tg_pt_gp': _tg_pt_gp_dynamic,
+            'lu_gp': _lu_gp_dynamic}

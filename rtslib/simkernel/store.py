@@ -1,0 +1,106 @@
+"""Files of the simulated tree and the bookkeeping kept beside it.
+
+Everything is O(1) per operation: one JSON file per object under
+DIR/.simstate/objs/ (named by a hash of the object's path), small fixed-size
+counters, and one file per TCP port for the network-portal registry.
+"""
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+
+SIM_SUBDIR = 'sys/kernel/config/target'
+
+
+class Store:
+    def __init__(self, simdir):
+        self.simdir = os.path.abspath(simdir)
+        self.root = os.path.join(self.simdir, SIM_SUBDIR)
+        self.meta = os.path.join(self.simdir, '.simstate')
+
+    # -- the visible tree -------------------------------------------------
+    def abspath(self, rel):
+        return os.path.join(self.root, rel) if rel else self.root
+
+    def put_file(self, rel, content, mode):
+        """Atomically (re)write an attribute file with the kernel's mode."""
+        path = self.abspath(rel)
+        tmp = os.path.join(self.meta, 'tmp.%d' % os.getpid())
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, content.encode('utf-8', 'surrogateescape'))
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+
+    def get_file(self, rel):
+        with open(self.abspath(rel), 'rb') as f:
+            return f.read().decode('utf-8', 'surrogateescape')
+
+    def set_value(self, rel, content):
+        """Replace a file's content, keeping its mode."""
+        mode = os.lstat(self.abspath(rel)).st_mode & 0o7777
+        self.put_file(rel, content, mode)
+
+    # -- hidden per-object state ---------------------------------------------
+    def _obj_path(self, rel):
+        digest = hashlib.sha1(rel.encode('utf-8', 'surrogateescape')).hexdigest()
+        return os.path.join(self.meta, 'objs', digest[:2], digest + '.json')
+
+    def state(self, rel):
+        try:
+            with open(self._obj_path(rel)) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return {}
+
+    def save_state(self, rel, data):
+        self._write_json(self._obj_path(rel), data)
+
+    def drop_state(self, rel):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._obj_path(rel))
+
+    # -- small global tables --------------------------------------------------
+    def table(self, name):
+        try:
+            with open(os.path.join(self.meta, name)) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return {}
+
+    def save_table(self, name, data):
+        path = os.path.join(self.meta, name)
+        if data:
+            self._write_json(path, data)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+    def next_counter(self, name, first):
+        """Kernel index allocators (HBA ids, device indexes...): never reused."""
+        counters = self.table('counters.json')
+        value = counters.get(name, first)
+        counters[name] = value + 1
+        self.save_table('counters.json', counters)
+        return value
+
+    def _write_json(self, path, data):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = '%s.tmp.%d' % (path, os.getpid())
+        with open(tmp, 'w') as f:
+            json.dump(data, f, sort_keys=True)
+        os.replace(tmp, path)
+
+    @contextlib.contextmanager
+    def locked(self):
+        """One mutating operation at a time across processes sharing DIR."""
+        os.makedirs(self.meta, exist_ok=True)
+        fd = os.open(os.path.join(self.meta, 'lock'), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)

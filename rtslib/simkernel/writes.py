@@ -1,0 +1,533 @@
+"""Writes to attribute files: parse like the kernel, refuse like the kernel.
+
+write() finds the spec of the file (rules.ATTRS), parses the buffer, checks the
+object's state and returns the new file content (None: nothing to store, the
+object's rendered files change instead).
+"""
+import errno
+
+from rtslib.simkernel import host as hostmod
+from rtslib.simkernel import parse, rules
+from rtslib.simkernel.kinds import template_name
+from rtslib.simkernel.objects import member_name, parent_obj, tpg_of
+from rtslib.simkernel.parse import fail
+
+
+def write(fs, node, data):
+    tname = template_name(node.kind, node.flavour)
+    spec = rules.spec_for(tname, node.sub) or _default_spec(node)
+    if node.kind == 'device' and (spec.get('export_lock') or spec.get('enabled_lock')):
+        _check_locks(fs, node, spec, data)
+    if spec['type'] == 'action':
+        content = ACTIONS[spec['name']](fs, node, data, spec)
+    else:
+        content = PARSERS[spec['type']](data, spec)
+    if content is not None:
+        fs.store.set_value(node.path, content)
+    fs.refresh(node.obj)
+
+
+def _default_spec(node):
+    value = node.template['files'].get(node.sub, (0, ''))[1].rstrip('\n')
+    if value.lstrip('-').isdigit():
+        return dict(type='s32' if value.startswith('-') else 'u32',
+                    min=-(1 << 31), max=(1 << 32) - 1)
+    return dict(type='str')
+
+
+def _check_locks(fs, node, spec, data):
+    st = fs.store.state(node.obj)
+    if spec.get('type') not in ('action',):
+        PARSERS[spec['type']](data, spec)     # the kernel parses before it checks
+    if spec.get('export_lock') and st.get('exports'):
+        raise fail(errno.EINVAL)
+    if spec.get('enabled_lock') and st.get('enabled'):
+        raise fail(errno.EINVAL)
+
+
+# -- plain parsers ----------------------------------------------------------------
+
+def _u32(data, spec, bits=32):
+    value = parse.kstrtoull(data, bits)
+    if not spec.get('min', 0) <= value <= spec.get('max', (1 << bits) - 1):
+        raise fail(errno.EINVAL)
+    return '%d\n' % value
+
+
+def _s32(data, spec):
+    value = parse.kstrtoll(data, 32)
+    if not spec.get('min', -(1 << 31)) <= value <= spec.get('max', (1 << 31) - 1):
+        raise fail(errno.EINVAL)
+    return '%d\n' % value
+
+
+def _bool01(data, spec):
+    if parse.kstrtoull(data, 32) > 1:
+        raise fail(errno.EINVAL)
+    return '%d\n' % parse.kstrtoull(data, 32)
+
+
+def _kbool(data, spec):
+    return '%d\n' % parse.kstrtobool(data)
+
+
+def _oneof(data, spec):
+    value = parse.kstrtoull(data, 32)
+    if value not in spec['values']:
+        raise fail(errno.EINVAL)
+    return '%d\n' % value
+
+
+def _text(data, spec):
+    return parse.one_newline(data) + '\n'
+
+
+def _chap(data, spec):
+    # the kernel keeps what was written, newline included, and shows it plus "\n"
+    if len(data.encode('utf-8', 'surrogateescape')) > 255:
+        raise fail(errno.EINVAL)
+    return data + '\n'
+
+
+def _param(data, spec):
+    value = parse.one_newline(data)
+    if spec.get('free'):
+        return value + '\n'
+    if spec.get('yesno'):
+        ok = value in ('Yes', 'No')
+    elif spec.get('values'):
+        ok = bool(value) and all(v in spec['values'] for v in value.split(','))
+    else:
+        ok = value.isdigit() and spec['min'] <= int(value) <= spec['max']
+    if not ok:
+        raise fail(errno.EINVAL)
+    return value + '\n'
+
+
+PARSERS = {'u32': _u32, 'u64': lambda data, spec: _u32(data, spec, 64), 's32': _s32, 'bool01': _bool01, 'kbool': _kbool,
+           'oneof': _oneof, 'str': _text, 'chap': _chap, 'param': _param}
+
+
+# -- devices ---------------------------------------------------------------------------
+
+def _dev_enable(fs, node, data, spec):
+    if not parse.kstrtobool(data):
+        raise fail(errno.EINVAL)           # 'only valid value is "1"'
+    st = fs.store.state(node.obj)
+    if st.get('enabled'):
+        raise fail(errno.EEXIST)           # "se_dev->se_dev_ptr already set"
+    attrib = _CONFIGURE[node.flavour](fs, node, st)
+    hba_obj = parent_obj(node.obj, 1)
+    hba = fs.store.state(hba_obj)
+    st.update(enabled=True, dev_index=fs.store.next_counter('dev_index', 1),
+              fid=hba.get('dev_count', 0), creation_time=_jiffies())
+    hba['dev_count'] = hba.get('dev_count', 0) + 1
+    fs.store.save_state(hba_obj, hba)
+    for name, value in attrib.items():
+        rel = node.obj + '/attrib/' + name
+        if fs.store_exists(rel):
+            fs.store.set_value(rel, '%s\n' % value)
+    fs.store.save_state(node.obj, st)
+    root = fs.store.state('')
+    root.setdefault('lu_members', []).append(member_name(node.obj))
+    fs.store.save_state('', root)
+    fs.refresh('')
+
+
+def _jiffies():
+    from rtslib.simkernel.objects import _jiffies as jf
+    return jf()
+
+
+def _enabled_attrib(plugin, bdev=None):
+    out = {}
+    for name, value in rules.ENABLED_ATTRIB.get(plugin, {}).items():
+        if isinstance(value, str) and value.startswith('@'):
+            value = int((bdev or {}).get(value[1:], 0))
+        out[name] = value
+    return out
+
+
+def _configure_fileio(fs, node, st):
+    params = st['params']
+    name = params.get('fd_dev_name')
+    if not name:
+        raise fail(errno.EINVAL)            # "Missing fd_dev_name="
+    host = fs.host()
+    if name in host['block_devices']:
+        params['fd_dev_size'] = host['block_devices'][name]['size']
+    elif name in host['files']:
+        params.setdefault('fd_dev_size', host['files'][name])
+    else:
+        if not hostmod.dir_exists(host, name.rsplit('/', 1)[0] or '/'):
+            raise fail(errno.ENOENT)        # filp_open() failed
+        if not int(params.get('fd_dev_size', 0) or 0):
+            raise fail(errno.EINVAL)        # no fd_dev_size= and no file
+    return _enabled_attrib('fileio')
+
+
+def _claim(fs, node, st, path):
+    host = fs.host()
+    claims = fs.store.table('claims.json')
+    if path in host['claimed_devices'] or path in claims:
+        raise fail(errno.EBUSY)             # blkdev_get_by_path(FMODE_EXCL)
+    claims[path] = node.obj
+    fs.store.save_table('claims.json', claims)
+    st['claim'] = path
+
+
+def _configure_iblock(fs, node, st):
+    path = st.get('udev_path')
+    if not path:
+        raise fail(errno.EINVAL)            # "Missing udev_path= parameters"
+    bdev = fs.host()['block_devices'].get(path)
+    if bdev is None:
+        raise fail(errno.ENOENT)
+    _claim(fs, node, st, path)
+    st['bdev'] = {'name': bdev['name'], 'major': bdev['major'], 'minor': bdev['minor'],
+                  'discard': bdev.get('discard', False)}
+    return _enabled_attrib('iblock', bdev)
+
+
+def _configure_rd(fs, node, st):
+    pages = int(st['params'].get('rd_pages', 0) or 0)
+    if pages <= 0:
+        raise fail(errno.EINVAL)            # "Illegal page count: 0"
+    return _enabled_attrib('rd_mcp')
+
+
+def _configure_user(fs, node, st):
+    return _enabled_attrib('user')
+
+
+def _configure_pscsi(fs, node, st):
+    if not st.get('udev_path'):
+        raise fail(errno.EINVAL)            # "udev_path attribute has not been set"
+    p = st['params']
+    hctl = '%s:%s:%s:%s' % tuple(p.get(k, '') for k in (
+        'scsi_host_id', 'scsi_channel_id', 'scsi_target_id', 'scsi_lun_id'))
+    sdev = fs.host()['scsi_devices'].get(hctl)
+    if sdev is None:
+        raise fail(errno.ENODEV)
+    _claim(fs, node, st, sdev['dev'])
+    return _enabled_attrib('pscsi')
+
+
+_CONFIGURE = {'fileio': _configure_fileio, 'iblock': _configure_iblock,
+              'rd_mcp': _configure_rd, 'user': _configure_user, 'pscsi': _configure_pscsi}
+
+
+def _dev_control(fs, node, data, spec):
+    st = fs.store.state(node.obj)
+    known = rules.CONTROL_KEYS.get(node.flavour, ())
+    for item in data.replace('\n', ',').split(','):
+        key, _, value = item.partition('=')
+        if key not in known:
+            continue                        # unknown keys are ignored
+        if key == 'udev_path':
+            if st.get('claim'):
+                raise fail(errno.EEXIST)    # "while ibd_bd exists"
+            st['udev_path'] = value
+            continue
+        if key in ('fd_dev_size', 'rd_pages', 'dev_size') or key.startswith('scsi_'):
+            try:
+                value = int(value)
+            except ValueError:
+                raise fail(errno.EINVAL) from None
+        st['params'][key] = value
+        if node.flavour == 'user' and key in ('dev_config', 'dev_size'):
+            fs.store.set_value(node.obj + '/attrib/' + key, '%s\n' % value)
+    fs.store.save_state(node.obj, st)
+
+
+def _dev_udev_path(fs, node, data, spec):
+    st = fs.store.state(node.obj)
+    if st.get('exports'):
+        raise fail(errno.EINVAL)
+    value = parse.one_newline(data)
+    if len(value) > 512:
+        raise fail(errno.EINVAL)
+    st['udev_path'] = value
+    fs.store.save_state(node.obj, st)
+
+
+def _dev_lu_gp(fs, node, data, spec):
+    name = parse.one_newline(data)
+    if not fs.isdir('core/alua/lu_gps/' + name):
+        raise fail(errno.EINVAL)
+
+
+def _dev_attr_int(fs, node, name):
+    value = fs.read_values(node.obj, ('attrib/' + name,))[0].strip()
+    return int(value) if value.lstrip('-').isdigit() else 0
+
+
+def _dev_queue_depth(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    st = fs.store.state(node.obj)
+    if st.get('exports') or value == 0:
+        raise fail(errno.EINVAL)
+    if st.get('enabled') and value > _dev_attr_int(fs, node, 'hw_queue_depth'):
+        raise fail(errno.EINVAL)
+    return '%d\n' % value
+
+
+def _dev_pi_prot_type(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    st = fs.store.state(node.obj)
+    if value > 3 or st.get('exports'):
+        raise fail(errno.EINVAL)
+    if value and (node.flavour not in ('fileio', 'rd_mcp') or not st.get('enabled')):
+        raise fail(errno.EINVAL)            # needs a configured device with PI support
+    return '%d\n' % value
+
+
+def _dev_optimal_sectors(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    if value > _dev_attr_int(fs, node, 'hw_max_sectors'):
+        raise fail(errno.EINVAL)
+    return '%d\n' % value
+
+
+def _dev_write_cache(fs, node, data, spec):
+    flag = parse.kstrtobool(data)
+    if flag and node.flavour == 'iblock':
+        raise fail(errno.EINVAL)            # device reports its own write cache
+    return '%d\n' % flag
+
+
+def _dev_unmap(fs, node, data, spec):
+    flag = parse.kstrtobool(data)
+    st = fs.store.state(node.obj)
+    if flag and not _dev_attr_int(fs, node, 'max_unmap_block_desc_count'):
+        if node.flavour in ('fileio', 'iblock') and not st.get('enabled'):
+            # The real kernel calls configure_unmap() on the unopened backend here
+            # and oopses (NULL file/bdev).  The simulator refuses instead; rtslib
+            # must never send this write (it enables the device first).
+            raise fail(errno.EINVAL)
+        if not (st.get('bdev') or {}).get('discard'):
+            raise fail(errno.ENOSYS)        # "Generic Block Discard not supported"
+    return '%d\n' % flag
+
+
+def _user_dev_config(fs, node, data, spec):
+    value = parse.one_newline(data)
+    st = fs.store.state(node.obj)
+    st['params']['dev_config'] = value
+    fs.store.save_state(node.obj, st)
+    return value + '\n'
+
+
+def _wwn_serial(fs, node, data, spec):
+    value = parse.one_newline(data)
+    if len(value) > 254:
+        raise fail(errno.EOVERFLOW)
+    st = fs.store.state(node.obj)
+    st['serial'] = value
+    fs.store.save_state(node.obj, st)
+    return 'T10 VPD Unit Serial Number: %s\n' % value
+
+
+def _wwn_ident(fs, node, data, spec):
+    value = parse.one_newline(data)
+    if len(value) > spec['maxlen']:
+        raise fail(errno.EOVERFLOW)
+    if any(not 0x20 <= ord(c) < 0x7f for c in value):
+        raise fail(errno.EINVAL)
+    return value + '\n'
+
+
+def _wwn_company(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    if value > 0xffffff:
+        raise fail(errno.EINVAL)
+    return '0x%06x\n' % value
+
+
+# -- ALUA --------------------------------------------------------------------------------
+
+ALUA_TYPES = {0: 'None', 1: 'Implicit', 2: 'Explicit', 3: 'Implicit and Explicit'}
+ALUA_STATUS = {0: 'None', 1: 'Altered by Explicit STPG', 2: 'Altered by Implicit ALUA'}
+
+
+def _gp_location(node):
+    """(device object, group name, group object or None for the default group)."""
+    if node.kind == 'tg_pt_gp':
+        return parent_obj(node.obj, 2), node.name, node.obj
+    return node.obj, 'default_tg_pt_gp', None
+
+
+def _tg_pt_gp_attr(fs, node, data, spec):
+    fname = node.sub.rsplit('/', 1)[-1]
+    dev_obj, gp, gp_obj = _gp_location(node)
+    if fname == 'tg_pt_gp_id':
+        return _tg_pt_gp_id(fs, gp_obj, data)
+    value = parse.kstrtoull(data, 32)
+    if fname == 'alua_access_type':
+        if value not in ALUA_TYPES:
+            raise fail(errno.EINVAL)
+        return ALUA_TYPES[value] + '\n'
+    if fname == 'alua_access_status':
+        if value not in ALUA_STATUS:
+            raise fail(errno.EINVAL)
+        return ALUA_STATUS[value] + '\n'
+    if fname == 'alua_access_state':
+        valid = gp_obj is None or fs.store.state(gp_obj).get('id') is not None
+        if not valid or not fs.store.state(dev_obj).get('enabled') \
+                or value not in (0, 1, 2, 3, 14, 15):
+            raise fail(errno.EINVAL)
+    if fname in ('preferred', 'alua_write_metadata') or fname.startswith('alua_support_'):
+        if value > 1:
+            raise fail(errno.EINVAL)
+    return '%d\n' % value
+
+
+def _tg_pt_gp_id(fs, gp_obj, data):
+    value = parse.kstrtoull(data, 32)
+    if value > 0xffff:
+        raise fail(errno.EINVAL)
+    if gp_obj is not None:
+        gst = fs.store.state(gp_obj)
+        gst['id'] = value
+        fs.store.save_state(gp_obj, gst)
+        for lun_obj in gst.get('member_objs', []):
+            lst = fs.store.state(lun_obj)
+            lst['tg_pt_gp_id'] = value
+            fs.store.save_state(lun_obj, lst)
+            fs.refresh(lun_obj)
+    return '%d\n' % value
+
+
+def _lun_tg_pt_gp(fs, node, data, spec):
+    lst = fs.store.state(node.obj)
+    if not lst.get('dev'):
+        raise fail(errno.ENODEV)
+    name = parse.one_newline(data)
+    dev_obj = lst['dev']['obj']
+    dst = fs.store.state(dev_obj)
+    if name == 'default_tg_pt_gp':
+        gp_id, gp_obj = 0, None
+    else:
+        gp_obj = dev_obj + '/alua/' + name
+        gst = fs.store.state(gp_obj) if name and '/' not in name else {}
+        if gst.get('id') is None:
+            raise fail(errno.EINVAL)        # no such group, or its id is not set
+        gp_id = gst['id']
+    from rtslib.simkernel.objects import _drop_member
+    _drop_member(fs, dev_obj, dst, lst, node.obj)
+    if gp_obj is None:
+        dst['default_members'].append(lst['member'])
+    else:
+        gst = fs.store.state(gp_obj)
+        gst.setdefault('members', []).append(lst['member'])
+        gst.setdefault('member_objs', []).append(node.obj)
+        fs.store.save_state(gp_obj, gst)
+        fs.refresh(gp_obj)
+    lst.update(tg_pt_gp=name, tg_pt_gp_id=gp_id)
+    fs.store.save_state(dev_obj, dst)
+    fs.store.save_state(node.obj, lst)
+    fs.refresh(dev_obj)
+
+
+def _lun_alua_bool(fs, node, data, spec):
+    if not fs.store.state(node.obj).get('dev'):
+        raise fail(errno.ENODEV)
+    return _bool01(data, spec)
+
+
+def _lun_alua_status(fs, node, data, spec):
+    if not fs.store.state(node.obj).get('dev'):
+        raise fail(errno.ENODEV)
+    if parse.kstrtoull(data, 32) > 2:
+        raise fail(errno.EINVAL)
+    return '%d\n' % parse.kstrtoull(data, 32)
+
+
+# -- fabrics -------------------------------------------------------------------------------
+
+def _tpg_enable(fs, node, data, spec):
+    return _bool01(data, spec)
+
+
+def _cmdsn_depth(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    if value > rules.CMDSN_DEPTH_MAX:
+        raise fail(errno.EINVAL)
+    return '%d\n' % max(value, 1)           # 0: "defaulting to 1"
+
+
+def _loop_nexus(fs, node, data, spec):
+    st = fs.store.state(node.obj)
+    if data.startswith('NULL'):
+        if not st.get('nexus'):
+            raise fail(errno.ENODEV)
+        if st.get('ports'):
+            raise fail(errno.EPERM)         # "active TPG port count"
+        st.pop('nexus')
+        fs.store.save_state(node.obj, st)
+        return None
+    if len(data) >= 256:
+        raise fail(errno.EINVAL)
+    wwn = fs.store.state(parent_obj(node.obj, 1))
+    proto = next((p for pre, p in rules.LOOPBACK_PREFIXES.items() if pre in data), None)
+    if proto is None or proto != wwn.get('proto'):
+        raise fail(errno.EINVAL)            # no prefix / protocol differs from the wwn's
+    if st.get('nexus'):
+        raise fail(errno.EEXIST)
+    st['nexus'] = parse.one_newline(data)
+    fs.store.save_state(node.obj, st)
+    return None
+
+
+def _loop_transport_status(fs, node, data, spec):
+    value = parse.one_newline(data)
+    if value not in ('online', 'offline'):
+        raise fail(errno.EINVAL)
+    return value + '\n'
+
+
+def _portal_iser(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    if value > 1:
+        raise fail(errno.EINVAL)
+    st = fs.store.state(node.obj)
+    if value and not st.get('iser'):
+        host, addr = fs.host(), st['addr']
+        if addr in ('0.0.0.0', '::') or hostmod.is_loopback(addr) \
+                or addr in host['rdma_addresses']:
+            pass
+        elif addr not in host['ip_addresses']:
+            raise fail(errno.EADDRNOTAVAIL)  # rdma_bind_addr() failed: -99
+        else:
+            raise fail(errno.ENODEV)         # local address, no RDMA device on it
+    st['iser'] = value
+    fs.store.save_state(node.obj, st)
+    return '%d\n' % value
+
+
+def _portal_cxgbit(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    if value > 1:
+        raise fail(errno.EINVAL)
+    st = fs.store.state(node.obj)
+    if value and st['addr'] not in fs.host()['cxgbit_addresses']:
+        raise fail(errno.EINVAL)             # no Chelsio offload device
+    st['cxgbit'] = value
+    fs.store.save_state(node.obj, st)
+    return '%d\n' % value
+
+
+ACTIONS = {
+    'dev_enable': _dev_enable, 'dev_control': _dev_control, 'dev_udev_path': _dev_udev_path,
+    'dev_lu_gp': _dev_lu_gp, 'dev_queue_depth': _dev_queue_depth,
+    'dev_pi_prot_type': _dev_pi_prot_type, 'dev_optimal_sectors': _dev_optimal_sectors,
+    'dev_write_cache': _dev_write_cache, 'dev_unmap': _dev_unmap,
+    'user_dev_config': _user_dev_config, 'wwn_serial': _wwn_serial,
+    'wwn_ident': _wwn_ident, 'wwn_company': _wwn_company,
+    'tg_pt_gp_attr': _tg_pt_gp_attr, 'tg_pt_gp_id': _tg_pt_gp_attr,
+    'lun_tg_pt_gp': _lun_tg_pt_gp, 'lun_alua_bool': _lun_alua_bool,
+    'lun_alua_status': _lun_alua_status, 'tpg_enable': _tpg_enable,
+    'cmdsn_depth': _cmdsn_depth, 'loop_nexus': _loop_nexus,
+    'loop_transport_status': _loop_transport_status, 'portal_iser': _portal_iser,
+    'portal_cxgbit': _portal_cxgbit,
+}
