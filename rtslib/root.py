@@ -118,7 +118,7 @@ class RTSRoot(CFSNode):
         if not confirm:
             raise RTSLibError('As a precaution, confirm=True needs to be set')
         return _saveconfig('clear_existing')(self, target=target,
-                                             storage_object=storage_object)
+                                             storage_object=storage_object, confirm=True)
 
     def restore(self, config, target=None, storage_object=None, clear_existing=False,
                 abort_on_error=False):

@@ -164,7 +164,7 @@ class StorageObject(CFSNode):
         return ' '.join(self._read('info').split())
 
     def _parse_info(self, key):
-        m = re.search(f'{re.escape(key)}: ([^: ]+)', self._info())
+        m = re.search(rf'(?<![\w/]){re.escape(key)}: ([^: ]+)', self._info())
         return m.group(1) if m else None
 
     def _check_value(self, kind, name, value):
