@@ -164,7 +164,7 @@ ATTRS = {
     'portal_iscsi': {'iser': action('portal_iser'), 'cxgbit': action('portal_cxgbit')},
     'acl_iscsi': ACL_ISCSI,
     'acl_generic': {'tag': dict(type='str')},
-    'mapped_lun': {'write_protect': bool01()},
+    'mapped_lun': {'write_protect': action('mapped_lun_wp')},
 }
 
 

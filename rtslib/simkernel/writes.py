@@ -456,6 +456,15 @@ def _cmdsn_depth(fs, node, data, spec):
     return '%d\n' % max(value, 1)           # 0: "defaulting to 1"
 
 
+def _mapped_lun_wp(fs, node, data, spec):
+    value = _bool01(data, spec)
+    st = fs.store.state(node.obj)
+    if st.get('lun'):                       # no deve yet: the kernel ignores it
+        st['wp'] = int(value)
+        fs.store.save_state(node.obj, st)
+    return None
+
+
 def _loop_nexus(fs, node, data, spec):
     st = fs.store.state(node.obj)
     if data.startswith('NULL'):
@@ -527,7 +536,7 @@ ACTIONS = {
     'tg_pt_gp_attr': _tg_pt_gp_attr, 'tg_pt_gp_id': _tg_pt_gp_attr,
     'lun_tg_pt_gp': _lun_tg_pt_gp, 'lun_alua_bool': _lun_alua_bool,
     'lun_alua_status': _lun_alua_status, 'tpg_enable': _tpg_enable,
-    'cmdsn_depth': _cmdsn_depth, 'loop_nexus': _loop_nexus,
+    'cmdsn_depth': _cmdsn_depth, 'mapped_lun_wp': _mapped_lun_wp, 'loop_nexus': _loop_nexus,
     'loop_transport_status': _loop_transport_status, 'portal_iser': _portal_iser,
     'portal_cxgbit': _portal_cxgbit,
 }

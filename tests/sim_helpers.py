@@ -1,0 +1,161 @@
+"""Replaying the real-kernel recordings (shell lines, errors.tsv rows) on SimConfigFS."""
+import errno
+import os
+import re
+import shlex
+
+REF = os.environ.get('LIO_REFERENCE', '/work/shared/reference')
+CFS = '/sys/kernel/config/target'
+RECORDINGS = ('kernel-6.1', 'kernel-6.1-probes')
+_VAR = re.compile(r'\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?')
+
+
+def ref_path(*parts):
+    return os.path.join(REF, *parts)
+
+
+def have_reference():
+    return os.path.isdir(ref_path('kernel-6.1')) and os.path.isdir(ref_path('kernel-6.1-probes'))
+
+
+def base_variables():
+    """Variables the errors.tsv headers define (both recordings)."""
+    iqn = 'iqn.2003-01.org.linux-iscsi.test.x8664:sn.0123456789ab'
+    v = {'C': CFS, 'CFS': CFS, 'W': '/mnt/w', 'IQN': iqn, 'LOOP': '/dev/loop0',
+         'IQN2': 'iqn.2003-01.com.example:second'}
+    v['T'] = v['TPG'] = '%s/iscsi/%s/tpgt_1' % (CFS, iqn)
+    v['T2'] = '%s/iscsi/%s/tpgt_2' % (CFS, iqn)
+    v['A'] = v['ACL'] = v['T'] + '/acls/iqn.1994-05.com.redhat:client'
+    v['LW'] = CFS + '/loopback/naa.500140512345678'
+    v['L'] = v['LW'] + '/tpgt_1'
+    for n in (255, 256):
+        v['S%d' % n] = 'a' * n
+    for n in (200, 210, 300):
+        v['N%d' % n] = 'a' * n
+    prefix = 'iqn.2003-01.com.example:'
+    for n in (223, 224, 255, 256, 300):
+        v['Q%d' % n] = prefix + 'a' * (n - len(prefix))
+    return v
+
+
+def expand(text, variables):
+    return _VAR.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
+
+
+def rel(path):
+    """Target-root-relative path, or None for paths outside configfs."""
+    if path == CFS:
+        return ''
+    if path.startswith(CFS + '/'):
+        return path[len(CFS) + 1:]
+    return None
+
+
+def parse_command(line, variables):
+    """A shell line -> (op, args) or None when it does not touch configfs."""
+    words = shlex.split(expand(line, variables))
+    if not words:
+        return None
+    cmd, args = words[0], words[1:]
+    if '>' in args:
+        i = args.index('>')
+        target, args = args[i + 1], args[:i]
+        if rel(target) is None:
+            return None
+        return ('write', rel(target), _shell_output(cmd, args))
+    if cmd in ('mkdir', 'rmdir', 'rm', 'cat', 'ls'):
+        p = [a for a in args if not a.startswith('-')]
+        if rel(p[-1]) is None:
+            return None
+        return ({'mkdir': 'mkdir_p' if '-p' in args else 'mkdir'}.get(cmd, cmd), rel(p[-1]))
+    if cmd == 'ln' and args[:1] == ['-s']:
+        return ('symlink', rel(args[1]), rel(args[2]))
+    return None
+
+
+def _shell_output(cmd, args):
+    if cmd == 'echo':
+        if args[:1] == ['-n']:
+            return ' '.join(args[1:])
+        return ' '.join(args) + '\n'
+    if cmd == 'printf':
+        if not args:
+            return ''
+        if args[0] == '%s':
+            return ''.join(args[1:])
+        return args[0]
+    raise ValueError('unknown writer %r' % cmd)
+
+
+def run(fs, op):
+    """Do one parsed op; return 'OK', 'OK: <value>' for cat/ls, or the errno name."""
+    kind = op[0]
+    try:
+        if kind == 'write':
+            fs.write(op[1], op[2])
+        elif kind == 'mkdir':
+            fs.mkdir(op[1])
+        elif kind == 'mkdir_p':
+            parts = op[1].split('/')
+            for i in range(1, len(parts) + 1):
+                sub = '/'.join(parts[:i])
+                if not fs.exists(sub):
+                    fs.mkdir(sub)
+        elif kind == 'rmdir':
+            fs.rmdir(op[1])
+        elif kind == 'rm':
+            fs.unlink(op[1])
+        elif kind == 'symlink':
+            fs.symlink(op[1], op[2])
+        elif kind == 'cat':
+            return 'OK: ' + escape(fs.read(op[1]))
+        elif kind == 'ls':
+            return 'OK: ' + ' '.join(fs.listdir(op[1]))
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+    return 'OK'
+
+
+def escape(text):
+    return text.replace('\\', '\\\\').replace('\n', '\\n').replace('\t', '\\t') \
+        .replace('\0', '\\0')
+
+
+def seed_ops(recording):
+    """The seed workflow's ops: [(line, op, expected_to_fail)]."""
+    variables = base_variables()
+    out = []
+    with open(ref_path(recording, 'seed-workflow-ops.sh')) as f:
+        lines = f.read().splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith('+ '):
+            line = line[2:]
+        elif line.startswith(('#', 'FAILED')) or not line.strip():
+            continue
+        m = re.match(r'^([A-Za-z_][A-Za-z0-9_]*)=(\S*)', line)
+        if m:
+            if not m.group(2).startswith('$('):
+                variables[m.group(1)] = expand(m.group(2), variables)
+            continue
+        line = line.split('   #')[0]
+        op = parse_command(line, variables)
+        if op is None:
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ''
+        failed = nxt.startswith('FAILED') or nxt.startswith('# FAILED')
+        out.append((line, op, failed))
+    return out
+
+
+def error_rows(recording):
+    """errors.tsv rows: [(operation text, parsed op, expected result)]."""
+    variables = base_variables()
+    if recording == 'kernel-6.1':
+        variables['L'] = CFS + '/loopback/naa.5001405123456789/tpgt_1'
+    rows = []
+    with open(ref_path(recording, 'errors.tsv')) as f:
+        lines = [ln.rstrip('\n') for ln in f if not ln.startswith('#')]
+    for ln in lines[1:]:
+        operation, result = ln.split('\t')[:2]
+        rows.append((operation, parse_command(operation, variables), result))
+    return rows

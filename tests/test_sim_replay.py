@@ -1,0 +1,28 @@
+"""Replay both real-kernel recordings on the simulator: the seed workflow, then every
+errors.tsv row in order, with the kernel's answer (OK / errno / value read back)."""
+import pytest
+
+from rtslib.simkernel import SimConfigFS
+from sim_helpers import RECORDINGS, error_rows, have_reference, run, seed_ops
+
+pytestmark = pytest.mark.skipif(not have_reference(),
+                                reason='reference recordings not found (LIO_REFERENCE)')
+
+
+def replay_seed(fs, recording):
+    for line, op, failed in seed_ops(recording):
+        result = run(fs, op)
+        assert (result != 'OK') == failed, '%s: %s' % (line, result)
+
+
+@pytest.mark.parametrize('recording', RECORDINGS)
+def test_seed_workflow_then_errors_tsv(tmp_path, recording):
+    fs = SimConfigFS(str(tmp_path / 'sim'))
+    replay_seed(fs, recording)
+    mismatches = []
+    for text, op, expected in error_rows(recording):
+        assert op is not None, 'cannot parse: %s' % text
+        got = run(fs, op)
+        if got != expected:
+            mismatches.append('%s\n    kernel: %s\n    sim:    %s' % (text, expected, got))
+    assert not mismatches, '%d rows differ:\n%s' % (len(mismatches), '\n'.join(mismatches))
