@@ -159,3 +159,60 @@ def error_rows(recording):
         operation, result = ln.split('\t')[:2]
         rows.append((operation, parse_command(operation, variables), result))
     return rows
+
+
+# -- tree dumps in the recordings' two formats -----------------------------------------
+
+def dump(fs, style='dump.py'):
+    """The tree as kernel-6.1/dump.py prints it ('dump.py') or as the probes
+    recording's walk did ('probes': tabs, 8192 bytes, escapes)."""
+    out = []
+    _walk(fs, '', out, style)
+    return out
+
+
+def _walk(fs, path, out, style):
+    shown = CFS + ('/' + path if path else '')
+    out.append(shown + '/')
+    names = fs.listdir(path)
+    dirs = [n for n in names if fs.isdir(_join(path, n))]
+    files = [n for n in names if n not in dirs]
+    for n in sorted(files):
+        p = _join(path, n)
+        if fs.islink(p):
+            out.append('%s/%s -> %s' % (shown, n, os.readlink(fs.abspath(p))))
+            continue
+        mode = os.lstat(fs.abspath(p)).st_mode & 0o777
+        out.append(_file_line('%s/%s' % (shown, n), mode, _value(fs, p, mode, style), style))
+    for n in dirs:
+        _walk(fs, _join(path, n), out, style)
+
+
+def _join(path, name):
+    return path + '/' + name if path else name
+
+
+def _value(fs, path, mode, style):
+    if not mode & 0o444:
+        return '<write-only>'
+    try:
+        text = fs.read(path)
+    except OSError as e:
+        if style == 'probes':
+            return '<read error: %s>' % errno.errorcode[e.errno]
+        return '<read error: %s>' % os.strerror(e.errno)
+    if style == 'probes':
+        return escape(text[:8192])
+    return text[:400].replace('\n', '\\n')
+
+
+def _file_line(path, mode, value, style):
+    if style == 'probes':
+        return '%s\t%o\t%s' % (path, mode, value)
+    return '%s %o %s' % (path, mode, value)
+
+
+def recorded_tree(recording, name='seed-workflow-tree.txt'):
+    with open(ref_path(recording, name), 'rb') as f:
+        text = f.read().decode('utf-8', 'replace')
+    return [ln for ln in text.split('\n') if ln.startswith('/')]

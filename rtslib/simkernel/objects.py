@@ -138,7 +138,17 @@ def _create_portal(fs, node, name):
             raise fail(errno.EINVAL)     # kernel_bind() failed: -EADDRINUSE
         reg[addr] = [tpg]
     fs.store.save_table(table, reg)
+    count_nps(fs, node.obj, 1)
     return {'addr': addr, 'port': port, 'iser': 0, 'cxgbit': 0}
+
+
+def count_nps(fs, portal_obj, delta):
+    """The target's fabric_statistics count of network portals (iSER ones too)."""
+    wwn_obj = parent_obj(tpg_of(portal_obj), 1)
+    wst = fs.store.state(wwn_obj)
+    wst['nps'] = wst.get('nps', 0) + delta
+    fs.store.save_state(wwn_obj, wst)
+    fs.refresh(wwn_obj)
 
 
 def _bind_conflict(new, old):
@@ -174,6 +184,7 @@ def _remove_portal(fs, node, st):
     else:
         reg.pop(st['addr'], None)
     fs.store.save_table(table, reg)
+    count_nps(fs, node.obj, -1 - st.get('iser', 0))
 
 
 def _remove_device(fs, node, st):

@@ -96,7 +96,7 @@ def _root_dynamic(fs, node, st):
 
 def _device_dynamic(fs, node, st):
     plugin, enabled = node.flavour, st.get('enabled', False)
-    attrib = fs.read_attr_ints(node.obj, ('block_size', 'hw_max_sectors'))
+    attrib = fs.read_attr_ints(node.obj, ('block_size', 'hw_block_size', 'hw_max_sectors'))
     out = {'enable': '1\n' if enabled else '0\n',
            'udev_path': (st['udev_path'] + '\n') if st.get('udev_path') else '',
            'alua_lu_gp': ('LU Group Alias: default_lu_gp\nLU Group ID: 0\n'
@@ -116,7 +116,7 @@ def _device_info(fs, node, st, attrib):
     p = st.get('params', {})
     plugin = node.flavour
     values = dict(status='ACTIVATED' if st.get('exports') else 'DEACTIVATED',
-                  block_size=attrib.get('block_size', 0),
+                  block_size=attrib.get('block_size', attrib.get('hw_block_size', 0)),
                   hw_max_sectors=attrib.get('hw_max_sectors', 0), fid=st.get('fid', 0))
     if plugin == 'fileio':
         values.update(fd_dev_name=p.get('fd_dev_name', ''),
@@ -145,7 +145,7 @@ def _device_info(fs, node, st, attrib):
 
 
 def _device_stats(fs, node, st):
-    enabled = st.get('enabled', False)
+    exported = bool(st.get('exports'))     # LU 'available' once a LUN exports it
     dev_index = '%d\n' % st.get('dev_index', 0)
     inst = '%d\n' % st['hba_inst']
     vend, prod, rev = fs.read_values(node.obj, ('wwn/vendor_id', 'wwn/product_id',
@@ -156,11 +156,11 @@ def _device_stats(fs, node, st):
            SCSI_LU_STAT + 'vend': vend.rstrip('\n').ljust(8)[:8] + '\n',
            SCSI_LU_STAT + 'prod': prod.rstrip('\n').ljust(16)[:16] + '\n',
            SCSI_LU_STAT + 'rev': rev.rstrip('\n').ljust(4)[:4] + '\n',
-           SCSI_LU_STAT + 'status': 'available\n' if enabled else 'notavailable\n',
+           SCSI_LU_STAT + 'status': 'available\n' if exported else 'notavailable\n',
            SCSI_LU_STAT + 'lu_name': (st.get('serial') or 'None') + '\n',
            'statistics/scsi_tgt_dev/indx': dev_index, 'statistics/scsi_tgt_dev/inst': inst,
-           'statistics/scsi_tgt_dev/non_access_lus': '0\n' if enabled else '1\n',
-           'statistics/scsi_tgt_dev/status': 'activated' if enabled else 'deactivated'}
+           'statistics/scsi_tgt_dev/non_access_lus': '0\n' if exported else '1\n',
+           'statistics/scsi_tgt_dev/status': 'activated' if exported else 'deactivated'}
     if 'creation_time' in st:
         out[SCSI_LU_STAT + 'creation_time'] = '%d\n' % st['creation_time']
     return out
@@ -233,7 +233,7 @@ def _mapped_lun_dynamic(fs, node, st):
 
 def _auth_target(fs, node, prefix):
     um, pm = fs.read_values(node.obj, (prefix + 'userid_mutual', prefix + 'password_mutual'))
-    both = all(v and not v.startswith('NULL') for v in (um, pm))
+    both = all(v.rstrip('\n') and not v.startswith('NULL') for v in (um, pm))
     return {prefix + 'authenticate_target': '1\n' if both else '0\n'}
 
 
@@ -253,6 +253,13 @@ def _fabric_dynamic(fs, node, st):
     return _auth_target(fs, node, 'discovery_auth/') if node.flavour == 'iscsi' else {}
 
 
+def _wwn_dynamic(fs, node, st):
+    if node.flavour != 'iscsi':
+        return {}
+    # iSCSI and iSER network portals of all the target's TPGs
+    return {'fabric_statistics/iscsi_instance/portals': '%d\n' % st.get('nps', 0)}
+
+
 def _tg_pt_gp_dynamic(fs, node, st):
     return {'members': _tg_members(st.get('members', []))}
 
@@ -264,4 +271,4 @@ def _lu_gp_dynamic(fs, node, st):
 _DYNAMIC = {'root': _root_dynamic, 'device': _device_dynamic, 'lun': _lun_dynamic,
             'mapped_lun': _mapped_lun_dynamic, 'tpg': _tpg_dynamic, 'acl': _acl_dynamic,
             'fabric': _fabric_dynamic, 'tg_pt_gp': _tg_pt_gp_dynamic,
-            'lu_gp': _lu_gp_dynamic}
+            'lu_gp': _lu_gp_dynamic, 'wwn': _wwn_dynamic}

@@ -69,7 +69,7 @@ ISCSI_PARAMS = {
 
 TPG_ISCSI = dict(AUTH, **ISCSI_PARAMS, **{
     'enable': action('tpg_enable'),
-    'attrib/authentication': bool01(),
+    'attrib/authentication': action('tpg_authentication'),
     'attrib/cache_dynamic_acls': bool01(),
     'attrib/default_cmdsn_depth': u32(1, 512),
     'attrib/default_erl': u32(0, 2),

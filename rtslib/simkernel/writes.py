@@ -449,6 +449,19 @@ def _tpg_enable(fs, node, data, spec):
     return _bool01(data, spec)
 
 
+def _tpg_authentication(fs, node, data, spec):
+    """authentication=0 adds None to AuthMethod, =1 takes it out (iscsit_ta_authentication)."""
+    content = _bool01(data, spec)
+    rel = node.obj + '/param/AuthMethod'
+    methods = [m for m in fs.store.get_file(rel).rstrip('\n').split(',') if m]
+    if content == '0\n' and 'None' not in methods:
+        methods.append('None')
+    elif content == '1\n' and 'None' in methods and len(methods) > 1:
+        methods.remove('None')
+    fs.store.set_value(rel, ','.join(methods) + '\n')
+    return content
+
+
 def _cmdsn_depth(fs, node, data, spec):
     value = parse.kstrtoull(data, 32)
     if value > rules.CMDSN_DEPTH_MAX:
@@ -509,6 +522,9 @@ def _portal_iser(fs, node, data, spec):
             raise fail(errno.EADDRNOTAVAIL)  # rdma_bind_addr() failed: -99
         else:
             raise fail(errno.ENODEV)         # local address, no RDMA device on it
+    if value != st.get('iser', 0):
+        from rtslib.simkernel.objects import count_nps
+        count_nps(fs, node.obj, value - st.get('iser', 0))
     st['iser'] = value
     fs.store.save_state(node.obj, st)
     return '%d\n' % value
@@ -536,7 +552,7 @@ ACTIONS = {
     'tg_pt_gp_attr': _tg_pt_gp_attr, 'tg_pt_gp_id': _tg_pt_gp_attr,
     'lun_tg_pt_gp': _lun_tg_pt_gp, 'lun_alua_bool': _lun_alua_bool,
     'lun_alua_status': _lun_alua_status, 'tpg_enable': _tpg_enable,
-    'cmdsn_depth': _cmdsn_depth, 'mapped_lun_wp': _mapped_lun_wp, 'loop_nexus': _loop_nexus,
+    'cmdsn_depth': _cmdsn_depth, 'tpg_authentication': _tpg_authentication, 'mapped_lun_wp': _mapped_lun_wp, 'loop_nexus': _loop_nexus,
     'loop_transport_status': _loop_transport_status, 'portal_iser': _portal_iser,
     'portal_cxgbit': _portal_cxgbit,
 }
