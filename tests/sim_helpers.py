@@ -216,3 +216,37 @@ def recorded_tree(recording, name='seed-workflow-tree.txt'):
     with open(ref_path(recording, name), 'rb') as f:
         text = f.read().decode('utf-8', 'replace')
     return [ln for ln in text.split('\n') if ln.startswith('/')]
+
+
+def kernel61_stages():
+    """Where kernel-6.1's stage trees were taken, as counts of seed ops done:
+    {'tree-1...': n} (before the first enable, after the enables, after the new tpg)."""
+    ops = [op for _, op, _ in seed_ops('kernel-6.1')]
+    first_enable = next(i for i, op in enumerate(ops)
+                        if op[0] == 'write' and op[1].endswith('/enable'))
+    first_iscsi = next(i for i, op in enumerate(ops) if op[1].startswith('iscsi/'))
+    return {'tree-1-backstores-before-enable.txt': first_enable,
+            'tree-2-backstores-enabled.txt': first_iscsi,
+            'tree-3-new-tpg.txt': first_iscsi + 1}
+
+
+def object_files(fs, obj, style):
+    """{relative file: (mode, value)} of one object dir as attributes.tsv lists it
+    (statistics left out for 'dump.py' style, links left out)."""
+    out = {}
+    for line in dump_subtree(fs, obj, style):
+        if line.endswith('/') or ' -> ' in line:
+            continue
+        sep = '\t' if style == 'probes' else ' '
+        path, mode, value = (line.split(sep, 2) + [''])[:3]
+        relpath = path[len(CFS) + 1 + len(obj) + 1:]
+        if style == 'dump.py' and 'statistics/' in relpath:
+            continue
+        out[relpath] = (mode, value)
+    return out
+
+
+def dump_subtree(fs, path, style):
+    out = []
+    _walk(fs, path, out, style)
+    return out

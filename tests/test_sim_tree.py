@@ -5,7 +5,8 @@ import re
 import pytest
 
 from rtslib.simkernel import SimConfigFS
-from sim_helpers import dump, have_reference, recorded_tree, run, seed_ops
+from sim_helpers import (dump, error_rows, have_reference, kernel61_stages, recorded_tree,
+                         run, seed_ops)
 
 pytestmark = pytest.mark.skipif(not have_reference(),
                                 reason='reference recordings not found (LIO_REFERENCE)')
@@ -46,3 +47,33 @@ def test_tree_after_seed_workflow(tmp_path, recording):
     assert not missing and not extra, 'kernel only:\n  %s\nsim only:\n  %s' % (
         '\n  '.join(missing[:40]), '\n  '.join(extra[:40]))
     assert got == want        # same order too (os.walk order, sorted)
+
+
+def _replay(fs, recording, count=None):
+    for line, op, failed in seed_ops(recording)[:count]:
+        run(fs, op)
+
+
+def _compare(got, want, style):
+    got = [normalise(ln, style) for ln in got]
+    want = [normalise(ln, style) for ln in want]
+    missing = [ln for ln in want if ln not in set(got)]
+    extra = [ln for ln in got if ln not in set(want)]
+    assert not missing and not extra, 'kernel only:\n  %s\nsim only:\n  %s' % (
+        '\n  '.join(missing[:40]), '\n  '.join(extra[:40]))
+    assert got == want
+
+
+@pytest.mark.parametrize('name', sorted(kernel61_stages()))
+def test_kernel61_stage_trees(tmp_path, name):
+    fs = SimConfigFS(str(tmp_path / 'sim'))
+    _replay(fs, 'kernel-6.1', kernel61_stages()[name])
+    _compare(dump(fs), recorded_tree('kernel-6.1', name), 'dump.py')
+
+
+def test_kernel61_tree_after_all_probes(tmp_path):
+    fs = SimConfigFS(str(tmp_path / 'sim'))
+    _replay(fs, 'kernel-6.1')
+    for _, op, _ in error_rows('kernel-6.1'):
+        run(fs, op)
+    _compare(dump(fs), recorded_tree('kernel-6.1', 'tree-after-probes.txt'), 'dump.py')

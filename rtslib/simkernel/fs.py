@@ -109,7 +109,7 @@ class SimConfigFS:
             return False
         st = self.store.state(node.obj)
         if rule[0] == 'unlinked':
-            return not (st.get('dev') or st.get('lun'))
+            return not st.get('dev' if node.kind == 'lun' else 'lun')
         return not st.get('nexus')
 
     # -- mutations -------------------------------------------------------------------

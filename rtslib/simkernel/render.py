@@ -127,7 +127,7 @@ def _device_info(fs, node, st, attrib):
         dev = st.get('bdev')
         values.update(
             ib_dev=('iBlock device: %s' % dev['name']) if dev else '',
-            ib_udev=('  UDEV PATH: %s' % st['udev_path']) if st.get('udev_path') else '',
+            ib_udev=('  UDEV PATH: %s' % p['udev_path']) if p.get('udev_path') else '',
             readonly=p.get('readonly', 0),
             ib_major=('Major: %d Minor: %d  CLAIMED: IBLOCK' % (dev['major'], dev['minor'])
                       if dev else 'Major: 0 Minor: 0'))
@@ -167,13 +167,11 @@ def _device_stats(fs, node, st):
 
 
 def tg_pt_gp_text(name, gp_id):
-    text = 'TG Port Alias: %s\nTG Port Group ID: %d\n' \
-           'TG Port Primary Access State: Active/Optimized\n' \
-           'TG Port Primary Access Status: None\n' % (name, gp_id)
-    if name == 'default_tg_pt_gp':
-        # as recorded on 6.1: the secondary lines show for the default group only
-        text += 'TG Port Secondary Access State: None\nTG Port Secondary Access Status: None\n'
-    return text
+    return ('TG Port Alias: %s\nTG Port Group ID: %d\n'
+            'TG Port Primary Access State: Active/Optimized\n'
+            'TG Port Primary Access Status: None\n'
+            'TG Port Secondary Access State: None\n'
+            'TG Port Secondary Access Status: None\n' % (name, gp_id))
 
 
 def _lun_dynamic(fs, node, st):
@@ -226,7 +224,7 @@ def _mapped_lun_dynamic(fs, node, st):
             b + 'att_count': '1\n', b + 'creation_time': '%d\n' % st['creation_time'],
             b + 'dev': dev, b + 'dev_or_port': '1\n', b + 'hs_num_cmds': '0\n',
             b + 'indx': '%d\n' % st['acl_index'], b + 'inst': inst,
-            b + 'intr_name': st['acl'] + '\n', b + 'map_indx': '%d\n' % st['mapped_lun'],
+            b + 'intr_name': st['acl'] + '\n', b + 'map_indx': '0\n',
             b + 'num_cmds': '0\n', b + 'port': rtpi, b + 'read_mbytes': '0\n',
             b + 'row_status': 'Ready\n', b + 'write_mbytes': '0\n'}
 

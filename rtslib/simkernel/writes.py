@@ -116,11 +116,17 @@ def _dev_enable(fs, node, data, spec):
     st = fs.store.state(node.obj)
     if st.get('enabled'):
         raise fail(errno.EEXIST)           # "se_dev->se_dev_ptr already set"
-    attrib = _CONFIGURE[node.flavour](fs, node, st)
+    # every attempt from here on takes a new device index, failed ones too
+    st['dev_index'] = fs.store.next_counter('dev_index', 1)
+    try:
+        attrib = _CONFIGURE[node.flavour](fs, node, st)
+    except OSError:
+        fs.store.save_state(node.obj, st)
+        fs.refresh(node.obj)
+        raise
     hba_obj = parent_obj(node.obj, 1)
     hba = fs.store.state(hba_obj)
-    st.update(enabled=True, dev_index=fs.store.next_counter('dev_index', 1),
-              fid=hba.get('dev_count', 0), creation_time=_jiffies())
+    st.update(enabled=True, fid=hba.get('dev_count', 0), creation_time=_jiffies())
     hba['dev_count'] = hba.get('dev_count', 0) + 1
     fs.store.save_state(hba_obj, hba)
     for name, value in attrib.items():
@@ -177,7 +183,7 @@ def _claim(fs, node, st, path):
 
 
 def _configure_iblock(fs, node, st):
-    path = st.get('udev_path')
+    path = st['params'].get('udev_path')
     if not path:
         raise fail(errno.EINVAL)            # "Missing udev_path= parameters"
     bdev = fs.host()['block_devices'].get(path)
@@ -201,7 +207,7 @@ def _configure_user(fs, node, st):
 
 
 def _configure_pscsi(fs, node, st):
-    if not st.get('udev_path'):
+    if not (st.get('udev_path') or st['params'].get('udev_path')):
         raise fail(errno.EINVAL)            # "udev_path attribute has not been set"
     p = st['params']
     hctl = '%s:%s:%s:%s' % tuple(p.get(k, '') for k in (
@@ -224,11 +230,8 @@ def _dev_control(fs, node, data, spec):
         key, _, value = item.partition('=')
         if key not in known:
             continue                        # unknown keys are ignored
-        if key == 'udev_path':
-            if st.get('claim'):
-                raise fail(errno.EEXIST)    # "while ibd_bd exists"
-            st['udev_path'] = value
-            continue
+        if key == 'udev_path' and st.get('claim'):
+            raise fail(errno.EEXIST)        # "while ibd_bd exists"
         if key in ('fd_dev_size', 'rd_pages', 'dev_size') or key.startswith('scsi_'):
             try:
                 value = int(value)
