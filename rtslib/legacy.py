@@ -48,8 +48,9 @@ class Backstore(CFSNode):
                 yield cls._bind(self.fs, self.index, name)
 
     def delete(self):
-        """Delete the backstore with its storage objects."""
-        self._check_self()
+        """Delete the backstore with its storage objects (nothing if it is gone)."""
+        if not self.exists:
+            return
         for so in list(self.storage_objects):
             so.delete()
         if self.exists:

@@ -34,13 +34,19 @@ def _hba_dirs(fs):
     return out
 
 
+def _fs_key(fs):
+    """Which tree a backend serves (wrappers of one backend share the memo)."""
+    abspath = getattr(fs, 'abspath', None)
+    return abspath('') if callable(abspath) else id(fs)
+
+
 def _find_index(fs, prefix, name):
     """The index of the HBA holding `name`, or None.
 
     Costs one isdir for a remembered object; otherwise one listdir of core/
     and one isdir per HBA of the same plugin (never a read of the tree).
     """
-    key = (id(fs), prefix, name)
+    key = (_fs_key(fs), prefix, name)
     index = _hba_memo.get(key)
     if index is not None and fs.isdir(f'core/{prefix}_{index}/{name}'):
         return index
@@ -86,7 +92,7 @@ class StorageObject(CFSNode):
         except RTSLibError:
             self._drop_hba()
             raise
-        _hba_memo[(id(self.fs), self.hba, name)] = index
+        _hba_memo[(_fs_key(self.fs), self.hba, name)] = index
 
     @classmethod
     def _bind(cls, fs, index, name):
@@ -145,10 +151,19 @@ class StorageObject(CFSNode):
             make(*args)
         except BaseException:
             try:
-                self.delete()
+                self._rollback()
             except RTSLibError:
                 pass  # the first error is the one to report
             raise
+
+    def _rollback(self):
+        """Undo a failed create: the object dir, and the HBA dir if this call made it
+        (a Datera-style backstore made beforehand stays for its owner to delete)."""
+        if self.exists:
+            self._rmdir()
+        _hba_memo.pop((_fs_key(self.fs), self.hba, self._name), None)
+        if self._hba_made:
+            self._drop_hba()
 
     # -- kernel files ---------------------------------------------------------
     def _control(self, command):
@@ -266,7 +281,7 @@ class StorageObject(CFSNode):
         for lun in list(self.attached_luns):
             lun.delete()
         self._rmdir()
-        _hba_memo.pop((id(self.fs), self.hba, self._name), None)
+        _hba_memo.pop((_fs_key(self.fs), self.hba, self._name), None)
         self._drop_hba()
         if save:
             from rtslib.root import RTSRoot
@@ -409,7 +424,8 @@ class PSCSIStorageObject(StorageObject):
 
     def __init__(self, name, dev=None, index=None, fs=None, **legacy):
         if _is_backstore(name):
-            bs, v = _legacy((name, dev), legacy, ('dev',))
+            # PSCSIStorageObject(backstore, name, dev): dev arrives in `index`
+            bs, v = _legacy((name, dev, index), legacy, ('dev',))
             name, dev, index, fs = v['name'], v.get('dev'), bs.index, bs.fs
         elif legacy:
             raise TypeError(f'unexpected arguments {", ".join(legacy)}')

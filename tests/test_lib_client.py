@@ -146,8 +146,6 @@ def test_tpg_generic_groups(simdir):
     assert tpg.get_auth_attr('userid') == ''
 
 
-@pytest.mark.xfail(reason='simulator: a new TPG reads auth/authenticate_target 1; the '
-                          'kernel-6.1 recording (attributes.tsv) says 0', strict=False)
 def test_tpg_authenticate_target_follows_mutual_chap(simdir):
     sim_fs(simdir)
     from rtslib import TPG, FabricModule, Target

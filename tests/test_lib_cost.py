@@ -1,0 +1,125 @@
+"""Cost rules: a lookup reads only its own path, LUN 10,000 costs what LUN 1 did,
+listings read only what they yield, and `import rtslib` does no I/O."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from lib_helpers import CountingFS, sim_fs
+
+WWN = 'iqn.2003-01.org.example:target{}'
+ACL = 'iqn.1994-05.com.example:client{}'
+
+
+def build(fs, targets, luns, acls):
+    from rtslib import LUN, TPG, FabricModule, MappedLUN, NodeACL, RDMCPStorageObject, Target
+    sos = [RDMCPStorageObject(f'ram{i}', 4096, fs=fs) for i in range(max(2, targets))]
+    for t in range(targets):
+        tpg = TPG(Target(FabricModule('iscsi', fs=fs), WWN.format(t)), 1)
+        for n in range(luns):
+            LUN(tpg, n, sos[n % len(sos)], alias=f'l{n}')
+        for a in range(acls):
+            MappedLUN(NodeACL(tpg, ACL.format(a)), 0, 0)
+
+
+def lookups(fs):
+    """One-shot style lookups of single objects by path."""
+    from rtslib import LUN, TPG, FabricModule, MappedLUN, NetworkPortal, NodeACL, Target
+    target = Target(FabricModule('iscsi', fs=fs), WWN.format(0), mode='lookup')
+    tpg = TPG(target, 1, mode='lookup')
+    lun = LUN(tpg, 1)
+    so = lun.storage_object
+    acl = NodeACL(tpg, ACL.format(0), mode='lookup')
+    mlun = MappedLUN(acl, 0)
+    with pytest.raises(Exception):
+        NetworkPortal(tpg, '127.0.0.1', 3260, mode='lookup')
+    return (lun.alias, so.name, mlun.tpg_lun.lun, mlun.write_protect, acl.chap_userid,
+            tpg.get_attribute('authentication'))
+
+
+def cost(fs, action):
+    counting = CountingFS(fs)
+    result = action(counting)
+    return dict(counting.calls), counting.paths, result
+
+
+def test_lookup_cost_does_not_grow_with_the_tree(simdir, tmp_path):
+    small = sim_fs(simdir)
+    build(small, targets=1, luns=2, acls=1)
+    from rtslib.simkernel import SimConfigFS
+    large = SimConfigFS(str(tmp_path / 'large'))
+    build(large, targets=3, luns=12, acls=3)
+    small_calls, small_paths, small_result = cost(small, lookups)
+    large_calls, large_paths, large_result = cost(large, lookups)
+    assert small_result == large_result
+    assert small_calls == large_calls
+    # and nothing outside the objects looked up was touched
+    for _, path in large_paths:
+        assert path.startswith(('iscsi/' + WWN.format(0), 'core/rd_mcp_')) or path == 'iscsi', path
+
+
+def test_storage_object_lookup_reads_no_file(simdir):
+    fs = sim_fs(simdir)
+    build(fs, targets=2, luns=3, acls=1)
+    from rtslib import RDMCPStorageObject, RTSRoot
+    RTSRoot(fs=fs).invalidate_caches()
+    calls, paths, so = cost(fs, lambda f: RDMCPStorageObject('ram1', fs=f))
+    assert so.cfs_path.endswith('/ram1')
+    assert 'read' not in calls and not any(p.startswith('iscsi') for _, p in paths)
+    # a second lookup in the same process costs one stat
+    calls, _, _ = cost(fs, lambda f: RDMCPStorageObject('ram1', fs=f))
+    assert calls == {'isdir': calls.get('isdir', 0)} and calls['isdir'] <= 3
+
+
+def test_lun_10000_costs_what_lun_1_did(simdir):
+    fs = sim_fs(simdir)
+    from rtslib import LUN, TPG, FabricModule, RDMCPStorageObject, Target
+    so = RDMCPStorageObject('ram', 4096, fs=fs)
+    tpg = TPG(Target(FabricModule('iscsi', fs=fs), WWN.format(1)), 1)
+    first, _, _ = cost(fs, lambda f: LUN(TPG(Target(FabricModule('iscsi', fs=f), WWN.format(1),
+                                                    'lookup'), 1, 'lookup'), 1, so, 'a'))
+    for n in range(2, 16):
+        LUN(tpg, n, so, alias=f'x{n}')
+    last, _, _ = cost(fs, lambda f: LUN(TPG(Target(FabricModule('iscsi', fs=f), WWN.format(1),
+                                                   'lookup'), 1, 'lookup'), 10000, so, 'b'))
+    assert first == last
+
+
+def test_next_free_lun_lists_only_that_tpgs_luns(simdir):
+    fs = sim_fs(simdir)
+    build(fs, targets=3, luns=5, acls=0)
+    from rtslib import LUN, TPG, FabricModule, RDMCPStorageObject, Target
+    so = RDMCPStorageObject('ram0', fs=fs)
+    tpg = TPG(Target(FabricModule('iscsi', fs=fs), WWN.format(2), 'lookup'), 1, 'lookup')
+    calls, paths, lun = cost(fs, lambda f: LUN(TPG(Target(FabricModule('iscsi', fs=f),
+                                                          WWN.format(2), 'lookup'), 1,
+                                                   'lookup'), None, so))
+    assert lun.lun == 5
+    assert [p for op, p in paths if op == 'listdir'] == [f'{tpg.cfs_path}/lun']
+
+
+def test_listings_read_only_what_they_yield(simdir):
+    fs = sim_fs(simdir)
+    build(fs, targets=3, luns=4, acls=2)
+    from rtslib import RTSRoot
+    calls, paths, first = cost(fs, lambda f: next(RTSRoot(fs=f).targets))
+    assert first.wwn == WWN.format(0)
+    assert 'read' not in calls
+    assert calls['listdir'] == 1   # the iscsi dir: targets come without a stat each
+    calls, _, wwns = cost(fs, lambda f: [t.wwn for t in RTSRoot(fs=f).targets])
+    assert len(wwns) == 3 and 'read' not in calls
+
+
+def test_import_does_no_io(tmp_path):
+    """`import rtslib` touches neither the simulated tree nor the spec files."""
+    sim = tmp_path / 'sim'
+    code = ('import rtslib, rtslib.target, rtslib.legacy, rtslib.root\n'
+            'import sys; sys.exit(0 if rtslib.spec._cache == {} else 3)\n')
+    env = dict(os.environ, LIO_SIMULATE=str(sim), LIO_SPEC_DIR=str(tmp_path / 'no-spec'),
+               PYTHONPATH=ROOT)
+    done = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert not sim.exists()
