@@ -121,13 +121,25 @@ def escape(text):
         .replace('\0', '\\0')
 
 
+_SNAP = re.compile(r'^# \(snapshot of (\S+) taken here for attributes.tsv: (.*)\)$')
+
+
 def seed_ops(recording):
     """The seed workflow's ops: [(line, op, expected_to_fail)]."""
+    return [item[1:] for item in seed_script(recording) if item[0] == 'op']
+
+
+def seed_script(recording):
+    """[('op', line, op, expected_to_fail) | ('snapshot', object path, kind)]."""
     variables = base_variables()
     out = []
     with open(ref_path(recording, 'seed-workflow-ops.sh')) as f:
         lines = f.read().splitlines()
     for i, line in enumerate(lines):
+        snap = _SNAP.match(line)
+        if snap:
+            out.append(('snapshot', rel(snap.group(1)), snap.group(2)))
+            continue
         if line.startswith('+ '):
             line = line[2:]
         elif line.startswith(('#', 'FAILED')) or not line.strip():
@@ -143,7 +155,7 @@ def seed_ops(recording):
             continue
         nxt = lines[i + 1] if i + 1 < len(lines) else ''
         failed = nxt.startswith('FAILED') or nxt.startswith('# FAILED')
-        out.append((line, op, failed))
+        out.append(('op', line, op, failed))
     return out
 
 
@@ -232,14 +244,23 @@ def kernel61_stages():
 
 def object_files(fs, obj, style):
     """{relative file: (mode, value)} of one object dir as attributes.tsv lists it
-    (statistics left out for 'dump.py' style, links left out)."""
+    (statistics and links left out for 'dump.py' style)."""
+    from rtslib.simkernel.kinds import resolve
     out = {}
+    prefix = CFS + '/' + (obj + '/' if obj else '')
     for line in dump_subtree(fs, obj, style):
-        if line.endswith('/') or ' -> ' in line:
+        if line.endswith('/'):
             continue
+        if ' -> ' in line:
+            path, target = line.split(' -> ', 1)
+            if style == 'probes' and os.path.dirname(path) + '/' == prefix:
+                out[path[len(prefix):]] = ('link', '-> ' + target)
+            continue
+        if resolve(rel(line.split('\t' if style == 'probes' else ' ', 1)[0]).split('/')).obj != obj:
+            continue                    # a child object's file
         sep = '\t' if style == 'probes' else ' '
         path, mode, value = (line.split(sep, 2) + [''])[:3]
-        relpath = path[len(CFS) + 1 + len(obj) + 1:]
+        relpath = path[len(prefix):]
         if style == 'dump.py' and 'statistics/' in relpath:
             continue
         out[relpath] = (mode, value)
