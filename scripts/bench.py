@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Benchmark at scale: ours vs targetcli-fb vs the raw configfs floor (issue 7).
+
+    python3 scripts/bench.py --simulate        host, simulated kernel (peer cannot run there)
+    python3 scripts/bench.py --vm              real kernel in the TCG VM, peer included
+    python3 scripts/bench.py --simulate --smoke   tiny sizes, 1 run (what CI runs)
+
+Configurations (built once each with raw configfs operations, reused for every
+timing): 0, 1,000 LUNs, 10,000 LUNs, 1,000 LUNs x 100 ACLs mapping every LUN.
+For each, every tool runs each command as its own process; the medians, peak
+RSS, ratios and the issue's targets (met/missed) go to stdout and to
+scripts/bench-results.md (one section per mode, the other kept).
+"""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path[:0] = [p for p in (HERE, REPO) if p not in sys.path]
+
+import bench_build   # noqa: E402  (scripts/ on the path first)
+import bench_report  # noqa: E402
+import bench_run     # noqa: E402
+
+RESULTS = os.path.join(HERE, 'bench-results.md')
+FULL_CONFIGS = '0,10x100,100x100,10x100x100'
+SMOKE_CONFIGS = '0,2x3,4x3,2x3x2'
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument('--simulate', nargs='?', const='', metavar='DIR',
+                      help='simulated kernel (state under DIR, default a temp dir)')
+    mode.add_argument('--vm', action='store_true', help='real kernel in the VM (tests/vm harness)')
+    mode.add_argument('--guest', action='store_true', help=argparse.SUPPRESS)  # inside the VM
+    p.add_argument('--smoke', action='store_true', help='tiny sizes, 1 run, no results file')
+    p.add_argument('--runs', type=int, help='runs per measurement (median; default 5, smoke 1)')
+    p.add_argument('--configs', help='comma list of 0, TxL, TxLxA (default %s)' % FULL_CONFIGS)
+    p.add_argument('--peer-configs', help='configs on which the peer runs (default all)')
+    p.add_argument('--no-peer', action='store_true', help='do not run targetcli-fb')
+    p.add_argument('--out', help='results file (default scripts/bench-results.md; smoke: none)')
+    p.add_argument('--json', help='also write the raw measurements here')
+    p.add_argument('--workdir', help='scratch dir (default a temp dir)')
+    p.add_argument('--timeout', type=float, default=1800, help='per command, seconds')
+    p.add_argument('--vm-timeout', type=float, default=3600, help='whole VM run, seconds')
+    args = p.parse_args(argv)
+    args.runs = args.runs or (1 if args.smoke else 5)
+    args.configs = args.configs or (SMOKE_CONFIGS if args.smoke else FULL_CONFIGS)
+    if args.out is None and not args.smoke:
+        args.out = RESULTS
+    return args
+
+
+def config_list(text):
+    return [bench_build.Config.parse(c.strip()) for c in text.split(',') if c.strip()]
+
+
+def measure_local(args, real):
+    """Run the whole benchmark here (simulator on the host, or the real kernel in the guest)."""
+    work = args.workdir or tempfile.mkdtemp(prefix='lio-bench-')
+    os.makedirs(work, exist_ok=True)
+    peer_names = None if args.peer_configs is None else set(args.peer_configs.split(','))
+    bench = bench_run.Bench(work=work, real=real, runs=args.runs, timeout=args.timeout,
+                            peer=real and not args.no_peer, simroot=args.simulate or None)
+    data = {'meta': bench_run.machine_meta(real), 'runs': args.runs, 'configs': []}
+    for cfg in config_list(args.configs):
+        with_peer = peer_names is None or cfg.name in peer_names
+        data['configs'].append(bench.config(cfg, with_peer))
+        if args.json:
+            write_json(args.json, data)
+    bench.finish()
+    if not args.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+    return data
+
+
+def measure_vm(args):
+    """Boot the VM through tests/vm/harness.py and run the guest part there."""
+    import bench_vm
+    return bench_vm.run(args)
+
+
+def write_json(path, data):
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    if args.vm:
+        data = measure_vm(args)
+    else:
+        data = measure_local(args, real=args.guest)
+    if args.guest:                       # the host renders; the guest only measures
+        write_json(args.json, data)
+        return 0
+    data['meta']['date'] = started.strftime('%Y-%m-%d %H:%M UTC')
+    data['meta']['mode'] = 'vm' if args.vm else 'simulate'
+    data['meta']['smoke'] = args.smoke
+    text = bench_report.render(data)
+    print(text)
+    if args.json:
+        write_json(args.json, data)
+    if args.out:
+        bench_report.update_file(args.out, data['meta']['mode'], text)
+        print('written to %s' % args.out)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

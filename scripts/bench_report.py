@@ -1,0 +1,208 @@
+"""Turns bench measurements into the results table and the issue-7 verdicts.
+
+Every cell is a median over the runs; a command that failed shows FAIL with
+its reason in the notes instead of a number, so a broken tool can never look
+fast.  Targets are computed from the same medians, never from chosen runs.
+"""
+import os
+import re
+import statistics
+
+from bench_run import CYCLE, ONE_SHOT, OP_TEXT, OPS, READS
+
+FLAT_LIMIT, READ_LIMIT, RESTORE_LIMIT, PEER_FACTOR, STARTUP_LIMIT = 1.2, 2.0, 1.5, 20.0, 0.1
+HEADER = ('# Benchmark results (issue 7)\n\n'
+          'Made by `scripts/bench.py` (see its docstring and `--help`); each section is\n'
+          'replaced by the next run of its mode.  Times are medians in seconds of a whole\n'
+          'process (start-up included); memory is the peak RSS of that process.\n')
+
+
+def med(cell, key='seconds'):
+    vals = (cell or {}).get(key) or []
+    return statistics.median(vals) if vals else None
+
+
+def fmt_s(v):
+    if v is None:
+        return '-'
+    return '%.3f' % v if v < 10 else '%.1f' % v
+
+
+def fmt_ratio(a, b):
+    return '%.2fx' % (a / b) if a is not None and b else '-'
+
+
+def fmt_mb(v):
+    return '%.0f' % (v / 1024.0) if v is not None else '-'
+
+
+def cell_time(cfg, op, tool):
+    cell = cfg['ops'].get(op, {}).get(tool)
+    if tool not in cfg['tools']:
+        return 'n/a'
+    if cell is None:
+        return '-'
+    if cell['errors'] and not cell['seconds']:
+        return 'FAIL'
+    return fmt_s(med(cell)) + ('*' if cell['errors'] else '')
+
+
+def config_table(cfg):
+    rows = ['| command | ours s | peer s | floor s | ours/peer | ours/floor | ours MB | peer MB | floor MB |',
+            '|---|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for op in OPS:
+        cells = {t: cfg['ops'].get(op, {}).get(t) for t in ('ours', 'peer', 'floor')}
+        o, p, f = (med(cells[t]) for t in ('ours', 'peer', 'floor'))
+        rows.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+            OP_TEXT[op], cell_time(cfg, op, 'ours'), cell_time(cfg, op, 'peer'),
+            cell_time(cfg, op, 'floor'), fmt_ratio(o, p), fmt_ratio(o, f),
+            fmt_mb(med(cells['ours'], 'rss_kib')), fmt_mb(med(cells['peer'], 'rss_kib')),
+            fmt_mb(med(cells['floor'], 'rss_kib'))))
+    return '\n'.join(rows)
+
+
+def errors_of(cfg):
+    out = []
+    for op in OPS:
+        for tool, cell in sorted(cfg['ops'].get(op, {}).items()):
+            for err in sorted(set(cell['errors'])):
+                out.append('- %s / %s: %s' % (tool, op, err))
+    return out
+
+
+# ---- targets ----------------------------------------------------------------------
+
+def ours(cfg, op):
+    return med(cfg['ops'].get(op, {}).get('ours'))
+
+
+def verdict(ok, measured):
+    if not measured:
+        return 'not measured'
+    return 'met' if ok else '**MISSED**'
+
+
+def target_flat(configs):
+    empty = next((c for c in configs if c['luns'] == 0), None)
+    big = max((c for c in configs if not c['acls'] and c['luns']), key=lambda c: c['luns'], default=None)
+    if not empty or not big:
+        return 'not measured (needs configs 0 and a large one)', 'not measured'
+    parts, ok, have = [], True, True
+    for op in ONE_SHOT:
+        a, b = ours(big, op), ours(empty, op)
+        if a is None or b is None:
+            parts.append('%s: -' % op)
+            have = False
+            continue
+        parts.append('%s %.2fx' % (op, a / b))
+        ok = ok and a / b <= FLAT_LIMIT
+    return '%s vs %s: %s' % (big['name'], empty['name'], ', '.join(parts)), verdict(ok, have)
+
+
+def target_floor(configs, ops, limit):
+    parts, ok, have = [], True, False
+    for cfg in configs:
+        if not cfg['luns']:
+            continue
+        for op in ops:
+            o, f = ours(cfg, op), med(cfg['ops'].get(op, {}).get('floor'))
+            if o is None or f is None:
+                parts.append('%s %s: -' % (cfg['name'], op))
+                ok = False
+                continue
+            have = True
+            parts.append('%s %s %.2fx' % (cfg['name'], op, o / f))
+            ok = ok and o / f <= limit
+    return ', '.join(parts) or '-', verdict(ok, have)
+
+
+def target_peer(configs):
+    acl = max((c for c in configs if c['acls']), key=lambda c: c['mapped_luns'], default=None)
+    if acl is None:
+        return 'not measured (no ACL configuration)', 'not measured'
+    if 'peer' not in acl['tools']:
+        return ('targetcli-fb cannot run here (it needs a real configfs; pointing rtslib-fb at a '
+                'plain directory would measure nothing real)'), 'n/a on the simulator'
+    parts, ok, have = [], True, True
+    for op in ONE_SHOT:
+        o, p = ours(acl, op), med(acl['ops'].get(op, {}).get('peer'))
+        if o is None or p is None:
+            parts.append('%s: -' % op)
+            have = False
+            continue
+        parts.append('%s %.1fx' % (op, p / o))
+        ok = ok and p / o >= PEER_FACTOR
+    return '%s, peer time / ours: %s' % (acl['name'], ', '.join(parts)), verdict(ok, have)
+
+
+def target_startup(configs, mode):
+    vals = [(c['name'], ours(c, 'startup_ls')) for c in configs]
+    text = ', '.join('%s %s s' % (n, fmt_s(v)) for n, v in vals)
+    if mode != 'simulate':
+        return text + ' (target is for the simulator; under TCG every process costs ~1 s)', 'n/a in the VM'
+    have = all(v is not None for _, v in vals)
+    return text, verdict(have and all(v < STARTUP_LIMIT for _, v in vals), have)
+
+
+def targets_table(data):
+    configs, mode = data['configs'], data['meta'].get('mode')
+    rows = [('one-shot at 10,000 LUNs <= %.1fx empty (ours)' % FLAT_LIMIT, target_flat(configs)),
+            ('full ls and saveconfig <= %.0fx raw read floor' % READ_LIMIT,
+             target_floor(configs, READS, READ_LIMIT)),
+            ('restoreconfig <= %.1fx raw write floor' % RESTORE_LIMIT,
+             target_floor(configs, ['restoreconfig'], RESTORE_LIMIT)),
+            ('one-shot >= %.0fx faster than targetcli-fb at 1,000 LUNs x 100 ACLs' % PEER_FACTOR,
+             target_peer(configs)),
+            ('start-up + small ls < %.1f s on the simulator' % STARTUP_LIMIT,
+             target_startup(configs, mode))]
+    out = ['| target | measured | verdict |', '|---|---|---|']
+    out += ['| %s | %s | %s |' % (name, m, v) for name, (m, v) in rows]
+    return '\n'.join(out)
+
+
+# ---- the whole section ------------------------------------------------------------
+
+def render(data):
+    meta = data['meta']
+    mode = meta.get('mode', '?')
+    title = {'simulate': 'Simulated kernel (host)', 'vm': 'Real kernel in the VM (TCG)'}.get(mode, mode)
+    lines = ['## %s%s' % (title, ' - SMOKE SIZES, NOT A MEASUREMENT' if meta.get('smoke') else ''), '',
+             '- date: %s; runs per cell: %s (median)' % (meta.get('date'), data['runs']),
+             '- machine: %s, %s x %s, %s; python %s' % (meta.get('host'), meta.get('cpus'),
+                                                        meta.get('cpu'), meta.get('mem'),
+                                                        meta.get('python')),
+             '- kernel: %s' % meta.get('kernel')]
+    if meta.get('host_kernel'):
+        lines.append('- host: %s' % meta['host_kernel'])
+    lines.append('- peer: %s' % (meta.get('peer') if any('peer' in c['tools'] for c in data['configs'])
+                                else 'not run (targetcli-fb needs a real configfs)'))
+    for note in meta.get('notes', []):
+        lines.append('- %s' % note)
+    lines += ['', '### Targets', '', targets_table(data), '']
+    for cfg in data['configs']:
+        lines += ['### %s: %s' % (cfg['name'], cfg['describe']), '',
+                  'Built with raw configfs operations in %.1f s; tree: %s.' % (
+                      cfg['build_s'], ', '.join('%s %s' % (v, k) for k, v in cfg['counts'].items())),
+                  '', config_table(cfg), '']
+        extra = cfg.get('notes', []) + errors_of(cfg)
+        if extra:
+            lines += ['Failures and notes (`*` = some runs failed):', ''] + extra + ['']
+    return '\n'.join(lines).rstrip() + '\n'
+
+
+def update_file(path, mode, text):
+    """Replace this mode's section of the results file, keep the other mode's."""
+    begin, end = '<!-- bench:%s -->' % mode, '<!-- /bench:%s -->' % mode
+    block = '%s\n%s%s' % (begin, text, end)
+    old = ''
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+    if begin in old and end in old:
+        new = re.sub(re.escape(begin) + '.*?' + re.escape(end), lambda m: block, old, flags=re.S)
+    else:
+        new = (old.rstrip('\n') + '\n\n' if old else HEADER + '\n') + block + '\n'
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write(new)
+    os.replace(tmp, path)

@@ -1,0 +1,258 @@
+"""Runs the benchmark's commands as separate processes and records time and peak RSS.
+
+Three tools, each started fresh per command exactly as a user would:
+  ours   python3 -m targetcli [--simulate DIR] ARGS
+  peer   Debian's /usr/bin/targetcli (targetcli-fb; real kernel only)
+  floor  python3 scripts/bench_floor.py MODE ... (the raw configfs operations)
+Time is wall clock from spawn to reap; peak memory is the child's own
+ru_maxrss from wait4(2), so every number belongs to exactly one process.
+"""
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import bench_build
+import bench_floor
+from bench_build import PROBE_IQN, PROBE_SO, PROBE_TPG
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+FLOOR = os.path.join(HERE, 'bench_floor.py')
+PEER_BIN = '/usr/bin/targetcli'
+PROBE_PATH = '/iscsi/%s/tpg1' % PROBE_IQN
+
+ONE_SHOT = ['startup_ls', 'create', 'delete', 'set_attr']
+READS = ['ls', 'saveconfig']
+CYCLE = ['clearconfig', 'restoreconfig']
+OPS = ONE_SHOT + READS + CYCLE
+TOOLS = ['ours', 'peer', 'floor']
+OP_TEXT = {
+    'startup_ls': 'start-up + ls %s' % PROBE_PATH.replace(PROBE_IQN, 'PROBE'),
+    'create': 'luns create /backstores/ramdisk/%s' % PROBE_SO,
+    'delete': 'luns delete 0',
+    'set_attr': 'tpg1 set attribute authentication=0',
+    'ls': 'ls (whole tree)',
+    'saveconfig': 'saveconfig FILE',
+    'clearconfig': 'clearconfig confirm=True',
+    'restoreconfig': 'restoreconfig FILE (after clear)',
+}
+
+
+def tool_args(op, save_file):
+    """targetcli arguments of `op` (ours and the peer take the same one-shot syntax)."""
+    return {
+        'startup_ls': [PROBE_PATH, 'ls'],
+        'create': [PROBE_PATH + '/luns', 'create', '/backstores/ramdisk/' + PROBE_SO],
+        'delete': [PROBE_PATH + '/luns', 'delete', '0'],
+        'set_attr': [PROBE_PATH, 'set', 'attribute', 'authentication=0'],
+        'ls': ['ls'],
+        'saveconfig': ['saveconfig', save_file],
+        'clearconfig': ['clearconfig', 'confirm=True'],
+        'restoreconfig': ['restoreconfig', save_file],
+    }[op]
+
+
+def floor_args(op, save_file, probe_so_dir):
+    return {
+        'startup_ls': ['node', PROBE_TPG],
+        'create': ['create', PROBE_TPG, probe_so_dir],
+        'delete': ['delete', PROBE_TPG],
+        'set_attr': ['set', PROBE_TPG],
+        'ls': ['ls'],
+        'saveconfig': ['save', save_file],
+        'clearconfig': ['clear'],
+        'restoreconfig': ['restore', save_file],
+    }[op]
+
+
+def counts(fs):
+    """What a configuration consists of, for checking that a restore/clear really happened."""
+    out = {'storage_objects': len(bench_floor.storage_dirs(fs)), 'luns': 0, 'mapped_luns': 0,
+           'tpgs': 0}
+    for fab, wwn, tpg in bench_floor.tpgs(fs):
+        path = '%s/%s/%s' % (fab, wwn, tpg)
+        out['tpgs'] += 1
+        out['luns'] += len(fs.listdir(path + '/lun'))
+        for acl in fs.listdir(path + '/acls'):
+            out['mapped_luns'] += sum(1 for m in fs.listdir('%s/acls/%s' % (path, acl))
+                                      if m.startswith('lun_'))
+    return out
+
+
+class Bench:
+    """Measures every (op, tool) on each configuration; see config()."""
+
+    def __init__(self, work, real, runs, timeout, peer, simroot=None):
+        self.work, self.real, self.runs, self.timeout = work, real, runs, timeout
+        self.peer = peer and os.path.exists(PEER_BIN)
+        self.simroot = simroot or work
+        self.home = os.path.join(work, 'home')
+        os.makedirs(self.home, exist_ok=True)
+        self.fs = None
+        self.simdir = None
+
+    # -- processes --------------------------------------------------------------
+    def env(self, tool):
+        env = dict(os.environ, HOME=self.home, TARGETCLI_HOME=os.path.join(self.home, '.targetcli'))
+        env.pop('LIO_SIMULATE', None)
+        if tool == 'peer':          # Debian's own Python: none of the guest's overrides
+            for key in ('PYTHONHOME', 'PYTHONPATH', 'LD_LIBRARY_PATH'):
+                env.pop(key, None)
+        else:
+            env['PYTHONPATH'] = REPO + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
+        return env
+
+    def argv(self, tool, op, save_file):
+        sim = [] if self.real else ['--simulate', self.simdir]
+        if tool == 'ours':
+            return [sys.executable, '-m', 'targetcli'] + sim + tool_args(op, save_file)
+        if tool == 'peer':
+            return [PEER_BIN] + tool_args(op, save_file)
+        probe_dir = 'core/%s/%s' % (self.probe_hba, PROBE_SO)
+        return [sys.executable, FLOOR] + sim + floor_args(op, save_file, probe_dir)
+
+    def spawn(self, argv, env):
+        """(seconds, peak RSS KiB, exit code, stderr tail, stdout bytes) of one process."""
+        out_path, err_path = os.path.join(self.work, 'out.txt'), os.path.join(self.work, 'err.txt')
+        with open(out_path, 'wb') as out, open(err_path, 'wb') as err:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                    env=env, cwd=self.work, start_new_session=True)
+            timer = threading.Timer(self.timeout, _kill_group, (proc.pid,))
+            timer.start()
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - t0
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        with open(err_path, 'rb') as f:
+            tail = f.read()[-400:].decode('utf-8', 'replace').strip()
+        if proc.returncode < 0:
+            tail = 'killed by signal %d (timeout %ds?) %s' % (-proc.returncode, self.timeout, tail)
+        return seconds, usage.ru_maxrss, proc.returncode, tail, os.path.getsize(out_path)
+
+    def measure(self, rec, tool, op, save_file):
+        cell = rec.setdefault(op, {}).setdefault(tool, {'seconds': [], 'rss_kib': [], 'errors': []})
+        if len(cell['errors']) >= 2:          # broken command: do not burn time repeating it
+            return False
+        sec, rss, rc, tail, nout = self.spawn(self.argv(tool, op, save_file), self.env(tool))
+        if rc != 0:
+            cell['errors'].append('exit %d: %s' % (rc, tail.splitlines()[-1] if tail else ''))
+            return False
+        if op in ('ls', 'startup_ls') and tool != 'floor' and nout == 0:
+            cell['errors'].append('printed nothing')
+            return False
+        cell['seconds'].append(round(sec, 4))
+        cell['rss_kib'].append(rss)
+        return True
+
+    # -- one configuration ---------------------------------------------------------
+    def open_tree(self, cfg):
+        from rtslib.configfs import RealConfigFS, open_configfs
+        if self.real:
+            self.fs = RealConfigFS()
+            return
+        self.simdir = os.path.join(self.simroot, 'sim-' + cfg.name)
+        shutil.rmtree(self.simdir, ignore_errors=True)
+        os.makedirs(self.simdir)
+        self.fs = open_configfs(simulate=self.simdir)
+
+    def config(self, cfg, with_peer=True):
+        """Build `cfg` once, then time every op for every tool on it."""
+        self.open_tree(cfg)
+        build_s = bench_build.build(self.fs, cfg)
+        self.probe_hba = 'rd_mcp_%d' % cfg.total_luns
+        expect = counts(self.fs)
+        tools = ['ours'] + (['peer'] if self.peer and with_peer else []) + ['floor']
+        rec, notes = {}, []
+        saves = {t: os.path.join(self.work, 'save-%s-%s.json' % (t, cfg.name)) for t in TOOLS}
+        for tool in tools:                      # warm-up: caches, .pyc, first-exec costs
+            self.spawn(self.argv(tool, 'startup_ls', saves[tool]), self.env(tool))
+        for _ in range(self.runs):
+            for tool in tools:
+                for op in ONE_SHOT + READS:
+                    self.measure(rec, tool, op, saves[tool])
+        if counts(self.fs) != expect:
+            notes.append('the create/delete round trips changed the tree: %s' % counts(self.fs))
+            bench_build.build(self.fs, cfg)
+        restore_src = {'ours': saves['ours'], 'peer': saves['peer']}
+        restore_src['floor'] = next((saves[t] for t in ('ours', 'peer') if t in tools
+                                     and rec.get('saveconfig', {}).get(t, {}).get('seconds')), None)
+        if restore_src['floor'] and restore_src['floor'] != saves['ours']:
+            notes.append("floor restore replays the peer's save file (ours did not save)")
+        for tool in ['floor'] + [t for t in ('peer', 'ours') if t in tools]:
+            self.cycle(rec, tool, restore_src[tool], cfg, expect, notes)
+        return {'name': cfg.name, 'describe': cfg.describe(), 'targets': cfg.targets,
+                'luns': cfg.total_luns, 'acls': cfg.acls, 'mapped_luns': cfg.mapped_luns,
+                'build_s': round(build_s, 2), 'counts': expect, 'tools': tools,
+                'ops': rec, 'notes': notes}
+
+    def cycle(self, rec, tool, save_file, cfg, expect, notes):
+        """clearconfig then restoreconfig, `runs` times; each must leave the expected tree."""
+        if not save_file or not os.path.exists(save_file):
+            for op in CYCLE:
+                rec.setdefault(op, {})[tool] = {'seconds': [], 'rss_kib': [],
+                                                'errors': ['no save file to restore from']}
+            return
+        for _ in range(self.runs):
+            if counts(self.fs) != expect:
+                bench_build.build(self.fs, cfg)
+            ok = self.measure(rec, tool, 'clearconfig', save_file)
+            left = counts(self.fs)
+            if ok and any(left.values()):
+                rec['clearconfig'][tool]['errors'].append('left %s' % left)
+            if any(left.values()):
+                bench_floor.do_clear(self.fs)
+            ok = self.measure(rec, tool, 'restoreconfig', save_file)
+            got = counts(self.fs)
+            if ok and got != expect:
+                rec['restoreconfig'][tool]['errors'].append('restored %s, expected %s' % (got, expect))
+        if counts(self.fs) != expect:
+            bench_build.build(self.fs, cfg)
+
+    def finish(self):
+        if self.real and self.fs is not None:
+            bench_floor.do_clear(self.fs)
+
+
+def _kill_group(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def _first_line(path, prefix=''):
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(prefix):
+                    return line[len(prefix):].strip()
+    except OSError:
+        pass
+    return None
+
+
+def peer_version():
+    ver = _first_line('/usr/lib/python3/dist-packages/targetcli/version.py', '__version__ = ')
+    rts = _first_line('/usr/lib/python3/dist-packages/rtslib_fb/__init__.py', '__version__ = ')
+    if not ver:
+        return None
+    return 'targetcli-fb %s / rtslib-fb %s (Debian)' % (ver.strip('\'"'), (rts or '?').strip('\'"'))
+
+
+def machine_meta(real):
+    mem = _first_line('/proc/meminfo', 'MemTotal:')
+    cpu = _first_line('/proc/cpuinfo', 'model name\t: ')
+    return {'host': platform.node(), 'kernel': platform.release(), 'cpu': cpu,
+            'cpus': os.cpu_count(), 'mem': mem, 'python': platform.python_version(),
+            'real_kernel': real, 'peer': peer_version()}
