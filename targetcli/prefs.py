@@ -101,12 +101,22 @@ class SafeLog(Log):
         stamp = time.strftime('%Y-%m-%d %H:%M:%S')
         line = f"[{level}] {stamp} {scrub(msg)}\n"
         try:
-            make_private_dir(os.path.dirname(logfile) or '.')
-            fd = os.open(logfile, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            with os.fdopen(fd, 'a') as f:
-                f.write(line)
+            os.write(self._log_fd(logfile), line.encode('utf-8', 'replace'))
         except OSError:
             pass  # a log that cannot be written must not fail the command
+
+    def _log_fd(self, logfile):
+        """One O_APPEND descriptor per log file for the whole process."""
+        cached = self.__dict__.get('_fd')
+        if cached and cached[0] == logfile:
+            return cached[1]
+        if cached:
+            os.close(cached[1])
+            self.__dict__['_fd'] = None
+        make_private_dir(os.path.dirname(logfile) or '.')
+        fd = os.open(logfile, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self.__dict__['_fd'] = (logfile, fd)
+        return fd
 
     def debug(self, msg):
         # configshell's debug() walks inspect.stack() on every call: too slow

@@ -211,6 +211,12 @@ class TargetShell(ConfigShell):
         pparams = [t for t in done if '=' not in t]
         kparams = dict(t.split('=', 1) for t in done if '=' in t)
         kind = 'kparam' if '=' in text else 'pparam'
+        # configshell's completers expect the token being typed among the params
+        if kind == 'kparam':
+            key, _, value = text.partition('=')
+            kparams[key] = value
+        elif text:
+            pparams.append(text)
         return self._dispatch_completion(path, command, pparams, kparams, text, kind)
 
     def _display_completions(self, substitution, matches, max_length):

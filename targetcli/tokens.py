@@ -10,7 +10,7 @@ import shlex
 MASK = '********'
 _KPARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)=(.*)\Z', re.S)
 _COMMAND = re.compile(r'[A-Za-z_][A-Za-z0-9_]*\Z')
-_SECRET_ASSIGN = re.compile(r'(\w*password\w*\s*[=:]\s*)(\'[^\']*\'|"[^"]*"|[^\s,;}\]\)]*)',
+_SECRET_ASSIGN = re.compile(r'(password\w*\s*[=:]\s*)(\'[^\']*\'|"[^"]*"|[^\s,;}\]\)]*)',
                             re.I)
 
 # values the user gave for secret parameters during this process; messages,
@@ -109,12 +109,27 @@ def mask_line(line):
                     else t for t in masked)
 
 
+_secrets_pattern = {}
+
+
+def _known_pattern():
+    """One compiled alternation of the known secrets (rebuilt when one is added)."""
+    key = len(_known_secrets)
+    if _secrets_pattern.get('key') != key:
+        alternatives = '|'.join(re.escape(s) for s in sorted(_known_secrets, key=len,
+                                                                reverse=True))
+        _secrets_pattern.update(key=key, re=re.compile(
+            r'(?<![A-Za-z0-9])(?:' + alternatives + r')(?![A-Za-z0-9])') if alternatives
+            else None)
+    return _secrets_pattern['re']
+
+
 def scrub(text):
     """Text with known secrets and `password=...` assignments masked."""
     text = str(text)
-    for secret in sorted(_known_secrets, key=len, reverse=True):
-        pattern = r'(?<![A-Za-z0-9])' + re.escape(secret) + r'(?![A-Za-z0-9])'
-        text = re.sub(pattern, MASK, text)
+    pattern = _known_pattern()
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
     return _SECRET_ASSIGN.sub(lambda m: m.group(1) + (MASK if m.group(2) else ''), text)
 
 

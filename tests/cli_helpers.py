@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CFS = os.path.join('sys', 'kernel', 'config', 'target')
@@ -15,7 +16,9 @@ def env_for(home=None):
     env = dict(os.environ)
     env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
     env.pop('LIO_SIMULATE', None)
-    env['PYTHONDONTWRITEBYTECODE'] = '1'
+    # bytecode cached outside the repo: each CLI run would otherwise recompile
+    env.pop('PYTHONDONTWRITEBYTECODE', None)
+    env['PYTHONPYCACHEPREFIX'] = os.path.join(tempfile.gettempdir(), 'lio-py-test-pycache')
     if home:
         env['HOME'] = str(home)
     return env

@@ -29,9 +29,10 @@ def shell(tmp_path):
 
 
 def run(child, line, prompt=r'> '):
+    """Output of one command (the terminal's echo of the typed line left out)."""
     child.sendline(line)
     child.expect(prompt)
-    return child.before
+    return child.before.split('\n', 1)[1] if '\n' in child.before else ''
 
 
 def test_create_cd_back_and_errors_keep_the_shell(shell):
