@@ -3,8 +3,9 @@ import re
 
 from rtslib.configfs import errno_name
 
+from fidelity.clear import clear_tree
 from fidelity.dump import dump_lines
-from fidelity.workloads import ARITY, expand
+from fidelity.workloads import ARITY, expand, workloads
 
 
 def run_op(fs, verb, args):
@@ -62,3 +63,24 @@ def let(fs, host, name, path, regex):
 def expectation_ok(expect, got):
     """A bare 'OK' expectation accepts any successful read; 'OK:<v>' needs that value."""
     return got == expect or (expect == 'OK' and got.startswith('OK:'))
+
+
+def run_all(fs, host, observe=None, clock=None):
+    """Every workload in order on one backend, each after clear_tree().
+
+    Both sides run exactly this sequence on one kernel (real or simulated), so
+    state the kernel keeps across rmdir (iSCSI discovery auth, counters) is
+    exercised alike.  Returns {name: run_workload result (+ 'seconds')}.
+    """
+    out = {}
+    for name, rows in workloads():
+        t0 = clock() if clock else 0
+        clear_tree(fs)
+        if observe:
+            observe()
+        t1 = clock() if clock else 0
+        out[name] = run_workload(fs, rows, host, observe=observe)
+        if clock:
+            out[name]['seconds'] = {'reset': round(t1 - t0, 2), 'run': round(clock() - t1, 2)}
+    clear_tree(fs)
+    return out

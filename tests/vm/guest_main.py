@@ -31,10 +31,14 @@ def check_modules():
 
 
 def registered(modules=None):
-    """{check name: function}; name = '<module without checks_>.<function>'."""
+    """{check name: function} in run order; name = '<module without checks_>.<function>'.
+
+    Modules run by their ORDER (default 50), then name; checks in CHECKS order.
+    """
     out = {}
-    for modname in modules or check_modules():
-        mod = importlib.import_module(modname)
+    mods = [importlib.import_module(m) for m in modules or check_modules()]
+    for mod in sorted(mods, key=lambda m: (getattr(m, 'ORDER', 50), m.__name__)):
+        modname = mod.__name__
         for fn in getattr(mod, 'CHECKS', []):
             out['%s.%s' % (modname[len('checks_'):], fn.__name__)] = fn
     return out

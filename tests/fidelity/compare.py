@@ -1,0 +1,49 @@
+"""Compare simulator and real-kernel workload results (after normalise.py)."""
+import difflib
+
+from fidelity.normalise import normalise_dump, normalise_op
+from fidelity.runner import expectation_ok
+
+
+def short(text, n=70):
+    text = text.replace('\n', '\\n')
+    return text if len(text) <= n else text[:n] + '...'
+
+
+def op_diffs(real, sim):
+    """Lines 'op #i verb args: real X, sim Y' for ops whose results differ."""
+    out = []
+    sim_by_i = {rec['i']: rec for rec in sim['ops']}
+    for rec in real['ops']:
+        other = sim_by_i.get(rec['i'])
+        r = normalise_op(rec)
+        s = normalise_op(other) if other else '<not run>'
+        if r != s:
+            out.append('op #%d %s %s: real %s, sim %s' % (
+                rec['i'], rec['op'], ' '.join(short(a, 90) for a in rec['args']), short(r), short(s)))
+    return out
+
+
+def dump_diffs(real, sim, context=0):
+    """{label: unified diff lines (real -> sim)} for dumps that differ."""
+    out = {}
+    for label, lines in real['dumps'].items():
+        a = normalise_dump(lines)
+        b = normalise_dump(sim['dumps'].get(label, []))
+        if a != b:
+            out[label] = [d for d in difflib.unified_diff(a, b, 'real', 'sim', n=context, lineterm='')
+                          if not d.startswith(('---', '+++', '@@'))]
+    return out
+
+
+def expectation_diffs(result):
+    """Ops whose result is not the expectation written in the workload."""
+    return ['op #%d %s %s: expected %s, got %s' % (
+        rec['i'], rec['op'], ' '.join(short(a, 90) for a in rec['args']), short(rec['expect']),
+        short(rec['got'])) for rec in result['ops'] if not expectation_ok(rec['expect'], rec['got'])]
+
+
+def report(name, lines, limit=40):
+    more = len(lines) - limit
+    return '%s: %d difference(s)\n  %s%s' % (name, len(lines), '\n  '.join(lines[:limit]),
+                                            '\n  ... %d more' % more if more > 0 else '')
