@@ -5,6 +5,8 @@ import os
 import pytest
 
 from rtslib.simkernel import SimConfigFS
+from sim_helpers import tmp_path  # noqa: F401  (sim dirs on tmpfs: much faster)
+
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import time
 from rtslib.simkernel import parse, rules
 from rtslib.simkernel.kinds import resolve
 from rtslib.simkernel.parse import fail
-from rtslib.simkernel.render import fabric_name
+from rtslib.simkernel.render import fabric_name, tg_member
 
 
 def parent_obj(obj, levels):
@@ -59,8 +59,7 @@ def _hba_name(name):
 def _create_device(fs, node, name):
     hba = fs.store.state(parent_obj(node.obj, 1))
     return {'plugin': node.flavour, 'enabled': False, 'params': {},
-            'hba_inst': hba['inst'], 'exports': 0, 'refs': 0, 'default_members': [],
-            'rtpi_next': 1}
+            'hba_inst': hba['inst'], 'exports': 0, 'refs': 0, 'rtpi_next': 1}
 
 
 def _create_tg_pt_gp(fs, node, name):
@@ -193,29 +192,44 @@ def _remove_device(fs, node, st):
         claims.pop(st['claim'], None)
         fs.store.save_table('claims.json', claims)
     if st.get('enabled'):
-        root = fs.store.state('')
-        member = member_name(node.obj)
-        root['lu_members'] = [m for m in root.get('lu_members', []) if m != member]
-        fs.store.save_state('', root)
-        fs.refresh('')
+        fs.store.remove_entry(LU_MEMBERS, member_name(node.obj) + '\n')
 
 
 def _remove_tg_pt_gp(fs, node, st):
     # member LUNs fall back to the device's default group
     dev_obj = parent_obj(node.obj, 2)
-    dev = fs.store.state(dev_obj)
     for member_lun in st.get('member_objs', []):
         lst = fs.store.state(member_lun)
         lst.update(tg_pt_gp='default_tg_pt_gp', tg_pt_gp_id=0)
         fs.store.save_state(member_lun, lst)
-        dev['default_members'].append(lst['member'])
+        add_tg_member(fs, dev_obj, 'default_tg_pt_gp', lst['member'], member_lun)
         fs.refresh(member_lun)
-    fs.store.save_state(dev_obj, dev)
-    fs.refresh(dev_obj)
 
 
 _REMOVE = {'portal': _remove_portal, 'device': _remove_device,
            'tg_pt_gp': _remove_tg_pt_gp}
+
+
+LU_MEMBERS = 'core/alua/lu_gps/default_lu_gp/members'
+
+
+def add_tg_member(fs, dev_obj, gp, member, lun_obj):
+    """A LUN joins a device's target port group (members file and group state)."""
+    fs.store.append('%s/alua/%s/members' % (dev_obj, gp), tg_member(member))
+    if gp != 'default_tg_pt_gp':
+        gp_obj = '%s/alua/%s' % (dev_obj, gp)
+        gst = fs.store.state(gp_obj)
+        gst.setdefault('member_objs', []).append(lun_obj)
+        fs.store.save_state(gp_obj, gst)
+
+
+def drop_tg_member(fs, dev_obj, gp, member, lun_obj):
+    fs.store.remove_entry('%s/alua/%s/members' % (dev_obj, gp), tg_member(member))
+    if gp != 'default_tg_pt_gp':
+        gp_obj = '%s/alua/%s' % (dev_obj, gp)
+        gst = fs.store.state(gp_obj)
+        gst['member_objs'] = [m for m in gst.get('member_objs', []) if m != lun_obj]
+        fs.store.save_state(gp_obj, gst)
 
 
 def member_name(dev_obj):
@@ -255,7 +269,7 @@ def _link_lun(fs, lun, dev):
     dst['rtpi_next'] = rtpi + 1
     dst['exports'] += 1
     dst['refs'] += 1
-    dst['default_members'].append(member)
+    add_tg_member(fs, dev.obj, 'default_tg_pt_gp', member, lun.obj)
     tpg['ports'] = tpg.get('ports', 0) + 1
     fs.store.save_state(lun.obj, lst)
     fs.store.save_state(dev.obj, dst)
@@ -306,7 +320,8 @@ def on_unlink(fs, holder):
         if dst:
             dst['exports'] -= 1
             dst['refs'] -= 1
-            _drop_member(fs, link['obj'], dst, lst, holder.obj)
+            drop_tg_member(fs, link['obj'], lst.get('tg_pt_gp', 'default_tg_pt_gp'),
+                           lst['member'], holder.obj)
             fs.store.save_state(link['obj'], dst)
         tpg_obj = tpg_of(holder.obj)
         tpg = fs.store.state(tpg_obj)
@@ -326,19 +341,6 @@ def on_unlink(fs, holder):
                 lst['refs'] = max(0, lst.get('refs', 0) - 1)
                 fs.store.save_state(lun['obj'], lst)
         fs.refresh(holder.obj)
-
-
-def _drop_member(fs, dev_obj, dst, lst, lun_obj):
-    gp = lst.get('tg_pt_gp', 'default_tg_pt_gp')
-    if gp == 'default_tg_pt_gp':
-        dst['default_members'] = [m for m in dst['default_members'] if m != lst['member']]
-        return
-    gp_obj = dev_obj + '/alua/' + gp
-    gst = fs.store.state(gp_obj)
-    gst['members'] = [m for m in gst.get('members', []) if m != lst['member']]
-    gst['member_objs'] = [m for m in gst.get('member_objs', []) if m != lun_obj]
-    fs.store.save_state(gp_obj, gst)
-    fs.refresh(gp_obj)
 
 
 def resolve_obj(obj):

@@ -89,11 +89,6 @@ def dynamic(fs, node, st):
     return fn(fs, node, st) if fn else {}
 
 
-def _root_dynamic(fs, node, st):
-    members = ''.join(m + '\n' for m in st.get('lu_members', []))
-    return {'core/alua/lu_gps/default_lu_gp/members': members}
-
-
 def _device_dynamic(fs, node, st):
     plugin, enabled = node.flavour, st.get('enabled', False)
     attrib = fs.read_attr_ints(node.obj, ('block_size', 'hw_block_size', 'hw_max_sectors'))
@@ -102,14 +97,13 @@ def _device_dynamic(fs, node, st):
            'alua_lu_gp': ('LU Group Alias: default_lu_gp\nLU Group ID: 0\n'
                           if enabled else ''),
            'info': _device_info(fs, node, st, attrib)}
-    out['alua/default_tg_pt_gp/members'] = _tg_members(st.get('default_members', []))
     out.update(_device_stats(fs, node, st))
     return out
 
 
-def _tg_members(members):
-    # each entry is printed with its NUL terminator, as core_alua_show_tg_pt_gp_members does
-    return ''.join(m + '\n\0' for m in members)
+def tg_member(member):
+    # each entry is shown with its NUL terminator, as core_alua_show_tg_pt_gp_members does
+    return member + '\n\0'
 
 
 def _device_info(fs, node, st, attrib):
@@ -258,15 +252,6 @@ def _wwn_dynamic(fs, node, st):
     return {'fabric_statistics/iscsi_instance/portals': '%d\n' % st.get('nps', 0)}
 
 
-def _tg_pt_gp_dynamic(fs, node, st):
-    return {'members': _tg_members(st.get('members', []))}
-
-
-def _lu_gp_dynamic(fs, node, st):
-    return {'members': ''.join(m + '\n' for m in st.get('members', []))}
-
-
-_DYNAMIC = {'root': _root_dynamic, 'device': _device_dynamic, 'lun': _lun_dynamic,
+_DYNAMIC = {'device': _device_dynamic, 'lun': _lun_dynamic,
             'mapped_lun': _mapped_lun_dynamic, 'tpg': _tpg_dynamic, 'acl': _acl_dynamic,
-            'fabric': _fabric_dynamic, 'tg_pt_gp': _tg_pt_gp_dynamic,
-            'lu_gp': _lu_gp_dynamic, 'wwn': _wwn_dynamic}
+            'fabric': _fabric_dynamic, 'wwn': _wwn_dynamic}

@@ -39,6 +39,26 @@ class Store:
         with open(self.abspath(rel), 'rb') as f:
             return f.read().decode('utf-8', 'surrogateescape')
 
+    def append(self, rel, text):
+        """Add to a list file (members) without rewriting it: O(1)."""
+        path = self.abspath(rel)
+        mode = os.lstat(path).st_mode & 0o7777
+        os.chmod(path, mode | 0o200)
+        try:
+            with open(path, 'a', encoding='utf-8', errors='surrogateescape') as f:
+                f.write(text)
+        finally:
+            os.chmod(path, mode)
+
+    def remove_entry(self, rel, text):
+        """Take one entry out of a list file (proportional to that one list)."""
+        content = self.get_file(rel)
+        at = content.find(text)
+        while at > 0 and content[at - 1] not in '\n\0':
+            at = content.find(text, at + 1)
+        if at >= 0:
+            self.set_value(rel, content[:at] + content[at + len(text):])
+
     def set_value(self, rel, content):
         """Replace a file's content, keeping its mode."""
         mode = os.lstat(self.abspath(rel)).st_mode & 0o7777

@@ -9,7 +9,8 @@ import errno
 from rtslib.simkernel import host as hostmod
 from rtslib.simkernel import parse, rules
 from rtslib.simkernel.kinds import template_name
-from rtslib.simkernel.objects import member_name, parent_obj, tpg_of
+from rtslib.simkernel.objects import (LU_MEMBERS, add_tg_member, drop_tg_member,
+                                      member_name, parent_obj, tpg_of)
 from rtslib.simkernel.parse import fail
 
 
@@ -134,10 +135,7 @@ def _dev_enable(fs, node, data, spec):
         if fs.store_exists(rel):
             fs.store.set_value(rel, '%s\n' % value)
     fs.store.save_state(node.obj, st)
-    root = fs.store.state('')
-    root.setdefault('lu_members', []).append(member_name(node.obj))
-    fs.store.save_state('', root)
-    fs.refresh('')
+    fs.store.append(LU_MEMBERS, member_name(node.obj) + '\n')
 
 
 def _jiffies():
@@ -407,7 +405,6 @@ def _lun_tg_pt_gp(fs, node, data, spec):
         raise fail(errno.ENODEV)
     name = parse.one_newline(data)
     dev_obj = lst['dev']['obj']
-    dst = fs.store.state(dev_obj)
     if name == 'default_tg_pt_gp':
         gp_id, gp_obj = 0, None
     else:
@@ -416,20 +413,11 @@ def _lun_tg_pt_gp(fs, node, data, spec):
         if gst.get('id') is None:
             raise fail(errno.EINVAL)        # no such group, or its id is not set
         gp_id = gst['id']
-    from rtslib.simkernel.objects import _drop_member
-    _drop_member(fs, dev_obj, dst, lst, node.obj)
-    if gp_obj is None:
-        dst['default_members'].append(lst['member'])
-    else:
-        gst = fs.store.state(gp_obj)
-        gst.setdefault('members', []).append(lst['member'])
-        gst.setdefault('member_objs', []).append(node.obj)
-        fs.store.save_state(gp_obj, gst)
-        fs.refresh(gp_obj)
+    drop_tg_member(fs, dev_obj, lst.get('tg_pt_gp', 'default_tg_pt_gp'), lst['member'],
+                   node.obj)
+    add_tg_member(fs, dev_obj, name, lst['member'], node.obj)
     lst.update(tg_pt_gp=name, tg_pt_gp_id=gp_id)
-    fs.store.save_state(dev_obj, dst)
     fs.store.save_state(node.obj, lst)
-    fs.refresh(dev_obj)
 
 
 def _lun_alua_bool(fs, node, data, spec):
