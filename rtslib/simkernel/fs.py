@@ -149,6 +149,7 @@ class SimConfigFS:
                 raise fail(errno.ENOTEMPTY)
             objects.on_remove(self, node, st)
             trash = os.path.join(self.store.meta, 'trash.%d' % os.getpid())
+            shutil.rmtree(trash, ignore_errors=True)
             os.rename(p, trash)
             shutil.rmtree(trash)
             self.store.drop_state(node.obj)
@@ -284,6 +285,7 @@ class SimConfigFS:
         tmpl = node.template
         os.makedirs(self.store.meta, exist_ok=True)
         scratch = os.path.join(self.store.meta, 'build.%d' % os.getpid())
+        shutil.rmtree(scratch, ignore_errors=True)     # left by a killed process
         os.mkdir(scratch)
         for d in sorted(tmpl['dirs']):
             os.mkdir(os.path.join(scratch, d))

@@ -533,7 +533,17 @@ def _portal_cxgbit(fs, node, data, spec):
     return '%d\n' % value
 
 
+def _dbroot(fs, node, data, spec):
+    if fs.host()['fabric_modules']:
+        raise fail(errno.EINVAL)            # "db_root: cannot be changed: target drivers registered"
+    path = parse.one_newline(data)
+    if not hostmod.dir_exists(fs.host(), path):
+        raise fail(errno.EINVAL)
+    return path + '\n'
+
+
 ACTIONS = {
+    'dbroot': _dbroot,
     'dev_enable': _dev_enable, 'dev_control': _dev_control, 'dev_udev_path': _dev_udev_path,
     'dev_lu_gp': _dev_lu_gp, 'dev_queue_depth': _dev_queue_depth,
     'dev_pi_prot_type': _dev_pi_prot_type, 'dev_optimal_sectors': _dev_optimal_sectors,
