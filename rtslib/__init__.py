@@ -8,6 +8,7 @@ from rtslib.errors import (RTSLibALUANotSupported, RTSLibALUANotSupportedError,
                            RTSLibBrokenLink, RTSLibError, RTSLibNotInCFS,
                            RTSLibNotInCFSError)
 from rtslib.fabric import FabricModule
+from rtslib.groups import MappedLUNGroup, NodeACLGroup
 from rtslib.legacy import (FileIOBackstore, IBlockBackstore, IBlockStorageObject,
                            PSCSIBackstore, RDMCPBackstore)
 from rtslib.root import RTSRoot
@@ -18,7 +19,7 @@ from rtslib.tcm import (ALUATargetPortGroup, BlockStorageObject, FileIOStorageOb
 
 __all__ = [
     'RTSRoot', 'FabricModule', 'Target', 'TPG', 'LUN', 'MappedLUN', 'NodeACL',
-    'NetworkPortal', 'StorageObject', 'FileIOStorageObject', 'BlockStorageObject',
+    'NetworkPortal', 'NodeACLGroup', 'MappedLUNGroup', 'StorageObject', 'FileIOStorageObject', 'BlockStorageObject',
     'PSCSIStorageObject', 'RDMCPStorageObject', 'UserBackedStorageObject',
     'StorageObjectFactory', 'ALUATargetPortGroup', 'RTSLibError', 'RTSLibNotInCFS',
     'RTSLibNotInCFSError', 'RTSLibBrokenLink', 'RTSLibALUANotSupported',

@@ -4,7 +4,9 @@ The fabric's directory (/sys/kernel/config/target/<configfs_dir>) appears
 only when created; creating it makes the kernel load the module of some
 fabrics (iscsi, loopback).  Nothing is created by a lookup or a listing.
 """
+import functools
 import subprocess
+from collections.abc import Mapping
 
 from rtslib import devices, spec
 from rtslib.errors import RTSLibError, RTSLibNotInCFS
@@ -235,6 +237,23 @@ class FabricModule(CFSNode):
                 err_func(f"Could not set fabric {self.name} attribute '{name}': {e}")
 
 
-def fabric_modules():
-    """{name: FabricModule class} like rtslib-fb's dict (one class for all)."""
-    return {name: FabricModule for name in FabricModule.list_fabrics()}
+class _FabricModules(Mapping):
+    """rtslib-fb's fabric_modules dict {name: factory}, filled on first use
+    (importing must not read the spec files)."""
+
+    def _names(self):
+        return FabricModule.list_fabrics()
+
+    def __getitem__(self, name):
+        if name not in self._names():
+            raise KeyError(name)
+        return functools.partial(FabricModule, name)
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self):
+        return len(self._names())
+
+
+fabric_modules = _FabricModules()

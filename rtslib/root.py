@@ -76,6 +76,16 @@ class RTSRoot(CFSNode):
             yield from tpg.node_acls
 
     @property
+    def node_acl_groups(self):
+        for tpg in self.tpgs:
+            yield from tpg.node_acl_groups
+
+    @property
+    def mapped_lun_groups(self):
+        for group in self.node_acl_groups:
+            yield from group.mapped_lun_groups
+
+    @property
     def mapped_luns(self):
         for acl in self.node_acls:
             yield from acl.mapped_luns

@@ -260,6 +260,13 @@ class TPG(CFSNode):
             if acl.session:
                 yield acl.session
 
+    @property
+    def node_acl_groups(self):
+        """rtslib-fb's NodeACLGroup per distinct ACL tag."""
+        from rtslib.groups import NodeACLGroup
+        names = sorted({acl.tag for acl in self.node_acls if acl.tag})
+        return (NodeACLGroup(self, name) for name in names)
+
     def lun(self, lun=None, storage_object=None, alias=None):
         self._check_self()
         return LUN(self, lun, storage_object, alias)

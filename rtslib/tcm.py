@@ -262,15 +262,51 @@ class StorageObject(CFSNode):
 
     @property
     def attached_luns(self):
-        """LUNs linking to this object (reads the LUN links of every target)."""
+        """LUNs linking to this object.
+
+        The kernel lists them in the object's ALUA groups' members files, so
+        this reads the object's own files; only where that list is missing or
+        not understood does it read the LUN links of every target.
+        """
         self._check_self()
-        from rtslib.root import RTSRoot
-        for lun in RTSRoot(fs=self.fs).luns:
+        luns = self._member_luns()
+        if luns is None:
+            from rtslib.root import RTSRoot
+            luns = RTSRoot(fs=self.fs).luns
+        for lun in luns:
             try:
                 if lun._so_rel() == self._rel:
                     yield lun
             except RTSLibError:
                 continue
+
+    def _member_luns(self):
+        """LUN objects named by 'members' (lines fabric/wwn/tpgt_N/lun_M), or None."""
+        if not self.alua_supported or self.status != 'activated':
+            return None if self.alua_supported is False else []
+        from rtslib import spec
+        from rtslib.fabric import FabricModule
+        from rtslib.target import LUN, TPG, Target
+        dirs = {s['configfs_dir'].lower(): n for n, s in spec.load_all().items()
+                if not s.get('view_of')}
+        luns = []
+        for group in self.alua_tpgs:
+            try:
+                text = self.fs.read(f'{group.cfs_path}/members')
+            except OSError:
+                return None
+            for line in text.replace('\0', '\n').split('\n'):
+                parts = line.strip().split('/')
+                if parts == ['']:
+                    continue
+                fabric = dirs.get(parts[0].lower())
+                if fabric is None or len(parts) != 4 or not parts[2].startswith('tpgt_'):
+                    return None
+                fm = FabricModule(fabric, fs=self.fs)
+                target = Target(fm, fm.from_fabric_wwn(parts[1]), mode='listed')
+                tpg = TPG(target, parts[2][len('tpgt_'):], mode='listed')
+                luns.append(LUN(tpg, parts[3][len('lun_'):], mode='listed'))
+        return luns
 
     def delete(self, save=False):
         """Delete the object, first its LUNs and ALUA groups, then its HBA."""

@@ -153,3 +153,26 @@ def test_tpg_authenticate_target_follows_mutual_chap(simdir):
     assert tpg.authenticate_target is False
     tpg.chap_mutual_userid, tpg.chap_mutual_password = 'm', 'mp'
     assert tpg.authenticate_target is True
+
+
+def test_node_acl_groups_share_mapped_luns_and_settings(simdir):
+    sim_fs(simdir)
+    from rtslib import LUN, TPG, FabricModule, NodeACLGroup, RDMCPStorageObject, Target
+    from rtslib.fabric import fabric_modules
+    assert fabric_modules['iscsi']() == FabricModule('iscsi')
+    tpg = TPG(Target(FabricModule('iscsi'), 'iqn.2003-01.org.example:x'), 1)
+    LUN(tpg, 0, RDMCPStorageObject('r', 4096))
+    group = NodeACLGroup(tpg, 'hosts')
+    group.add_acl('iqn.1994-05.com.example:a')
+    group.mapped_lun_group(0, 0)
+    group.add_acl('iqn.1994-05.com.example:b')   # joins with the group's mapped LUN
+    assert sorted(group.wwns) == ['iqn.1994-05.com.example:a', 'iqn.1994-05.com.example:b']
+    assert [m.mapped_lun for m in group.mapped_lun_groups] == [0]
+    assert [[m.mapped_lun for m in acl.mapped_luns] for acl in tpg.node_acls] == [[0], [0]]
+    group.set_userids('shared')
+    assert {wwn: uid for wwn, uid in group.get_userids()} == {
+        'iqn.1994-05.com.example:a': 'shared', 'iqn.1994-05.com.example:b': 'shared'}
+    with pytest.raises(Exception, match="'.' is not permitted"):
+        NodeACLGroup(tpg, 'a.b')
+    group.delete()
+    assert list(tpg.node_acls) == []

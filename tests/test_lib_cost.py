@@ -123,3 +123,16 @@ def test_import_does_no_io(tmp_path):
                           text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert not sim.exists()
+
+
+def test_storage_object_delete_finds_its_luns_without_a_scan(simdir):
+    """The kernel's ALUA members file names the LUNs: no listing of every target."""
+    fs = sim_fs(simdir)
+    build(fs, targets=2, luns=3, acls=1)
+    from rtslib import RDMCPStorageObject, RTSRoot
+    calls, paths, _ = cost(fs, lambda f: RDMCPStorageObject('ram0', fs=f).delete())
+    assert ('listdir', 'iscsi') not in paths
+    assert not any(op == 'listdir' and p.endswith('/lun') for op, p in paths)
+    left = [(lun.parent_tpg.parent_target.wwn, lun.lun) for lun in RTSRoot(fs=fs).luns]
+    # build() exports ram0 as LUNs 0 and 2 of each target (LUN n uses ram{n % 2})
+    assert left == [(WWN.format(0), 1), (WWN.format(1), 1)]
