@@ -234,6 +234,15 @@ class CFSNode:
     def set_auth_attr(self, name, value):
         self.set_group('auth_attr', name, value)
 
+    @property
+    def attributes(self):
+        """{name: value} of the attribute group (read now; empty if none)."""
+        return {n: self.get_attribute(n) for n in self.list_attributes()}
+
+    @property
+    def parameters(self):
+        return {n: self.get_parameter(n) for n in self.list_parameters()}
+
     # -- save/restore ------------------------------------------------------
     def dump(self):
         """rtslib-fb's fragment: writable attributes (as int where numeric)

@@ -13,6 +13,7 @@ import re
 from rtslib import tcm
 from rtslib.errors import RTSLibBrokenLink, RTSLibError, RTSLibNotInCFS
 from rtslib.node import CFSNode, auth_prop, intify, set_attributes, set_parameters
+from rtslib.wwn import is_valid
 
 AUTH_PARAMS = ('userid', 'password', 'mutual_userid', 'mutual_password')
 MAX_TPG_TAG = 65535
@@ -54,7 +55,9 @@ class Target(CFSNode):
                                   f'of its ports\' WWNs ({", ".join(fabric_module.wwns or [])})')
             wwn, self.wwn_type = fabric_module.generate_wwn(), fabric_module.wwn_types[0]
         elif mode == 'listed':
-            self.wwn_type = None
+            wwn = str(wwn)
+            self.wwn_type = next((t for t in fabric_module.wwn_types
+                                  if is_valid(t, wwn)), None)
         else:
             wwn = str(wwn)
             if wwn.startswith('naa.6'):  # old versions used a wrong NAA prefix

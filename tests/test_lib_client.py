@@ -176,3 +176,16 @@ def test_node_acl_groups_share_mapped_luns_and_settings(simdir):
         NodeACLGroup(tpg, 'a.b')
     group.delete()
     assert list(tpg.node_acls) == []
+
+
+def test_storage_object_factory_and_attribute_dicts(simdir):
+    sim_fs(simdir)
+    from rtslib import RTSLibError, StorageObjectFactory
+    block = StorageObjectFactory('/dev/sdb')
+    assert (block.plugin, block.name, block.udev_path) == ('block', 'dev-sdb', '/dev/sdb')
+    file1 = StorageObjectFactory('/mnt/w/file1')
+    assert (file1.plugin, file1.size) == ('fileio', 67108864)
+    with pytest.raises(RTSLibError, match='not an existing file or block device'):
+        StorageObjectFactory('/nonexistent')
+    assert block.attributes['block_size'] == '512'
+    assert 'hw_block_size' in block.attributes and 'hw_block_size' not in block.dump()['attributes']
