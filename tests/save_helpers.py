@@ -14,15 +14,24 @@ def peer_doc():
 
 
 def tree(simdir):
-    """Every path of the simulated configfs tree with its content or link target."""
+    """Every path of the simulated configfs tree with its content or link target.
+
+    Left out, because the kernel numbers or generates them anew whenever an
+    object is re-created (on the real kernel too, with targetcli-fb as well):
+    statistics dirs ('inst' counters), the HBA index in hba_info, and a
+    loopback TPG's nexus WWN (neither rtslib-fb's schema nor ours keeps it)
+    and SCSI host address (the kernel's next free host number)."""
     base = os.path.join(str(simdir), 'sys', 'kernel', 'config', 'target')
     out = {}
     for dirpath, dirnames, filenames in os.walk(base):
         rel = os.path.relpath(dirpath, base)
+        dirnames[:] = [d for d in dirnames if 'statistics' not in d]
         for name in dirnames + filenames:
             p = os.path.join(dirpath, name)
             key = os.path.normpath(os.path.join(rel, name))
-            if os.path.islink(p):
+            if name in ('nexus', 'hba_info', 'address'):
+                out[key] = ('volatile',)
+            elif os.path.islink(p):
                 out[key] = ('link', os.readlink(p))
             elif os.path.isdir(p):
                 out[key] = ('dir',)
@@ -59,3 +68,24 @@ def saved(root, path):
     assert problems == []
     with open(path) as f:
         return json.load(f)
+
+
+def restored_template(tmp_path_factory, cache={}):
+    """A simulated kernel holding targetcli-fb's configuration, restored once
+    per session; tests copy it (the simulator keeps all its state in the
+    directory, with relative links) instead of paying for a restore each."""
+    if 'dir' not in cache:
+        import shutil  # noqa: F401  (used by copy_template)
+        from rtslib import configfs
+        from rtslib.root import RTSRoot
+        from rtslib.saveconfig import restore
+        d = tmp_path_factory.mktemp('peer-template')
+        root = RTSRoot(configfs.open_configfs(simulate=str(d)))
+        assert restore(root, peer_doc(), clear_existing=True) == []
+        cache['dir'] = d
+    return cache['dir']
+
+
+def copy_template(template, simdir):
+    import shutil
+    shutil.copytree(str(template), str(simdir), symlinks=True, dirs_exist_ok=True)

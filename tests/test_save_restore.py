@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from save_helpers import normalized, peer_doc, saved, tree
+from save_helpers import copy_template, normalized, peer_doc, restored_template, saved, tree
 
 from rtslib.saveconfig import (ConfigInvalid, RestoreFailed, SaveConfigError, clear_existing,
                                default_save_file, restore, restore_from_file, save_to_file)
@@ -23,26 +23,36 @@ def root(simdir):
 
 
 @pytest.fixture
-def peer_root(root):
-    """The kernel after restoring targetcli-fb's saveconfig.json."""
-    assert restore(root, peer_doc(), clear_existing=True) == []
-    return root
+def peer_root(simdir, tmp_path_factory):
+    """The kernel after restoring targetcli-fb's saveconfig.json (a copy of
+    one restore made per session)."""
+    from rtslib import RTSRoot
+    copy_template(restored_template(tmp_path_factory), simdir)
+    return RTSRoot()
 
 
 def is_clear(simdir):
-    t = tree(simdir)
-    return [p for p in t if p.startswith(('iscsi/', 'loopback/')) and p.count('/') == 1
-            or p.startswith('core/') and p.count('/') == 1 and p != 'core/alua']
+    """What is left after a clear: storage objects, HBAs, targets (should be [])."""
+    base = os.path.join(str(simdir), 'sys', 'kernel', 'config', 'target')
+    left = [p for p in tree(simdir) if p.startswith('core/') and p.count('/') == 1
+            and p != 'core/alua']
+    for fabric in ('iscsi', 'loopback'):
+        d = os.path.join(base, fabric)
+        if os.path.isdir(d):
+            left += [fabric + '/' + n for n in os.listdir(d)
+                     if os.path.isdir(os.path.join(d, n)) and n != 'discovery_auth']
+    return left
 
 
 # -- round trip with targetcli-fb's file -------------------------------------------
 
-def test_targetcli_fb_file_round_trips(peer_root, tmp_path):
+def test_targetcli_fb_file_round_trips(root, tmp_path):
     """Restore targetcli-fb 2.1.53's file, save it again: the same document.
 
     Documented difference: list order (rtslib-fb listed lun1 before lun0, as its
     os.listdir gave them; we list in index order), hence normalized()."""
-    ours = saved(peer_root, tmp_path / 'ours.json')
+    assert restore(root, peer_doc(), clear_existing=True) == []
+    ours = saved(root, tmp_path / 'ours.json')
     assert normalized(ours) == normalized(peer_doc())
 
 
@@ -138,14 +148,14 @@ def test_refusal_half_way_with_clear_existing_puts_old_config_back(peer_root, si
 
 def test_merge_adds_missing_leaves_existing_and_lists_conflicts(peer_root, tmp_path):
     ram = [so for so in peer_root.storage_objects if so.name == 'ram1'][0]
-    ram.set_attribute('queue_depth', 64)
+    ram.set_attribute('emulate_tas', 0)
     loop = [t for t in peer_root.targets if t.fabric_module.name == 'loopback'][0]
     loop.delete()
     report = restore(peer_root, peer_doc(), clear_existing=False)
     assert len(report.conflicts) == 1
     assert report.conflicts[0].startswith("storage_objects[0]: storage object 'ramdisk/ram1' "
-                                          "exists and differs from the file (attributes.queue_depth)")
-    assert ram.get_attribute('queue_depth') == '64'  # left alone
+                                          "exists and differs from the file (attributes.emulate_tas)")
+    assert ram.get_attribute('emulate_tas') == '0'  # left alone
     assert [t.wwn for t in peer_root.targets if t.fabric_module.name == 'loopback'] \
         == ['naa.5001405123456789']
 
@@ -208,11 +218,11 @@ def test_save_one_storage_object_keeps_the_rest_of_the_file(peer_root, tmp_path)
     doc['storage_objects'].append({'plugin': 'ramdisk', 'name': 'elsewhere', 'size': 4096})
     path.write_text(json.dumps(doc))
     ram = [so for so in peer_root.storage_objects if so.name == 'ram1'][0]
-    ram.set_attribute('queue_depth', 64)
+    ram.set_attribute('emulate_tas', 0)
     assert save_to_file(peer_root, str(path), so_path='/backstores/ramdisk/ram1') == []
     new = json.loads(path.read_text())
     by_name = {so['name']: so for so in new['storage_objects']}
-    assert by_name['ram1']['attributes']['queue_depth'] == 64
+    assert by_name['ram1']['attributes']['emulate_tas'] == 0
     assert 'elsewhere' in by_name                      # kept
     assert sorted(t['fabric'] for t in new['targets']) == ['iscsi', 'loopback']  # its user
 

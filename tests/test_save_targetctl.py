@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from save_helpers import PEER_FILE, ROOT, TARGETCTL, normalized, peer_doc, tree
+from save_helpers import (PEER_FILE, ROOT, TARGETCTL, copy_template, normalized, peer_doc,
+                          restored_template, tree)
 
 
 def run(simdir, *args, env=None):
@@ -58,8 +59,14 @@ def test_restore_of_missing_named_file_fails_in_one_line(simdir, tmp_path):
     assert r.stderr == 'targetctl: no saved configuration at %s\n' % (tmp_path / 'nope.json')
 
 
-def test_corrupted_file_one_line_nothing_changed(simdir, tmp_path):
-    ok(run(simdir, 'restore', PEER_FILE))
+@pytest.fixture
+def peer_sim(simdir, tmp_path_factory):
+    copy_template(restored_template(tmp_path_factory), simdir)
+    return simdir
+
+
+def test_corrupted_file_one_line_nothing_changed(peer_sim, tmp_path):
+    simdir = peer_sim
     before = tree(simdir)
     bad = tmp_path / 'bad.json'
     bad.write_text(open(PEER_FILE).read()[:500])
@@ -74,6 +81,7 @@ def test_invalid_document_lists_each_problem(simdir, tmp_path):
     doc['storage_objects'][0]['size'] = -1
     bad = tmp_path / 'bad.json'
     bad.write_text(json.dumps(doc))
+    ok(run(simdir, 'clear'))  # the simulated kernel's empty tree, as after boot
     before = tree(simdir)
     r = fails(run(simdir, 'restore', str(bad)))
     lines = r.stderr.splitlines()
@@ -89,6 +97,7 @@ def test_missing_device_partial_restore_exits_non_zero(simdir, tmp_path):
     [so for so in doc['storage_objects'] if so['plugin'] == 'block'][0]['dev'] = '/dev/sdz'
     f = tmp_path / 'saveconfig.json'
     f.write_text(json.dumps(doc))
+    ok(run(simdir, 'clear'))
     before = tree(simdir)
     fails(run(simdir, 'restore', str(f)))
     assert tree(simdir) == before
@@ -130,11 +139,10 @@ SAVER = textwrap.dedent('''
 ''')
 
 
-def test_kill_9_during_save_leaves_old_or_new_file(tmp_path):
+def test_kill_9_during_save_leaves_old_or_new_file(tmp_path, tmp_path_factory):
     sims = [tmp_path / 'a', tmp_path / 'b']
     for sim in sims:
-        sim.mkdir()
-        ok(run(sim, 'restore', PEER_FILE))
+        copy_template(restored_template(tmp_path_factory), sim)
     ok(run(sims[1], 'clear'))
     path = tmp_path / 'etc' / 'saveconfig.json'
     path.parent.mkdir()
@@ -145,7 +153,7 @@ def test_kill_9_during_save_leaves_old_or_new_file(tmp_path):
     assert contents[0] != contents[1]
     env = dict(os.environ, PYTHONPATH=ROOT, LIO_SAVECONFIG_TEST_HOOK='delay=0.002')
     rng = random.Random(11)
-    for _ in range(15):
+    for _ in range(8):
         p = subprocess.Popen([sys.executable, '-c', SAVER, str(path)] + [str(s) for s in sims],
                              stdout=subprocess.PIPE, env=env)
         p.stdout.readline()
@@ -156,25 +164,46 @@ def test_kill_9_during_save_leaves_old_or_new_file(tmp_path):
         assert path.read_bytes() in contents
 
 
-def test_kill_9_during_restore_then_restore_again_converges(tmp_path):
-    ref = tmp_path / 'ref'
-    ref.mkdir()
-    ok(run(ref, 'restore', PEER_FILE))
-    expected = tree(ref)
+def test_kill_9_during_restore_then_restore_again_converges(tmp_path, tmp_path_factory):
+    expected = tree(restored_template(tmp_path_factory))
     sim = tmp_path / 'sim'
     sim.mkdir()
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop('LIO_SIMULATE', None)
     start = time.monotonic()
+    ok(run(sim, 'clear'))            # start-up and an empty clear: before the restore proper
+    started = time.monotonic() - start
+    start = time.monotonic()
     ok(run(sim, 'restore', PEER_FILE))
     one_restore = time.monotonic() - start
     rng = random.Random(7)
-    for _ in range(8):
+    for _ in range(4):
         p = subprocess.Popen([sys.executable, TARGETCTL, '--simulate', str(sim), 'restore',
                               PEER_FILE], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env=env)
-        time.sleep(rng.uniform(0, one_restore))
+        # a random moment of the restore proper (of the clear, then the creation)
+        time.sleep(rng.uniform(started, one_restore))
         p.send_signal(signal.SIGKILL)
         p.wait()
         ok(run(sim, 'restore', PEER_FILE))
         assert tree(sim) == expected
+
+
+def test_full_disk_during_save_one_line_old_file_intact(peer_sim, tmp_path):
+    simdir = peer_sim
+    path = tmp_path / 'saveconfig.json'
+    path.write_text('{"old": 1}\n')
+    r = fails(run(simdir, 'save', str(path), env={'LIO_SAVECONFIG_TEST_HOOK': 'enospc'}))
+    assert r.stderr == 'targetctl: cannot write %s: No space left on device\n' % path
+    assert path.read_text() == '{"old": 1}\n'
+    assert sorted(os.listdir(tmp_path)) == ['.saveconfig.json.lock', 'saveconfig.json', 'sim']
+
+
+def test_second_writer_waits_then_fails_clearly(simdir, tmp_path):
+    from rtslib.saveconfig import LockTimeout, atomic, paths, save_to_file
+    from rtslib import RTSRoot
+    path = str(tmp_path / 'saveconfig.json')
+    with atomic.FileLock(paths.lock_file(path)):
+        with pytest.raises(LockTimeout, match='locked by another process .pid %d.' % os.getpid()):
+            save_to_file(RTSRoot(), path, lock_timeout=0.2)
+    assert not os.path.exists(path)

@@ -254,3 +254,9 @@ def delete_target(root, key):
     t = existing_targets(root).get(key)
     if t is not None:
         t.delete()
+
+
+def remove_fabric_dir(fm):
+    """rmdir of a fabric's dir (only when no target is left in it)."""
+    if fm.exists and not list(fm.targets):
+        fm.fs.rmdir(fm.configfs_dir)

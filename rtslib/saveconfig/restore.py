@@ -186,6 +186,7 @@ class Restorer:
             if old and self.merge:
                 self.conflict(path, "discovery auth of fabric '%s'" % data['name'], data, old)
                 continue
+            self.note_fabric_dir(data['name'])
             self.journal.append(('fabric', fm, old))
             try:
                 objects.setup_fabric(fm, data, self.strict(path))
@@ -201,11 +202,19 @@ class Restorer:
                               _current(existing[key]))
                 continue
             data = self.without_skipped(path, data)
+            self.note_fabric_dir(data['fabric'])
             self.journal.append(('target', key))
             try:
                 objects.setup_target(self.root, data, self.strict(path))
             except (RTSLibError, OSError) as err:
                 raise _as_refused(path, err) from None
+
+    def note_fabric_dir(self, name):
+        """The first use of a fabric makes its configfs dir; undo removes it
+        again, so a failed restore leaves the tree exactly as it found it."""
+        fm = objects.fabric(self.root, name)
+        if fm is not None and not fm.exists and ('fabric_dir', fm) not in self.journal:
+            self.journal.append(('fabric_dir', fm))
 
     def without_skipped(self, path, data):
         """The target minus LUNs (and their mapped LUNs) whose storage object was skipped."""
@@ -245,6 +254,8 @@ class Restorer:
                     objects.delete_target(self.root, entry[1])
                 elif entry[0] == 'so':
                     objects.delete_so(self.root, entry[1])
+                elif entry[0] == 'fabric_dir':
+                    objects.remove_fabric_dir(entry[1])
                 else:
                     objects.reset_fabric(entry[1], entry[2])
             except (RTSLibError, OSError) as err:

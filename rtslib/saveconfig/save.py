@@ -81,7 +81,8 @@ def select_storage_object(saved, current, so_ref):
     """Update one storage object (and the targets whose LUNs use it) in `saved`.
 
     As rtslib-fb's so_path save: the file keeps every other object; a storage
-    object deleted from the kernel is removed from the file with its targets.
+    object deleted from the kernel is removed from the file, and the targets
+    that used it are saved as the kernel now has them (gone if deleted).
     """
     key = schema.parse_so_ref(so_ref) or so_ref
     match = [so for so in current['storage_objects'] if _so_key(so) == key]
@@ -93,7 +94,9 @@ def select_storage_object(saved, current, so_ref):
     new_users = {(t['fabric'], t['wwn']) for t in users}
     targets = saved.get('targets', [])
     for ident in old_users | new_users:
-        new = [t for t in users if (t['fabric'], t['wwn']) == ident]
+        # a target that used the object is refreshed from the kernel (rtslib-fb
+        # drops it from the file once it no longer uses the object: we keep it)
+        new = [t for t in current['targets'] if (t['fabric'], t['wwn']) == ident]
         targets = _replace(targets, lambda t, i=ident: (t.get('fabric'), t.get('wwn')) == i, new)
     saved['targets'] = targets
     return saved
