@@ -47,3 +47,43 @@ def report(name, lines, limit=40):
     more = len(lines) - limit
     return '%s: %d difference(s)\n  %s%s' % (name, len(lines), '\n  '.join(lines[:limit]),
                                             '\n  ... %d more' % more if more > 0 else '')
+
+
+def main(argv):
+    """python3 tests/fidelity/compare.py [REAL.json [OUT.txt]]
+
+    Runs the workloads on a fresh simulator described like the guest in
+    REAL.json (default tests/vm/.work/fidelity-real.json, left by the last VM
+    run) and writes every op/dump difference to OUT.txt (default
+    tests/vm/.work/fidelity-diff.txt).  No VM needed.
+    """
+    import json
+    import os
+    import tempfile
+
+    from fidelity.hostfacts import make_sim, placeholders
+    from fidelity.runner import run_all
+
+    work = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'vm', '.work')
+    real_path = argv[0] if argv else os.path.join(work, 'fidelity-real.json')
+    out_path = argv[1] if len(argv) > 1 else os.path.join(work, 'fidelity-diff.txt')
+    with open(real_path) as f:
+        real = json.load(f)
+    with tempfile.TemporaryDirectory() as d:
+        sim = run_all(make_sim(d, real['host']), placeholders(real['host']))
+    out, total = [], 0
+    for name, res in real['workloads'].items():
+        ops = op_diffs(res, sim[name])
+        dumps = dump_diffs(res, sim[name])
+        lines = ops + ['[%s] %s' % (lab, l) for lab, ds in sorted(dumps.items()) for l in ds]
+        total += len(lines)
+        out.append(report(name, lines, limit=10 ** 6) if lines else '%s: same' % name)
+    with open(out_path, 'w') as f:
+        f.write('\n'.join(out) + '\n')
+    print('%d difference line(s); written to %s' % (total, out_path))
+    return 1 if total else 0
+
+
+if __name__ == '__main__':
+    import sys
+    sys.exit(main(sys.argv[1:]))

@@ -17,6 +17,7 @@ gitignored, override with LIO_VM_WORKDIR): results.json, console.log
 dmesg.txt (kernel log at the end of the guest run), timing.json, plus
 whatever checks save there (fidelity-real.json).
 """
+import ast
 import glob
 import json
 import os
@@ -53,6 +54,28 @@ GUEST_TMPFS = '/mnt'            # the guest's writable scratch (tmpfs)
 GUEST_PYHOME = GUEST_TMPFS + '/py'
 GUEST_SRC = GUEST_TMPFS + '/src'
 GUEST_SCRATCH = GUEST_TMPFS + '/w'   # same as the reference recordings used
+
+
+def check_module_settings():
+    """Extra guest needs declared by check modules, read without importing them.
+
+    A tests/vm/checks_*.py module may assign, as literals:
+      GUEST_PACKAGES = ['pexpect', ...]   site-packages to copy into the guest
+      GUEST_SETUP = ['mount -t tmpfs none /etc/iscsi', ...]   shell lines run as
+                    root before the guest Python starts (after LIO is loaded)
+    """
+    packages, setup = [], []
+    for path in sorted(glob.glob(os.path.join(HERE, 'checks_*.py'))):
+        with open(path) as f:
+            tree = ast.parse(f.read(), path)
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                    isinstance(node.targets[0], ast.Name) and \
+                    node.targets[0].id in ('GUEST_PACKAGES', 'GUEST_SETUP'):
+                value = ast.literal_eval(node.value)
+                target = packages if node.targets[0].id == 'GUEST_PACKAGES' else setup
+                target += [v for v in value if v not in target]
+    return packages, setup
 
 
 class VMError(RuntimeError):
@@ -203,6 +226,7 @@ mkdir -p %(pyhome)s %(src)s %(scratch)s
 tar -C %(pyhome)s -xf $W/python.tar
 tar -C %(src)s -xf $W/project.tar
 hostname liohost
+%(setup)s
 up "python start"
 export PYTHONHOME=%(pyhome)s LD_LIBRARY_PATH=%(pyhome)s/lib PYTHONPATH= PYTHONUNBUFFERED=1 \
        LANG=C.UTF-8 HOME=%(tmpfs)s
@@ -212,14 +236,15 @@ dmesg > $W/dmesg.txt 2>&1
 '''
 
 
-def _write_guest_files(workdir, checks):
+def _write_guest_files(workdir, checks, setup=()):
     config = {'checks': list(checks), 'work': workdir, 'src': GUEST_SRC,
               'scratch': GUEST_SCRATCH, 'results': os.path.join(workdir, 'results.json')}
     with open(os.path.join(workdir, 'config.json'), 'w') as f:
         json.dump(config, f, indent=1)
     script = GUEST_SCRIPT % {'work': workdir, 'modules': ' '.join(MODULES),
                              'tmpfs': GUEST_TMPFS, 'pyhome': GUEST_PYHOME,
-                             'src': GUEST_SRC, 'scratch': GUEST_SCRATCH}
+                             'src': GUEST_SRC, 'scratch': GUEST_SCRATCH,
+                             'setup': '\n'.join(setup)}
     path = os.path.join(workdir, 'guest.sh')
     with open(path, 'w') as f:
         f.write(script)
@@ -270,9 +295,10 @@ def run_in_vm(checks=('all',), timeout=900, workdir=None):
     kimg = check_tools()
     workdir = prepare_workdir(workdir)
     t0 = time.time()
-    pack_python(workdir)
+    extra_packages, setup = check_module_settings()
+    pack_python(workdir, GUEST_PACKAGES + [p for p in extra_packages if p not in GUEST_PACKAGES])
     pack_project(workdir)
-    script = _write_guest_files(workdir, checks)
+    script = _write_guest_files(workdir, checks, setup)
     t_pack = time.time()
     log_path = os.path.join(workdir, 'console.log')
     rc = _run(virtme_command(kimg, workdir, script), log_path, timeout)
