@@ -15,10 +15,11 @@ import re
 import sys
 import time
 
-from e2e_guest import (INITIATOR, VETH_PEER, VETH_TARGET, TargetCLI, check, empty_tree,
-                       expect, iscsi_target, output, run, soft_roce, tree_diff, whole_tree,
+from e2e_guest import (INITIATOR, VETH_PEER, VETH_TARGET, TargetCLI, check, expect,
+                       iscsi_target, leftovers, output, run, soft_roce, tree_diff, whole_tree,
                        writable_etc)
-from e2e_initiator import Initiator, read_sha, round_trip, scsi_disks, write_random
+from e2e_initiator import (Initiator, disk_bytes, read_sha, round_trip, scsi_disks,
+                           write_random)
 
 BASE = 'iqn.2003-01.org.example.e2e'
 LOCAL = '127.0.0.1'
@@ -32,10 +33,11 @@ def _fresh(ctx, name, size=64 << 20):
     return path
 
 
-def _exported_fileio(ctx, tcli, tpg, name):
-    tcli('/backstores/fileio create name=%s file_or_dev=%s size=64M'
-         % (name, _fresh(ctx, name)))
-    tcli('%s/luns create /backstores/fileio/%s' % (tpg, name))
+def _exported_fileio(ctx, tpg, name):
+    """Commands: a 64 MiB fileio storage object exported as the TPG's next LUN."""
+    return ['/backstores/fileio create name=%s file_or_dev=%s size=64M'
+            % (name, _fresh(ctx, name)),
+            '%s/luns create /backstores/fileio/%s' % (tpg, name)]
 
 
 @check
@@ -45,23 +47,26 @@ def tcp_fileio_block_ramdisk(ctx, log):
     tcli, ini = TargetCLI(ctx, log), Initiator(log)
     iqn = BASE + ':tcp'
     loop = ctx.loop_device('e2e_blk')
-    tcli('/backstores/fileio create name=e2e_file file_or_dev=%s size=64M'
-         % _fresh(ctx, 'e2e_file'))
-    tcli('/backstores/block create name=e2e_block dev=%s' % loop)
-    tcli('/backstores/ramdisk create name=e2e_ram size=32M')
-    tpg = iscsi_target(tcli, ctx.fs, iqn)
-    kinds = ['fileio/e2e_file', 'block/e2e_block', 'ramdisk/e2e_ram']
-    for so in kinds:
-        tcli('%s/luns create /backstores/%s' % (tpg, so))
-    tcli('%s/acls create %s' % (tpg, INITIATOR))
-    tcli('%s set attribute authentication=0' % tpg)
+    tpg, cmds = iscsi_target(iqn)
+    kinds = [('fileio/e2e_file', 64 << 20), ('block/e2e_block', 64 << 20),
+             ('ramdisk/e2e_ram', 32 << 20)]
+    tcli.batch(['/backstores/fileio create name=e2e_file file_or_dev=%s size=64M'
+                % _fresh(ctx, 'e2e_file'),
+                '/backstores/block create name=e2e_block dev=%s' % loop,
+                '/backstores/ramdisk create name=e2e_ram size=32M'] + cmds
+               + ['%s/luns create /backstores/%s' % (tpg, so) for so, _ in kinds]
+               + ['%s/acls create %s' % (tpg, INITIATOR),
+                  '%s set attribute authentication=0' % tpg])
     try:
         found = ini.discover(LOCAL)
         expect(iqn in [t for _, t in found], 'sendtargets did not list %s: %s' % (iqn, found))
         ini.login(iqn, LOCAL)
         disks = ini.disks(iqn, 3)
         shas = {}
-        for lun, so in enumerate(kinds):
+        for lun, (so, size) in enumerate(kinds):
+            got = disk_bytes(disks[lun])
+            log('DISK lun%d %s %s: %d bytes (asked for %d)' % (lun, so, disks[lun], got, size))
+            expect(got == size, 'lun%d (%s) has %d bytes, not %d' % (lun, so, got, size))
             shas[so] = round_trip(log, '%s lun%d' % (so.split('/')[0], lun), disks[lun])
         ini.logout(iqn, LOCAL)
     finally:
@@ -75,12 +80,12 @@ def chap_acl_and_mutual(ctx, log):
     initiator accepts the target's right secret and refuses a wrong one."""
     tcli, ini = TargetCLI(ctx, log), Initiator(log)
     iqn = BASE + ':chap'
-    tpg = iscsi_target(tcli, ctx.fs, iqn)
-    _exported_fileio(ctx, tcli, tpg, 'e2e_chap')
+    tpg, cmds = iscsi_target(iqn)
     acl = '%s/acls/%s' % (tpg, INITIATOR)
-    tcli('%s/acls create %s' % (tpg, INITIATOR))
+    tcli.batch(cmds + _exported_fileio(ctx, tpg, 'e2e_chap')
+               + ['%s/acls create %s' % (tpg, INITIATOR),
+                  '%s set attribute authentication=1' % tpg])
     tcli('%s set auth userid=e2e-alice password=Alice-Secret-1' % acl)
-    tcli('%s set attribute authentication=1' % tpg)
     try:
         ini.discover(LOCAL)
         ini.chap(iqn, LOCAL)
@@ -113,10 +118,10 @@ def discovery_auth(ctx, log):
     works with the right ones; switched off, it is open again."""
     tcli, ini = TargetCLI(ctx, log), Initiator(log)
     iqn = BASE + ':discovery'
-    tpg = iscsi_target(tcli, ctx.fs, iqn)
-    _exported_fileio(ctx, tcli, tpg, 'e2e_disc')
-    tcli('%s/acls create %s' % (tpg, INITIATOR))
-    tcli('%s set attribute authentication=0' % tpg)
+    tpg, cmds = iscsi_target(iqn)
+    tcli.batch(cmds + _exported_fileio(ctx, tpg, 'e2e_disc')
+               + ['%s/acls create %s' % (tpg, INITIATOR),
+                  '%s set attribute authentication=0' % tpg])
     tcli('/iscsi set discovery_auth enable=1 userid=e2e-disc password=Disc-Secret-4')
     try:
         ini.discover(LOCAL, expect_ok=False)
@@ -138,15 +143,14 @@ def demo_mode(ctx, log):
     off, a new initiator is kept out, and so is the first one once it logged out."""
     tcli, ini = TargetCLI(ctx, log), Initiator(log)
     iqn = BASE + ':demo'
-    tpg = iscsi_target(tcli, ctx.fs, iqn)
-    _exported_fileio(ctx, tcli, tpg, 'e2e_demo')
+    tpg, cmds = iscsi_target(iqn)
+    tcli.batch(cmds + _exported_fileio(ctx, tpg, 'e2e_demo'))
     tcli('%s set attribute authentication=0 demo_mode_write_protect=0 generate_node_acls=1 '
          'cache_dynamic_acls=1' % tpg)
     stranger = ini.iface('e2e-stranger', BASE + ':stranger')
     latecomer = ini.iface('e2e-latecomer', BASE + ':latecomer')
     try:
-        ini.discover(LOCAL, iface=stranger)
-        ini.discover(LOCAL, iface=latecomer)
+        ini.discover(LOCAL, ifaces=(stranger, latecomer))
         ini.login(iqn, LOCAL, iface=stranger, why='demo mode on, initiator has no ACL')
         round_trip(log, 'fileio lun0 (demo mode)', ini.disks(iqn, 1)[0])
         # The kernel keeps a dynamic ACL while cache_dynamic_acls=1 (which
@@ -171,18 +175,18 @@ def iser_soft_roce(ctx, log):
     tcli, ini = TargetCLI(ctx, log), Initiator(log)
     iqn = BASE + ':iser'
     addr = VETH_TARGET[1]
-    tpg = iscsi_target(tcli, ctx.fs, iqn, portal_ip=addr)
+    tpg, cmds = iscsi_target(iqn, portal_ip=addr)
     portal = '%s/portals/%s:3260' % (tpg, addr)
+    tcli.batch(cmds + _exported_fileio(ctx, tpg, 'e2e_iser')
+               + ['%s/acls create %s' % (tpg, INITIATOR),
+                  '%s set attribute authentication=0' % tpg])
     tcli('%s iser_enable' % portal)
     listing = output(tcli('%s/portals ls' % tpg))
     expect(re.search(r'%s:3260 \.+ \[OK, iser enabled\]' % re.escape(addr), listing),
            'portal listing does not show "[OK, iser enabled]":\n' + listing)
     log('LS %s' % [ln.strip() for ln in listing.splitlines() if addr in ln][0])
-    _exported_fileio(ctx, tcli, tpg, 'e2e_iser')
-    tcli('%s/acls create %s' % (tpg, INITIATOR))
-    tcli('%s set attribute authentication=0' % tpg)
     try:
-        found = ini.discover(addr, iface='iser')
+        found = ini.discover(addr, ifaces=('iser',))
         expect(iqn in [t for _, t in found], 'iSER discovery did not list %s' % iqn)
         ini.login(iqn, addr, iface='iser', why='iSER over soft-RoCE')
         transport = ini.session_transport(iqn)
@@ -207,7 +211,8 @@ def iser_without_rdma_device(ctx, log):
     tcli = TargetCLI(ctx, log)
     iqn = BASE + ':noiser'
     addr = VETH_PEER[1]
-    tpg = iscsi_target(tcli, ctx.fs, iqn, portal_ip=addr)
+    tpg, cmds = iscsi_target(iqn, portal_ip=addr)
+    tcli.batch(cmds)
     res = tcli('%s/portals/%s:3260 iser_enable' % (tpg, addr), ok=False)
     text = output(res)
     log('MESSAGE (no RDMA device on %s): %s' % (VETH_PEER[0], text))
@@ -225,10 +230,10 @@ def loopback_scsi_disk(ctx, log):
     """A LUN on the loopback fabric appears as a local SCSI disk; data round-trips."""
     tcli = TargetCLI(ctx, log)
     wwn = 'naa.5001405e2e00c0de'
-    tcli('/backstores/fileio create name=e2e_loop file_or_dev=%s size=64M'
-         % _fresh(ctx, 'e2e_loop'))
-    tcli('/loopback create %s' % wwn)
-    tcli('/loopback/%s/luns create /backstores/fileio/e2e_loop' % wwn)
+    tcli.batch(['/backstores/fileio create name=e2e_loop file_or_dev=%s size=64M'
+                % _fresh(ctx, 'e2e_loop'),
+                '/loopback create %s' % wwn,
+                '/loopback/%s/luns create /backstores/fileio/e2e_loop' % wwn])
     address = ctx.fs.read('loopback/%s/tpgt_1/address' % wwn).strip()
     end = time.time() + 20
     while True:
@@ -262,14 +267,14 @@ def persistence(ctx, log):
     tcli, ini = TargetCLI(ctx, log), Initiator(log)
     iqn = BASE + ':persist'
     loop = ctx.loop_device('e2e_persist_blk')
-    tpg = iscsi_target(tcli, ctx.fs, iqn)
-    _exported_fileio(ctx, tcli, tpg, 'e2e_persist')
-    tcli('/backstores/block create name=e2e_persist_blk dev=%s' % loop)
-    tcli('%s/luns create /backstores/block/e2e_persist_blk' % tpg)
+    tpg, cmds = iscsi_target(iqn)
     acl = '%s/acls/%s' % (tpg, INITIATOR)
-    tcli('%s/acls create %s' % (tpg, INITIATOR))
-    tcli('%s set auth userid=e2e-persist password=Persist-Secret-6' % acl)
-    tcli('%s set attribute authentication=1' % tpg)
+    tcli.batch(cmds + _exported_fileio(ctx, tpg, 'e2e_persist')
+               + ['/backstores/block create name=e2e_persist_blk dev=%s' % loop,
+                  '%s/luns create /backstores/block/e2e_persist_blk' % tpg,
+                  '%s/acls create %s' % (tpg, INITIATOR),
+                  '%s set auth userid=e2e-persist password=Persist-Secret-6' % acl,
+                  '%s set attribute authentication=1' % tpg])
     save_file = '/etc/target/saveconfig.json'
     if os.path.exists(save_file):
         os.unlink(save_file)
@@ -290,7 +295,8 @@ def persistence(ctx, log):
         mode = os.stat(save_file).st_mode & 0o777
         log('SAVED %s mode %o, %d bytes' % (save_file, mode, os.path.getsize(save_file)))
         tcli('clearconfig confirm=True')
-        expect(empty_tree(ctx.fs), 'clearconfig left objects in configfs')
+        left = leftovers(ctx.fs)
+        expect(not left, 'clearconfig left objects in configfs: %s' % left)
         log('CLEARED configfs holds no target and no storage object')
 
         _service_restore(ctx, log)

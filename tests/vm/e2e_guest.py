@@ -136,36 +136,43 @@ class TargetCLI:
     def argv(self, args):
         return [sys.executable, '-m', 'targetcli'] + args
 
-    def __call__(self, cmdline, ok=True, quiet=False):
-        args = shlex.split(cmdline)
-        res = run(self.argv(args), env=self.env)
-        text = output(res)
-        if not quiet or res.returncode != 0:
-            self.log('$ targetcli %s  -> exit %d' % (cmdline, res.returncode))
-            for line in text.splitlines()[:30]:
-                self.log('    ' + line)
-        if ok is True and res.returncode != 0:
-            raise E2EFailure('targetcli %s: exit %d: %s' % (mask(cmdline), res.returncode,
-                                                              mask(text)))
-        if ok is False and res.returncode == 0:
-            raise E2EFailure('targetcli %s: expected a failure, got exit 0: %s'
-                             % (mask(cmdline), mask(text)))
+    def __call__(self, cmdline, ok=True):
+        """One one-shot command line (split like a shell does)."""
+        res = run(self.argv(shlex.split(cmdline)), env=self.env)
+        self._report('$ targetcli %s' % cmdline, [], res, ok)
         return res
 
-    def script(self, cmdlines):
-        """Several commands in order (one-shots; stops at the first failure)."""
-        return [self(c) for c in cmdlines]
+    def batch(self, cmdlines, ok=True):
+        """Several commands in one process (batch mode: commands on stdin, stops at the
+        first failure): under TCG a process start costs seconds, a command very little."""
+        res = run(self.argv([]), env=self.env, stdin=''.join(c + '\n' for c in cmdlines))
+        self._report('$ targetcli <<EOF (batch of %d)' % len(cmdlines),
+                     ['  > ' + c for c in cmdlines], res, ok)
+        return res
+
+    def _report(self, head, body, res, ok):
+        self.log('%s  -> exit %d' % (head, res.returncode))
+        for line in body + ['    ' + ln for ln in output(res).splitlines()[:40]]:
+            self.log(line)
+        what = mask(head + ' ' + '; '.join(body))
+        if ok is True and res.returncode != 0:
+            raise E2EFailure('%s: exit %d: %s' % (what, res.returncode, mask(output(res))))
+        if ok is False and res.returncode == 0:
+            raise E2EFailure('%s: expected a failure, got exit 0: %s'
+                             % (what, mask(output(res))))
 
 
-def iscsi_target(tcli, fs, iqn, portal_ip='127.0.0.1', port=3260):
-    """`/iscsi create IQN` and one portal on portal_ip:port (the default 0.0.0.0 one removed:
-    on one TPG the kernel refuses a wildcard portal next to a specific one)."""
-    tcli('/iscsi create %s' % iqn)
+def iscsi_target(iqn, portal_ip='127.0.0.1', port=3260):
+    """Commands for `/iscsi create IQN` with one portal on portal_ip:port.
+
+    targetcli adds a default portal 0.0.0.0:3260 (auto_add_default_portal); it
+    goes, because the kernel refuses a wildcard portal next to a specific one
+    on the same port.  Returns (tpg path, commands).
+    """
     tpg = '/iscsi/%s/tpg1' % iqn
-    if fs.exists('iscsi/%s/tpgt_1/np/0.0.0.0:3260' % iqn):
-        tcli('%s/portals delete 0.0.0.0 3260' % tpg)
-    tcli('%s/portals create %s %d' % (tpg, portal_ip, port))
-    return tpg
+    return tpg, ['/iscsi create %s' % iqn,
+                 '%s/portals delete 0.0.0.0 3260' % tpg,
+                 '%s/portals create %s %d' % (tpg, portal_ip, port)]
 
 
 # -- networking for iSER --------------------------------------------------------
@@ -256,16 +263,12 @@ def tree_diff(before, after, limit=15):
     return lines[:limit] + (['... %d more' % (len(lines) - limit)] if len(lines) > limit else [])
 
 
-def empty_tree(fs):
-    """True when no storage object or target exists (what clearconfig leaves)."""
+def leftovers(fs):
+    """Objects still in configfs after a clear: storage objects (and their HBA dirs),
+    targets; fabric dirs, discovery_auth and core/alua are not objects a user made."""
+    left = ['core/' + d for d in fs.listdir('core') if d != 'alua']
     for top in fs.listdir(''):
-        if top in ('version', 'dbroot'):
-            continue
-        if top == 'core':
-            if [d for d in fs.listdir('core') if d != 'alua']:
-                return False
-        elif fs.isdir(top) and [d for d in fs.listdir(top) if d not in ('discovery_auth',
-                                                                          'lio_version',
-                                                                          'version')]:
-            return False
-    return True
+        if top not in ('core', 'version', 'dbroot') and fs.isdir(top):
+            left += ['%s/%s' % (top, d) for d in fs.listdir(top)
+                     if fs.isdir('%s/%s' % (top, d)) and d != 'discovery_auth']
+    return left

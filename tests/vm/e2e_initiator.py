@@ -63,15 +63,18 @@ class Initiator:
         return name
 
     # -- discovery ---------------------------------------------------------------
-    def discover(self, portal, iface='default', chap=None, expect_ok=True):
+    def discover(self, portal, ifaces=('default',), chap=None, expect_ok=True):
         """SendTargets discovery; chap=(user, secret) sets discovery.sendtargets.auth.*.
 
+        All ifaces that will log in go in one discovery: a later discovery of
+        the same portal drops the node records of ifaces it was not given.
         Returns the list of (portal, iqn) found; logs DISCOVERY OK/REJECTED.
         """
+        iface_args = [a for i in ifaces for a in ('-I', i)]
         if chap is None:
-            res = self.adm('-m', 'discovery', '-t', 'st', '-p', portal, '-I', iface)
+            res = self.adm(*(['-m', 'discovery', '-t', 'st', '-p', portal] + iface_args))
         else:
-            base = ['-m', 'discoverydb', '-t', 'st', '-p', portal, '-I', iface]
+            base = ['-m', 'discoverydb', '-t', 'st', '-p', portal] + iface_args
             self.adm(*(base + ['-o', 'new']))
             for key, value in (('authmethod', 'CHAP'), ('username', chap[0]),
                                ('password', chap[1])):
@@ -182,6 +185,11 @@ def scsi_disks(scsi_dev_dirs):
         if blocks and os.path.exists('/dev/' + os.path.basename(blocks[0])):
             out[int(os.path.basename(d).split(':')[-1])] = '/dev/' + os.path.basename(blocks[0])
     return out
+
+
+def disk_bytes(dev):
+    with open('/sys/block/%s/size' % os.path.basename(dev)) as f:
+        return int(f.read()) * 512
 
 
 def disk_model(dev):
