@@ -28,6 +28,7 @@ class RTSRoot(CFSNode):
     """The root of the target tree (/sys/kernel/config/target)."""
 
     _default_dbroot = '/var/target'
+    _preferred_dbroot = '/etc/target'
 
     def __init__(self, fs=None):
         super().__init__(fs)
@@ -39,6 +40,16 @@ class RTSRoot(CFSNode):
                 raise RTSLibError(f'{self.path} does not exist: load the LIO core module '
                                   f'(modprobe target_core_mod) and mount configfs '
                                   f'(mount -t configfs none /sys/kernel/config)')
+        self._set_dbroot()
+
+    def _set_dbroot(self):
+        """Point the kernel's dbroot at /etc/target as rtslib-fb does.  The kernel
+        refuses once devices are registered; the old value then stays, silently."""
+        try:
+            if self.fs.read('dbroot').strip() != self._preferred_dbroot:
+                self.fs.write('dbroot', self._preferred_dbroot + '\n')
+        except OSError:
+            pass
 
     def __str__(self):
         return 'rtslib'

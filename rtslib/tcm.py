@@ -27,7 +27,11 @@ _hba_memo = {}
 def _hba_dirs(fs):
     """[(prefix, index)] of the HBA directories under core/ (one listdir)."""
     out = []
-    for entry in fs.listdir('core'):
+    try:
+        entries = fs.listdir('core')
+    except OSError as e:
+        raise kernel_error(e, 'list', 'the backstores (core/)') from None
+    for entry in entries:
         prefix, _, index = entry.rpartition('_')
         if prefix and index.isdigit():
             out.append((prefix, int(index)))
@@ -242,7 +246,11 @@ class StorageObject(CFSNode):
 
     @property
     def version(self):
-        m = re.search(r'version: (\S+)', self.fs.read(self._hba_rel() + '/hba_info'))
+        try:
+            info = self.fs.read(self._hba_rel() + '/hba_info')
+        except OSError:
+            return None
+        m = re.search(r'version: (\S+)', info)
         return m.group(1) if m else None
 
     @property
@@ -639,7 +647,11 @@ def all_storage_objects(fs):
         if cls is None:
             continue
         hba = f'core/{prefix}_{index}'
-        for name in fs.listdir(hba):
+        try:
+            names = fs.listdir(hba)
+        except OSError:
+            continue  # removed meanwhile
+        for name in names:
             if name not in ('hba_info', 'hba_mode') and fs.isdir(f'{hba}/{name}'):
                 yield cls._bind(fs, index, name)
 
