@@ -279,3 +279,23 @@ def test_broken_link_is_reported_and_the_rest_saved(peer_root, simdir, tmp_path)
     loop = [t for t in doc['targets'] if t['fabric'] == 'loopback'][0]
     assert loop['tpgs'][0]['luns'] == []
     assert [t for t in doc['targets'] if t['fabric'] == 'iscsi'][0]['tpgs'][0]['luns']
+
+
+def test_clear_one_target_or_one_storage_object(peer_root):
+    iqn = peer_doc()['targets'][0]['wwn']
+    clear_existing(peer_root, target=iqn, confirm=True)
+    assert [t.wwn for t in peer_root.targets] == ['naa.5001405123456789']
+    assert len(list(peer_root.storage_objects)) == 3
+    clear_existing(peer_root, storage_object='ramdisk/ram1', confirm=True)
+    assert sorted(so.name for so in peer_root.storage_objects) == ['disk1', 'my_disk']
+    loop = list(peer_root.targets)[0]
+    assert [lun.lun for tpg in loop.tpgs for lun in tpg.luns] == []  # its LUN went with it
+
+
+def test_restore_one_target_with_clear_existing_replaces_only_it(peer_root, simdir):
+    before = tree(simdir)
+    iqn = peer_doc()['targets'][0]['wwn']
+    tpg = list([t for t in peer_root.targets if t.wwn == iqn][0].tpgs)[0]
+    list(tpg.node_acls)[0].delete()
+    assert restore(peer_root, peer_doc(), target=iqn, clear_existing=True) == []
+    assert tree(simdir) == before
