@@ -52,8 +52,18 @@ HINTS = {
     ('create', errno.EEXIST): 'it already exists',
     ('create', errno.ENAMETOOLONG): 'the name is too long for the kernel',
     ('create', errno.ENOENT): 'its parent does not exist',
-    ('create', errno.EINVAL): 'the kernel rejected the name or the object clashes with an '
-                              'existing one (e.g. a wildcard portal on the same port)',
+    ('create', errno.EINVAL): 'the kernel rejected the name',
+    ('create portal', errno.EINVAL):
+        'the kernel refused the address: a wildcard portal (0.0.0.0 or [::]) and a specific '
+        'address cannot share a port in one TPG',
+    ('create target', errno.EINVAL):
+        'the kernel rejected the name (iSCSI names are at most 223 characters)',
+    ('create tpg', errno.EINVAL): 'the kernel rejected the tag (use 0-65535)',
+    ('link', errno.ENODEV):
+        'the storage object is not enabled; finish its configuration and enable it first',
+    ('alua', errno.EINVAL): 'its storage object has no ALUA group of that name',
+    ('configure', errno.EEXIST): 'that setting is already made and cannot change',
+    ('configure', errno.EINVAL): 'the kernel rejected the control string',
     ('create', errno.EADDRINUSE): 'the address and port are already in use',
     ('delete', errno.EBUSY): 'it is in use; remove the LUNs or mapped LUNs that use it first',
     ('delete', errno.ENOTEMPTY): 'it still has children; delete them first',
@@ -78,8 +88,12 @@ HINTS = {
 }
 
 
-def kernel_error(err, action, what):
-    """One RTSLibError for an OSError the kernel raised doing `action` on `what`."""
-    hint = HINTS.get((action, err.errno)) or HINTS.get((None, err.errno)) \
-        or (err.strerror or 'the kernel refused')
+def kernel_error(err, action, what, key=None):
+    """One RTSLibError for an OSError the kernel raised doing `action` on `what`.
+
+    key picks the hint (e.g. 'create portal'); it falls back to its first word,
+    then to the action, then to the errno alone."""
+    keys = [k for k in (key, key.split()[0] if key else None, action) if k] + [None]
+    hint = next((HINTS[(k, err.errno)] for k in keys if (k, err.errno) in HINTS),
+                err.strerror or 'the kernel refused')
     return RTSLibError(f'Cannot {action} {what}: {hint} ({errno_name(err)})')

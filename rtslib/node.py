@@ -43,6 +43,8 @@ class CFSNode:
     attr_groups = {}
     # per-subdirectory read-only names; a class may mark a whole group '*'
     readonly_names = READONLY
+    # what error hints call this kind of object ('create portal' ...)
+    _kind = None
 
     def __init__(self, fs=None):
         self.fs = fs or configfs.default_fs()
@@ -80,18 +82,18 @@ class CFSNode:
     def _sub(self, name):
         return f'{self._rel}/{name}' if self._rel else name
 
-    def _call(self, op, rel, *args, action, what=None):
+    def _call(self, op, rel, *args, action, what=None, key=None):
         try:
             return getattr(self.fs, op)(rel, *args)
         except OSError as e:
-            raise kernel_error(e, action, what or self._label()) from None
+            raise kernel_error(e, action, what or self._label(), key) from None
 
     def _read(self, name, action='read'):
         return self._call('read', self._sub(name), action=f'{action} {name} of').strip()
 
-    def _write(self, name, value, action=None):
+    def _write(self, name, value, action=None, key=None):
         self._call('write', self._sub(name), str(value),
-                   action=action or f'write {name} of')
+                   action=action or f'write {name} of', key=key)
 
     def _listdir(self, name=''):
         return self._call('listdir', self._sub(name) if name else self._rel, action='list')
@@ -126,7 +128,8 @@ class CFSNode:
         if not exists and mode == 'lookup':
             raise RTSLibNotInCFS(f'No such {self._label()} in configfs')
         if not exists:
-            self._call('mkdir', self._rel, action='create')
+            self._call('mkdir', self._rel, action='create',
+                       key=f'create {self._kind}' if self._kind else None)
         return not exists
 
     def _rmdir(self):

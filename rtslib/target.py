@@ -39,6 +39,7 @@ def _indexes(names, prefix):
 class Target(CFSNode):
     """A target: <fabric>/<wwn>."""
 
+    _kind = 'target'
     attr_groups = {'parameter': 'param'}
 
     def __init__(self, fabric_module, wwn=None, mode='any', fs=None):
@@ -51,8 +52,10 @@ class Target(CFSNode):
             if mode in ('lookup', 'listed'):
                 raise RTSLibError('A target lookup needs its WWN')
             if fabric_module.needs_wwn():
+                ports = ', '.join(fabric_module.wwns or []) or \
+                    f'no local {fabric_module.name} ports found'
                 raise RTSLibError(f'Fabric {fabric_module.name} cannot generate a WWN: give one '
-                                  f'of its ports\' WWNs ({", ".join(fabric_module.wwns or [])})')
+                                  f"of its ports' WWNs ({ports})")
             wwn, self.wwn_type = fabric_module.generate_wwn(), fabric_module.wwn_types[0]
         elif mode == 'listed':
             wwn = str(wwn)
@@ -126,6 +129,7 @@ class Target(CFSNode):
 class TPG(CFSNode):
     """A target portal group: <target>/tpgt_<tag>."""
 
+    _kind = 'tpg'
     attr_groups = {'attribute': 'attrib', 'parameter': 'param', 'auth_attr': 'auth'}
 
     def __init__(self, parent_target, tag=None, mode='any', fs=None):
@@ -388,7 +392,7 @@ class LUN(CFSNode):
         self._create_in_cfs('create')
         try:
             self._call('symlink', storage_object.cfs_path, self._sub(alias),
-                       action=f'link {storage_object._label()} to')
+                       action=f'link {storage_object._label()} to', key='link')
         except RTSLibError:
             self._rmdir()
             raise
@@ -441,7 +445,8 @@ class LUN(CFSNode):
         self._check_self()
         if not self._get_alua_tg_pt_gp_name():
             raise RTSLibError(f'{self._label()}: its storage object has no ALUA support')
-        self._write('alua_tg_pt_gp', name, action=f'put into ALUA group {name}:')
+        self._call('write', self._sub('alua_tg_pt_gp'), name, action='move',
+                   what=f'{self._label()} into ALUA group {name}', key='alua')
 
     alua_tg_pt_gp_name = property(_get_alua_tg_pt_gp_name, _set_alua_tg_pt_gp_name)
 
@@ -502,6 +507,7 @@ def _portal_address(ip_address):
 class NetworkPortal(CFSNode):
     """An iSCSI network portal: <tpg>/np/<ip>:<port>."""
 
+    _kind = 'portal'
     def __init__(self, parent_tpg, ip_address, port=3260, mode='any', fs=None):
         if not isinstance(parent_tpg, TPG):
             raise RTSLibError('Invalid parent TPG')
@@ -765,7 +771,7 @@ class MappedLUN(CFSNode):
         self._create_in_cfs('create')
         try:
             self._call('symlink', lun.cfs_path, self._sub(alias or tcm.new_alias()),
-                       action=f'link {lun._label()} to')
+                       action=f'link {lun._label()} to', key='link')
             self.write_protect = bool(int(write_protect or 0))
         except (RTSLibError, ValueError):
             self.delete()

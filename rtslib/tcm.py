@@ -171,7 +171,8 @@ class StorageObject(CFSNode):
 
     # -- kernel files ---------------------------------------------------------
     def _control(self, command):
-        self._write('control', command, action=f'configure ({command.split("=")[0]})')
+        self._write('control', command, action=f'configure ({command.split("=")[0]})',
+                    key='configure')
 
     def _enable(self):
         self._write('enable', '1', action='enable')
