@@ -299,3 +299,18 @@ def test_restore_one_target_with_clear_existing_replaces_only_it(peer_root, simd
     list(tpg.node_acls)[0].delete()
     assert restore(peer_root, peer_doc(), target=iqn, clear_existing=True) == []
     assert tree(simdir) == before
+
+
+def test_unreadable_attribute_is_reported_and_the_rest_saved(peer_root, simdir, tmp_path):
+    attr = os.path.join(str(simdir), 'sys/kernel/config/target/core/rd_mcp_0/ram1/attrib',
+                        'emulate_tas')
+    os.unlink(attr)
+    os.symlink('/nonexistent', attr)     # reading it fails, as an unreadable file does
+    path = tmp_path / 'saveconfig.json'
+    problems = save_to_file(peer_root, str(path))
+    assert len(problems) == 1, problems
+    assert 'ramdisk/ram1' in problems[0] and 'emulate_tas' in problems[0]
+    doc = json.loads(path.read_text())
+    ram = [so for so in doc['storage_objects'] if so['name'] == 'ram1'][0]
+    assert 'emulate_tas' not in ram['attributes'] and ram['attributes']['emulate_3pc'] == 1
+    assert len(doc['targets']) == 2

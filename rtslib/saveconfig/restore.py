@@ -16,8 +16,12 @@ from rtslib.saveconfig.errors import (ConfigInvalid, RestoreFailed, RTSLibError,
                                       SaveConfigError)
 
 
-class NoSaveFile(SaveConfigError):
-    """There is no file to restore from (at boot: nothing was ever saved)."""
+class NoSaveFile(SaveConfigError, FileNotFoundError):
+    """There is no file to restore from (at boot: nothing was ever saved).
+    Also a FileNotFoundError: rtslib-fb clients catch OSError for this case."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else 'no saved configuration'
 
 
 class RestoreReport(list):

@@ -170,8 +170,7 @@ def save_to_file(root, path=None, so_path=None, target=None, *, empty_guard=Fals
         else:
             doc = current
         data = to_bytes(doc)
-        if empty_guard and not cleared and is_empty(doc) and old and \
-                not is_empty(_parse_existing(path, old)):
+        if empty_guard and not cleared and is_empty(doc) and _holds_config(old):
             raise SaveConfigError('not saving an empty configuration over %s, which is not '
                                   'empty; clear it on purpose (clearconfig) to do that' % path)
         if old == data:
@@ -181,6 +180,17 @@ def save_to_file(root, path=None, so_path=None, target=None, *, empty_guard=Fals
             backup.backup(path, old, max_backup_files)
         atomic.atomic_write(path, data)
     return problems
+
+
+def _holds_config(data):
+    """Does the old file hold anything worth keeping?  (Unparsable: assume so.)"""
+    if not data or not data.strip():
+        return False
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return True
+    return not isinstance(doc, dict) or not is_empty(doc)
 
 
 def _ensure_dir(dirname):
