@@ -19,7 +19,8 @@ from rtslib.tcm import (ALUATargetPortGroup, BlockStorageObject, FileIOStorageOb
 
 __all__ = [
     'RTSRoot', 'FabricModule', 'Target', 'TPG', 'LUN', 'MappedLUN', 'NodeACL',
-    'NetworkPortal', 'NodeACLGroup', 'MappedLUNGroup', 'StorageObject', 'FileIOStorageObject', 'BlockStorageObject',
+    'NetworkPortal', 'NodeACLGroup', 'MappedLUNGroup', 'StorageObject',
+    'FileIOStorageObject', 'BlockStorageObject',
     'PSCSIStorageObject', 'RDMCPStorageObject', 'UserBackedStorageObject',
     'StorageObjectFactory', 'ALUATargetPortGroup', 'RTSLibError', 'RTSLibNotInCFS',
     'RTSLibNotInCFSError', 'RTSLibBrokenLink', 'RTSLibALUANotSupported',

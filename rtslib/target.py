@@ -12,7 +12,7 @@ import re
 
 from rtslib import tcm
 from rtslib.errors import RTSLibBrokenLink, RTSLibError, RTSLibNotInCFS
-from rtslib.node import CFSNode, auth_prop, intify, set_attributes, set_parameters
+from rtslib.node import CFSNode, auth_prop, set_attributes, set_parameters
 from rtslib.wwn import is_valid
 
 AUTH_PARAMS = ('userid', 'password', 'mutual_userid', 'mutual_password')
@@ -853,4 +853,4 @@ class MappedLUN(CFSNode):
             return None
 
 
-__all__ = ['Target', 'TPG', 'LUN', 'NetworkPortal', 'NodeACL', 'MappedLUN', 'intify']
+__all__ = ['Target', 'TPG', 'LUN', 'NetworkPortal', 'NodeACL', 'MappedLUN']

@@ -106,7 +106,8 @@ def test_generated_iqn_has_the_seed_form():
 
 
 @pytest.mark.parametrize('hostname, expected', [
-    ('(none)', 'none'), ('My_Host.example.com', 'myhost'), ('', 'localhost'), ('((()))', 'localhost'),
+    ('(none)', 'none'), ('My_Host.example.com', 'myhost'), ('', 'localhost'),
+    ('((()))', 'localhost'),
 ])
 def test_generated_iqn_survives_odd_hostnames(hostname, expected):
     iqn = wwn.generate('iqn', hostname=hostname, machine='x86_64')
