@@ -339,6 +339,30 @@ class StorageObject(CFSNode):
         d['alua_tpgs'] = [tpg.dump() for tpg in self.alua_tpgs]
         return d
 
+    # dump() keys that are not constructor arguments
+    SETUP_SKIP = ('exists', 'attributes', 'plugin', 'buffered_mode', 'alua_tpgs')
+
+    @classmethod
+    def setup(cls, parent, data, err_func):
+        """Recreate a dumped storage object under parent (an RTSRoot or a backend).
+
+        Creation failure raises RTSLibError (nothing is left behind); attribute
+        and ALUA-group problems go to err_func, as in rtslib-fb's restore."""
+        cls = so_mapping.get(data.get('plugin'), cls)
+        kwargs = {k: v for k, v in data.items() if k not in cls.SETUP_SKIP}
+        so = cls(fs=getattr(parent, 'fs', parent), **kwargs)
+        for name, value in data.get('attributes', {}).items():
+            try:
+                so.set_attribute(name, value)
+            except RTSLibError as e:
+                err_func(f'Storage object {so.plugin}/{so.name}: {e}')
+        for group in data.get('alua_tpgs', []):
+            try:
+                ALUATargetPortGroup.setup(so, group, err_func)
+            except RTSLibALUANotSupported:
+                pass
+        return so
+
 
 def _legacy(args, kwargs, legacy_names):
     """Datera API: (backstore, name, <legacy_names>...) -> (backstore, dict)."""
