@@ -182,6 +182,12 @@ def _rebuild_acl(acl, what, warn):
 _REBUILD = {'Target': _rebuild_target, 'TPG': _rebuild_tpg, 'NodeACL': _rebuild_acl}
 
 
+def has_config(root):
+    """Is anything configured?  Stops at the first object found."""
+    return any(True for _ in root.storage_objects) or any(True for _ in root.targets) or \
+        any(fabric_saved(f) for f in root.fabric_modules)
+
+
 def existing_sos(root):
     return {so_key(so): so for so in root.storage_objects}
 

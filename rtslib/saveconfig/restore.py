@@ -318,7 +318,9 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
     if problems or selection:
         raise ConfigInvalid(source, problems + selection)
     before = None
-    if clear_existing:
+    if clear_existing and objects.has_config(root):
+        # kept to put back if the kernel refuses the new one (at boot the
+        # kernel is empty and this costs nothing)
         from rtslib.saveconfig.save import dump_config
         before = dump_config(root, lambda msg: None)
     r = Restorer(root, merge=not clear_existing, skip_missing=skip_missing)
