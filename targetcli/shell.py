@@ -65,6 +65,8 @@ class TargetShell(ConfigShell):
         self.prefs.autosave = True
         self.log = SafeLog()
         self.con = Console()
+        # Console binds the streams of its first use; follow the current ones
+        self.con._stdout, self.con._stderr = sys.stdout, sys.stderr
 
     def _sanitize_prefs(self):
         prefs = self.prefs

@@ -165,7 +165,7 @@ class UINode(ConfigNode):
             self.assert_params(method, list(pparams), kparams)
         except ExecutionError as err:
             syntax = self.get_command_syntax(command)[0].strip()
-            raise ExecutionError(f"{err} Syntax: {syntax}") from None
+            raise ExecutionError(f"{str(err).rstrip('.')}. Syntax: {syntax}") from None
         return method(*pparams, **kparams)
 
     def ui_command_refresh(self):
@@ -306,7 +306,7 @@ class UINode(ConfigNode):
             if not p_def['writable']:
                 line += " [ro]"
             text += f"{line}\n{'-' * len(line)}\n{p_def['description']}\n\n"
-        self.shell.con.epy_write(text)
+        self.shell.con.raw_write(text, output=self.shell.con._stdout)
 
     def ui_setgroup_global(self, parameter, value):
         if parameter == 'logfile' and self.shell.simdir and value:

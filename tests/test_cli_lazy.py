@@ -1,0 +1,89 @@
+"""A command walks only its own path: the shell never scans the whole tree
+to resolve a path or to create something (checked by counting the configfs
+calls the shell makes through the backend)."""
+import io
+
+import pytest
+
+from cli_helpers import created_iqn, ok
+
+
+class CountingFS:
+    """A configfs backend that records every path it is asked about."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.simulated = inner.simulated
+        self.paths = []
+
+    def __getattr__(self, name):
+        attr = getattr(self.inner, name)
+        if name not in ('exists', 'isdir', 'islink', 'listdir', 'mkdir', 'rmdir', 'read',
+                        'write', 'symlink', 'readlink', 'unlink'):
+            return attr
+
+        def counted(path='', *args):
+            self.paths.append((name, path) + tuple(a for a in args if isinstance(a, str)))
+            return attr(path, *args)
+        return counted
+
+
+@pytest.fixture(scope='module')
+def machine(tmp_path_factory):
+    sim = tmp_path_factory.mktemp('lazy') / 'sim'
+    iqns = [created_iqn(ok(sim, '/iscsi', 'create')) for _ in range(3)]
+    for n in range(3):
+        ok(sim, '/backstores/ramdisk', 'create', f'name=ram{n}', 'size=1M')
+        ok(sim, f'/iscsi/{iqns[n]}/tpg1/luns', 'create', f'/backstores/ramdisk/ram{n}')
+    return sim, iqns
+
+
+@pytest.fixture
+def shell(machine, tmp_path):
+    from rtslib import configfs
+    from rtslib.simkernel import SimConfigFS
+    from targetcli.shell import TargetShell
+    from targetcli.ui_root import UIRoot
+    sim, _ = machine
+    fs = CountingFS(SimConfigFS(str(sim)))
+    configfs.set_default_fs(fs)
+    sh = TargetShell(str(tmp_path / 'home'), simdir=str(sim))
+    sh.con._stdout = sh.con._stderr = sh.out = io.StringIO()
+    UIRoot(sh)
+    yield sh, fs
+    configfs.set_default_fs(None)
+
+
+def touched(fs):
+    return ' '.join(str(p) for call in fs.paths for p in call[1:])
+
+
+def test_resolving_a_path_reads_only_its_steps(machine, shell):
+    sim, iqns = machine
+    sh, fs = shell
+    sh.run_tokens([f'/iscsi/{iqns[1]}/tpgt1/luns/lun0', 'status'])
+    assert 'Status for' in sh.out.getvalue()
+    seen = touched(fs)
+    assert iqns[1] in seen
+    assert iqns[0] not in seen and iqns[2] not in seen
+    assert not any(call[0] == 'listdir' and call[1] == 'iscsi' for call in fs.paths)
+
+
+def test_creating_a_lun_does_not_visit_other_targets(machine, shell):
+    sim, iqns = machine
+    sh, fs = shell
+    sh.run_tokens(['/backstores/ramdisk', 'create', 'name=extra', 'size=1M'])
+    fs.paths.clear()
+    sh.run_tokens([f'/iscsi/{iqns[2]}/tpg1/luns', 'create', '/backstores/ramdisk/extra'])
+    seen = touched(fs)
+    assert iqns[0] not in seen and iqns[1] not in seen
+    assert 'ram0' not in seen and 'ram1' not in seen
+
+
+def test_ls_of_a_subtree_stays_in_it(machine, shell):
+    sim, iqns = machine
+    sh, fs = shell
+    sh.run_tokens([f'/iscsi/{iqns[0]}/tpg1/acls', 'ls'])
+    assert 'ACLs: 0' in sh.out.getvalue()
+    seen = touched(fs)
+    assert iqns[1] not in seen and iqns[2] not in seen and 'core' not in seen
