@@ -106,7 +106,8 @@ class Target(CFSNode):
     def dump(self):
         d = super().dump()
         d['wwn'] = self.wwn
-        d['fabric'] = self.fabric_module.name
+        # a view (iser) saves as the fabric it shows (iscsi)
+        d['fabric'] = self.fabric_module.spec.get('view_of') or self.fabric_module.name
         d['tpgs'] = [tpg.dump() for tpg in self.tpgs]
         return d
 

@@ -72,3 +72,4 @@ def test_iser_view_of_iscsi(simdir):
     assert 'iser' not in FabricModule.list_fabrics()   # not listed twice
     target = Target(iser)
     assert [t.wwn for t in FabricModule('iscsi').targets] == [target.wwn]
+    assert target.dump()['fabric'] == 'iscsi'
