@@ -94,7 +94,7 @@ def run(fs, op):
     kind = op[0]
     try:
         if kind == 'write':
-            fs.write(op[1], op[2])
+            fs.write(op[1], op[2], create=True)     # the shell's `>` opens with O_CREAT
         elif kind == 'mkdir':
             fs.mkdir(op[1])
         elif kind == 'mkdir_p':

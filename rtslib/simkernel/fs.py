@@ -154,21 +154,29 @@ class SimConfigFS:
             shutil.rmtree(trash)
             self.store.drop_state(node.obj)
 
-    def write(self, path, value):
+    def write(self, path, value, create=False):
+        """open(O_WRONLY) + one write(2), like RealConfigFS.write.
+
+        create=True is the shell's `> file` (O_CREAT|O_TRUNC): a missing file is
+        then EACCES (configfs makes no files) and an empty value means no
+        write(2) at all; without it a missing file is ENOENT and an empty
+        write(2) EFAULT (configfs copies nothing and says so).
+        """
         self._ensure()
         parts = self._parts(path)
         p = self.abspath(path)
         if os.path.isdir(p):
             raise fail(errno.EISDIR)
         if not os.path.lexists(p):
-            # configfs refuses to create files: EACCES (ENOENT without the dir)
-            parent = os.path.dirname(p)
-            raise fail(errno.EACCES if os.path.isdir(parent) else errno.ENOENT)
+            parent_ok = os.path.isdir(os.path.dirname(p))
+            raise fail(errno.EACCES if create and parent_ok else errno.ENOENT)
         if not os.stat(p).st_mode & 0o222:
             raise fail(errno.EACCES)
         data = value.decode('utf-8', 'surrogateescape') if isinstance(value, bytes) else value
         if not data:
-            return                           # open+truncate, no write(2): nothing happens
+            if create:
+                return                       # open+truncate, no write(2): nothing happens
+            raise fail(errno.EFAULT)
         with self.store.locked():
             node = self._real_node(parts)
             writes.write(self, node, data)

@@ -32,6 +32,8 @@ def _create_fabric(fs, node, name):
     if name not in fs.host()['fabric_modules']:
         # no such fabric module loaded or loadable on demand
         raise fail(errno.EINVAL)
+    if name == 'iscsi':
+        return {'discovery': fs.store.table('iscsi-module.json')}
     return {}
 
 
@@ -192,7 +194,8 @@ def _remove_device(fs, node, st):
         claims.pop(st['claim'], None)
         fs.store.save_table('claims.json', claims)
     if st.get('enabled'):
-        fs.store.remove_entry(LU_MEMBERS, member_name(node.obj) + '\n')
+        fs.store.remove_entry('core/alua/lu_gps/%s/members' % st.get('lu_gp', 'default_lu_gp'),
+                              member_name(node.obj) + '\n')
 
 
 def _remove_tg_pt_gp(fs, node, st):
@@ -206,8 +209,29 @@ def _remove_tg_pt_gp(fs, node, st):
         fs.refresh(member_lun)
 
 
+def _remove_lu_gp(fs, node, st):
+    # member devices go back to default_lu_gp (core_alua_free_lu_gp)
+    from rtslib.simkernel.writes import move_lu_gp
+    for dev_obj in st.get('member_objs', []):
+        dst = fs.store.state(dev_obj)
+        if dst:
+            move_lu_gp(fs, dev_obj, dst, 'default_lu_gp')
+            fs.refresh(dev_obj)
+
+
+def _remove_fabric(fs, node, st):
+    # discovery auth belongs to iscsi_target_mod: it outlives the fabric dir
+    if node.flavour == 'iscsi':
+        saved = dict(zip(DISCOVERY_FILES, fs.read_values(
+            node.obj, ['discovery_auth/' + f for f in DISCOVERY_FILES])))
+        fs.store.save_table('iscsi-module.json', saved)
+
+
+DISCOVERY_FILES = ('userid', 'password', 'userid_mutual', 'password_mutual',
+                   'enforce_discovery_auth')
+
 _REMOVE = {'portal': _remove_portal, 'device': _remove_device,
-           'tg_pt_gp': _remove_tg_pt_gp}
+           'tg_pt_gp': _remove_tg_pt_gp, 'lu_gp': _remove_lu_gp, 'fabric': _remove_fabric}
 
 
 LU_MEMBERS = 'core/alua/lu_gps/default_lu_gp/members'

@@ -43,7 +43,9 @@ def _fabric_initial(fs, node, st):
     if node.flavour != 'iscsi':
         return {}
     cpus = fs.host()['cpus']
-    return {'cpus_allowed_list': ('0-%d\n' % (cpus - 1)) if cpus > 1 else '0\n'}
+    out = {'discovery_auth/' + k: v for k, v in st.get('discovery', {}).items() if v}
+    out['cpus_allowed_list'] = ('0-%d\n' % (cpus - 1)) if cpus > 1 else '0\n'
+    return out
 
 
 def _wwn_initial(fs, node, st):
@@ -94,11 +96,17 @@ def _device_dynamic(fs, node, st):
     attrib = fs.read_attr_ints(node.obj, ('block_size', 'hw_block_size', 'hw_max_sectors'))
     out = {'enable': '1\n' if enabled else '0\n',
            'udev_path': (st['udev_path'] + '\n') if st.get('udev_path') else '',
-           'alua_lu_gp': ('LU Group Alias: default_lu_gp\nLU Group ID: 0\n'
-                          if enabled else ''),
+           'alua_lu_gp': _lu_gp_text(fs, st) if enabled else '',
            'info': _device_info(fs, node, st, attrib)}
     out.update(_device_stats(fs, node, st))
     return out
+
+
+def _lu_gp_text(fs, st):
+    name = st.get('lu_gp', 'default_lu_gp')
+    gp_id = 0 if name == 'default_lu_gp' else \
+        fs.store.state('core/alua/lu_gps/' + name).get('id', 0)
+    return 'LU Group Alias: %s\nLU Group ID: %d\n' % (name, gp_id)
 
 
 def tg_member(member):

@@ -88,7 +88,8 @@ TPG_ISCSI = dict(AUTH, **ISCSI_PARAMS, **{
 ACL_ISCSI = dict(AUTH, **{
     'cmdsn_depth': action('cmdsn_depth'),
     'tag': dict(type='str'),
-    'attrib/authentication': u32(0, 1),
+    # -1 = inherit from the TPG (the default); kstrtos32, unlike the TPG's attribute
+    'attrib/authentication': dict(type='s32', min=-1, max=1),
     'attrib/dataout_timeout': u32(2, 60),
     'attrib/dataout_timeout_retries': u32(1, 15),
     'attrib/default_erl': u32(0, 2),
@@ -146,7 +147,7 @@ ATTRS = {
     'hba': {'hba_mode': u32(0, 1)},
     'device': DEVICE, 'device_user': DEVICE, 'device_pscsi': DEVICE,
     'tg_pt_gp': {'tg_pt_gp_id': action('tg_pt_gp_id'), '*': action('tg_pt_gp_attr')},
-    'lu_gp': {'lu_gp_id': u32(0, 65535)},
+    'lu_gp': {'lu_gp_id': action('lu_gp_id')},
     'fabric_iscsi': dict(AUTH, **{
         'discovery_auth/userid': CHAP, 'discovery_auth/password': CHAP,
         'discovery_auth/userid_mutual': CHAP, 'discovery_auth/password_mutual': CHAP,
@@ -158,7 +159,7 @@ ATTRS = {
     'tpg_loopback': {'nexus': action('loop_nexus'),
                      'transport_status': action('loop_transport_status'),
                      'attrib/fabric_prot_type': u32(0, 3)},
-    'tpg_generic': {'enable': action('tpg_enable')},
+    'tpg_generic': {'enable': action('tpg_enable')},   # kstrtobool: yes/on/1
     'lun': {'alua_tg_pt_gp': action('lun_tg_pt_gp'),
             'alua_tg_pt_offline': action('lun_alua_bool'),
             'alua_tg_pt_status': action('lun_alua_status'),

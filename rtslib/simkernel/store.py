@@ -52,7 +52,10 @@ class Store:
 
     def remove_entry(self, rel, text):
         """Take one entry out of a list file (proportional to that one list)."""
-        content = self.get_file(rel)
+        try:
+            content = self.get_file(rel)
+        except FileNotFoundError:
+            return
         at = content.find(text)
         while at > 0 and content[at - 1] not in '\n\0':
             at = content.find(text, at + 1)

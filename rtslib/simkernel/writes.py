@@ -253,9 +253,48 @@ def _dev_udev_path(fs, node, data, spec):
 
 
 def _dev_lu_gp(fs, node, data, spec):
-    name = parse.one_newline(data)
-    if not fs.isdir('core/alua/lu_gps/' + name):
+    name = data.strip()
+    st = fs.store.state(node.obj)
+    if name == 'default_lu_gp':
+        gp_id = 0
+    else:
+        gp_id = fs.store.state('core/alua/lu_gps/' + name).get('id') \
+            if name and '/' not in name else None
+    if gp_id is None:
+        raise fail(errno.ENODEV)            # no such group, or its id is not set
+    if not st.get('enabled'):
+        return None                         # no lu_gp_mem before configure: nothing to move
+    move_lu_gp(fs, node.obj, st, name)
+    return None
+
+
+def move_lu_gp(fs, dev_obj, st, name):
+    """A device leaves its LU group for `name` (members files and group states)."""
+    member = member_name(dev_obj) + '\n'
+    old = st.get('lu_gp', 'default_lu_gp')
+    for gp, add in ((old, False), (name, True)):
+        rel = 'core/alua/lu_gps/' + gp
+        if add:
+            fs.store.append(rel + '/members', member)
+        else:
+            fs.store.remove_entry(rel + '/members', member)
+        if gp != 'default_lu_gp':
+            gst = fs.store.state(rel)
+            objs = [o for o in gst.get('member_objs', []) if o != dev_obj]
+            gst['member_objs'] = objs + [dev_obj] if add else objs
+            fs.store.save_state(rel, gst)
+    st['lu_gp'] = name
+    fs.store.save_state(dev_obj, st)
+
+
+def _lu_gp_id(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    if value > 0xffff:
         raise fail(errno.EINVAL)
+    st = fs.store.state(node.obj)
+    st['id'] = value
+    fs.store.save_state(node.obj, st)
+    return '%d\n' % value
 
 
 def _dev_attr_int(fs, node, name):
@@ -403,7 +442,7 @@ def _lun_tg_pt_gp(fs, node, data, spec):
     lst = fs.store.state(node.obj)
     if not lst.get('dev'):
         raise fail(errno.ENODEV)
-    name = parse.one_newline(data)
+    name = data.strip()
     dev_obj = lst['dev']['obj']
     if name == 'default_tg_pt_gp':
         gp_id, gp_obj = 0, None
@@ -411,7 +450,7 @@ def _lun_tg_pt_gp(fs, node, data, spec):
         gp_obj = dev_obj + '/alua/' + name
         gst = fs.store.state(gp_obj) if name and '/' not in name else {}
         if gst.get('id') is None:
-            raise fail(errno.EINVAL)        # no such group, or its id is not set
+            raise fail(errno.ENODEV)        # no such group, or its id is not set
         gp_id = gst['id']
     drop_tg_member(fs, dev_obj, lst.get('tg_pt_gp', 'default_tg_pt_gp'), lst['member'],
                    node.obj)
@@ -437,7 +476,7 @@ def _lun_alua_status(fs, node, data, spec):
 # -- fabrics -------------------------------------------------------------------------------
 
 def _tpg_enable(fs, node, data, spec):
-    return _bool01(data, spec)
+    return _kbool(data, spec)             # target_fabric_tpg_base_enable_store: kstrtobool
 
 
 def _tpg_authentication(fs, node, data, spec):
@@ -543,7 +582,7 @@ def _dbroot(fs, node, data, spec):
 
 
 ACTIONS = {
-    'dbroot': _dbroot,
+    'dbroot': _dbroot, 'lu_gp_id': _lu_gp_id,
     'dev_enable': _dev_enable, 'dev_control': _dev_control, 'dev_udev_path': _dev_udev_path,
     'dev_lu_gp': _dev_lu_gp, 'dev_queue_depth': _dev_queue_depth,
     'dev_pi_prot_type': _dev_pi_prot_type, 'dev_optimal_sectors': _dev_optimal_sectors,
