@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from cli_helpers import batch, cli, created_iqn, dump_tree, ok
+from cli_helpers import batch, cli, created_iqn, dump_tree
 
 N_COMMANDS = 300
 
@@ -12,12 +12,15 @@ N_COMMANDS = 300
 @pytest.fixture(scope='module')
 def machine(tmp_path_factory):
     sim = tmp_path_factory.mktemp('bad') / 'sim'
-    ok(sim, '/backstores/ramdisk', 'create', 'name=ram1', 'size=1M')
-    ok(sim, '/backstores/fileio', 'create', 'name=file1', 'file_or_dev=/mnt/w/file1')
-    iqn = created_iqn(ok(sim, '/iscsi', 'create'))
+    done = batch(sim, ['/backstores/ramdisk create name=ram1 size=1M',
+                       '/backstores/fileio create name=file1 file_or_dev=/mnt/w/file1',
+                       '/iscsi create'])
+    assert done.returncode == 0, done.stderr
+    iqn = created_iqn(done.stdout)
     tpg = f'/iscsi/{iqn}/tpg1'
-    ok(sim, f'{tpg}/luns', 'create', '/backstores/ramdisk/ram1')
-    ok(sim, f'{tpg}/acls', 'create', 'iqn.1994-05.com.redhat:client')
+    done = batch(sim, [f'{tpg}/luns create /backstores/ramdisk/ram1',
+                       f'{tpg}/acls create iqn.1994-05.com.redhat:client'])
+    assert done.returncode == 0, done.stderr
     return sim, iqn
 
 

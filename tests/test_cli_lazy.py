@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from cli_helpers import created_iqn, ok
+from cli_helpers import batch
 
 
 class CountingFS:
@@ -31,10 +31,13 @@ class CountingFS:
 @pytest.fixture(scope='module')
 def machine(tmp_path_factory):
     sim = tmp_path_factory.mktemp('lazy') / 'sim'
-    iqns = [created_iqn(ok(sim, '/iscsi', 'create')) for _ in range(3)]
-    for n in range(3):
-        ok(sim, '/backstores/ramdisk', 'create', f'name=ram{n}', 'size=1M')
-        ok(sim, f'/iscsi/{iqns[n]}/tpg1/luns', 'create', f'/backstores/ramdisk/ram{n}')
+    iqns = [f'iqn.2003-01.org.example:t{n}' for n in range(3)]
+    lines = []
+    for n, iqn in enumerate(iqns):
+        lines += [f'/iscsi create {iqn}', f'/backstores/ramdisk create name=ram{n} size=1M',
+                  f'/iscsi/{iqn}/tpg1/luns create /backstores/ramdisk/ram{n}']
+    done = batch(sim, lines)
+    assert done.returncode == 0, done.stderr
     return sim, iqns
 
 
