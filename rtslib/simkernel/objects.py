@@ -298,8 +298,25 @@ def _link_lun(fs, lun, dev):
     fs.store.save_state(lun.obj, lst)
     fs.store.save_state(dev.obj, dst)
     fs.store.save_state(tpg_obj, tpg)
+    if fab == 'loopback':
+        _loop_scsi_device(fs, tpg, lst, lun.obj)
     fs.refresh(lun.obj)
     fs.refresh(dev.obj)
+
+
+LOOP_SCSI = 'loopback-scsi.json'
+
+
+def _loop_scsi_device(fs, tpg, lst, lun_obj, add=True):
+    """tcm_loop adds a SCSI device H:0:tpgt:lun on the host for each linked LUN
+    (what pscsi can then pass through)."""
+    hctl = '%d:0:%d:%d' % (tpg['host_no'], tpg['tpgt'], lst['lun'])
+    table = fs.store.table(LOOP_SCSI)
+    if add:
+        table[hctl] = {'dev': 'scsi:' + hctl, 'type': 0, 'lun_obj': lun_obj}
+    else:
+        table.pop(hctl, None)
+    fs.store.save_table(LOOP_SCSI, table)
 
 
 def _link_mapped_lun(fs, mlun, lun):
@@ -351,6 +368,8 @@ def on_unlink(fs, holder):
         tpg = fs.store.state(tpg_obj)
         tpg['ports'] = max(0, tpg.get('ports', 0) - 1)
         fs.store.save_state(tpg_obj, tpg)
+        if holder.flavour == 'loopback':
+            _loop_scsi_device(fs, tpg, lst, holder.obj, add=False)
         fs.store.save_state(holder.obj, lst)
         fs.refresh(holder.obj)
         if dst:

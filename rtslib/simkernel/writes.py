@@ -210,7 +210,7 @@ def _configure_pscsi(fs, node, st):
     p = st['params']
     hctl = '%s:%s:%s:%s' % tuple(p.get(k, '') for k in (
         'scsi_host_id', 'scsi_channel_id', 'scsi_target_id', 'scsi_lun_id'))
-    sdev = fs.host()['scsi_devices'].get(hctl)
+    sdev = fs.host()['scsi_devices'].get(hctl) or fs.store.table('loopback-scsi.json').get(hctl)
     if sdev is None:
         raise fail(errno.ENODEV)
     _claim(fs, node, st, sdev['dev'])
