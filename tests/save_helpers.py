@@ -2,6 +2,10 @@
 import copy
 import json
 import os
+import shutil
+import tempfile
+
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEER_FILE = os.path.join(ROOT, 'tests', 'data', 'peer-2.1.53-saveconfig.json')
@@ -70,22 +74,44 @@ def saved(root, path):
         return json.load(f)
 
 
-def restored_template(tmp_path_factory, cache={}):
+def _fast_dir():
+    """A scratch dir on tmpfs when the host has one: the simulator writes
+    hundreds of small files per restore, each a millisecond on a journalled disk."""
+    shm = '/dev/shm'
+    if os.path.isdir(shm) and os.access(shm, os.W_OK):
+        return tempfile.mkdtemp(prefix='savetest.', dir=shm)
+    return None
+
+
+@pytest.fixture
+def tmp_path(tmp_path):
+    """pytest's tmp_path, moved to tmpfs when there is one (import to use)."""
+    import pathlib
+    fast = _fast_dir()
+    if fast is None:
+        yield tmp_path
+        return
+    yield pathlib.Path(fast)
+    shutil.rmtree(fast, ignore_errors=True)
+
+
+@pytest.fixture(scope='session')
+def peer_template(tmp_path_factory):
     """A simulated kernel holding targetcli-fb's configuration, restored once
     per session; tests copy it (the simulator keeps all its state in the
     directory, with relative links) instead of paying for a restore each."""
-    if 'dir' not in cache:
-        import shutil  # noqa: F401  (used by copy_template)
-        from rtslib import configfs
-        from rtslib.root import RTSRoot
-        from rtslib.saveconfig import restore
-        d = tmp_path_factory.mktemp('peer-template')
-        root = RTSRoot(configfs.open_configfs(simulate=str(d)))
-        assert restore(root, peer_doc(), clear_existing=True) == []
-        cache['dir'] = d
-    return cache['dir']
+    import pathlib
+    from rtslib import configfs
+    from rtslib.root import RTSRoot
+    from rtslib.saveconfig import restore
+    fast = _fast_dir()
+    d = pathlib.Path(fast) if fast else tmp_path_factory.mktemp('peer-template')
+    root = RTSRoot(configfs.open_configfs(simulate=str(d)))
+    assert restore(root, peer_doc(), clear_existing=True) == []
+    yield d
+    if fast:
+        shutil.rmtree(fast, ignore_errors=True)
 
 
 def copy_template(template, simdir):
-    import shutil
     shutil.copytree(str(template), str(simdir), symlinks=True, dirs_exist_ok=True)

@@ -9,7 +9,8 @@ import os
 
 import pytest
 
-from save_helpers import copy_template, normalized, peer_doc, restored_template, saved, tree
+from save_helpers import (copy_template, normalized, peer_doc, saved, tree,
+                          peer_template, tmp_path)  # noqa: F401 (fixtures; tmp_path on tmpfs)
 
 from rtslib.saveconfig import (ConfigInvalid, RestoreFailed, SaveConfigError, clear_existing,
                                default_save_file, restore, restore_from_file, save_to_file)
@@ -23,11 +24,11 @@ def root(simdir):
 
 
 @pytest.fixture
-def peer_root(simdir, tmp_path_factory):
+def peer_root(simdir, peer_template):
     """The kernel after restoring targetcli-fb's saveconfig.json (a copy of
     one restore made per session)."""
     from rtslib import RTSRoot
-    copy_template(restored_template(tmp_path_factory), simdir)
+    copy_template(peer_template, simdir)
     return RTSRoot()
 
 

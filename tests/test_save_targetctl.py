@@ -11,7 +11,7 @@ import time
 import pytest
 
 from save_helpers import (PEER_FILE, ROOT, TARGETCTL, copy_template, normalized, peer_doc,
-                          restored_template, tree)
+                          tree, peer_template, tmp_path)  # noqa: F401 (fixtures; tmp_path on tmpfs)
 
 
 def run(simdir, *args, env=None):
@@ -60,8 +60,8 @@ def test_restore_of_missing_named_file_fails_in_one_line(simdir, tmp_path):
 
 
 @pytest.fixture
-def peer_sim(simdir, tmp_path_factory):
-    copy_template(restored_template(tmp_path_factory), simdir)
+def peer_sim(simdir, peer_template):
+    copy_template(peer_template, simdir)
     return simdir
 
 
@@ -140,10 +140,10 @@ SAVER = textwrap.dedent('''
 ''')
 
 
-def test_kill_9_during_save_leaves_old_or_new_file(tmp_path, tmp_path_factory):
+def test_kill_9_during_save_leaves_old_or_new_file(tmp_path, peer_template):
     sims = [tmp_path / 'a', tmp_path / 'b']
     for sim in sims:
-        copy_template(restored_template(tmp_path_factory), sim)
+        copy_template(peer_template, sim)
     ok(run(sims[1], 'clear'))
     path = tmp_path / 'etc' / 'saveconfig.json'
     path.parent.mkdir()
@@ -165,8 +165,8 @@ def test_kill_9_during_save_leaves_old_or_new_file(tmp_path, tmp_path_factory):
         assert path.read_bytes() in contents
 
 
-def test_kill_9_during_restore_then_restore_again_converges(tmp_path, tmp_path_factory):
-    expected = tree(restored_template(tmp_path_factory))
+def test_kill_9_during_restore_then_restore_again_converges(tmp_path, peer_template):
+    expected = tree(peer_template)
     sim = tmp_path / 'sim'
     sim.mkdir()
     env = dict(os.environ, PYTHONPATH=ROOT)
