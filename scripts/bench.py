@@ -29,7 +29,7 @@ import bench_run     # noqa: E402
 
 RESULTS = os.path.join(HERE, 'bench-results.md')
 FULL_CONFIGS = '0,10x100,100x100,10x100x100'
-SMOKE_CONFIGS = '0,2x3,4x3,2x3x2'
+SMOKE_CONFIGS = '0,1x2x1'
 
 
 def parse_args(argv):
@@ -39,8 +39,11 @@ def parse_args(argv):
                       help='simulated kernel (state under DIR, default a temp dir)')
     mode.add_argument('--vm', action='store_true', help='real kernel in the VM (tests/vm harness)')
     mode.add_argument('--guest', action='store_true', help=argparse.SUPPRESS)  # inside the VM
+    mode.add_argument('--render', metavar='JSON', help='only re-render saved measurements (--json)')
     p.add_argument('--smoke', action='store_true', help='tiny sizes, 1 run, no results file')
     p.add_argument('--runs', type=int, help='runs per measurement (median; default 5, smoke 1)')
+    p.add_argument('--cycle-runs', type=int,
+                   help='clearconfig+restoreconfig cycles per tool (default: --runs)')
     p.add_argument('--configs', help='comma list of 0, TxL, TxLxA (default %s)' % FULL_CONFIGS)
     p.add_argument('--peer-configs', help='configs on which the peer runs (default all)')
     p.add_argument('--no-peer', action='store_true', help='do not run targetcli-fb')
@@ -51,6 +54,7 @@ def parse_args(argv):
     p.add_argument('--vm-timeout', type=float, default=3600, help='whole VM run, seconds')
     args = p.parse_args(argv)
     args.runs = args.runs or (1 if args.smoke else 5)
+    args.cycle_runs = args.cycle_runs or args.runs
     args.configs = args.configs or (SMOKE_CONFIGS if args.smoke else FULL_CONFIGS)
     if args.out is None and not args.smoke:
         args.out = RESULTS
@@ -63,12 +67,17 @@ def config_list(text):
 
 def measure_local(args, real):
     """Run the whole benchmark here (simulator on the host, or the real kernel in the guest)."""
-    work = args.workdir or tempfile.mkdtemp(prefix='lio-bench-')
+    # tmpfs when there is one: the simulated kernel's state, like configfs, lives in memory
+    scratch = '/dev/shm' if os.path.isdir('/dev/shm') and os.access('/dev/shm', os.W_OK) else None
+    work = args.workdir or tempfile.mkdtemp(prefix='lio-bench-', dir=scratch)
     os.makedirs(work, exist_ok=True)
     peer_names = None if args.peer_configs is None else set(args.peer_configs.split(','))
-    bench = bench_run.Bench(work=work, real=real, runs=args.runs, timeout=args.timeout,
-                            peer=real and not args.no_peer, simroot=args.simulate or None)
-    data = {'meta': bench_run.machine_meta(real), 'runs': args.runs, 'configs': []}
+    bench = bench_run.Bench(work=work, real=real, runs=args.runs, cycle_runs=args.cycle_runs,
+                            timeout=args.timeout,
+                            peer=real and not args.no_peer, simroot=args.simulate or None,
+                            warm_up=not args.smoke)
+    data = {'meta': bench_run.machine_meta(real), 'runs': args.runs, 'cycle_runs': args.cycle_runs,
+            'configs': []}
     for cfg in config_list(args.configs):
         with_peer = peer_names is None or cfg.name in peer_names
         data['configs'].append(bench.config(cfg, with_peer))
@@ -96,6 +105,14 @@ def write_json(path, data):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = datetime.datetime.now(datetime.timezone.utc)
+    if args.render:
+        with open(args.render) as f:
+            data = json.load(f)
+        text = bench_report.render(data)
+        print(text)
+        if args.out:
+            bench_report.update_file(args.out, data['meta']['mode'], text)
+        return 0
     if args.vm:
         data = measure_vm(args)
     else:

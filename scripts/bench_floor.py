@@ -9,8 +9,9 @@ simulated kernel's own backend (there it *is* the kernel).  bench.py runs it
 as a separate process, exactly like the tools it is compared with.
 
     bench_floor.py [--simulate DIR] MODE [ARGS]
+      replay TRACE [OUT]    the exact calls our tool made (bench_trace.py)
       ls | save OUT | clear | restore FILE | node PATH | create TPG SO_DIR
-      | delete TPG | set TPG      (paths relative to the target root)
+      | delete TPG | set TPG      an independent minimal version of each command
 """
 import json
 import os
@@ -66,6 +67,9 @@ class RawFS:
 
     def isdir(self, path):
         return os.path.isdir(self.root + '/' + path)
+
+    def exists(self, path):
+        return os.path.lexists(self.root + '/' + path)
 
     def islink(self, path):
         return os.path.islink(self.root + '/' + path)
@@ -382,7 +386,28 @@ def do_clear(fs):
             fs.rmdir('core/' + hba)
 
 
-MODES = {'ls': do_ls, 'save': do_save, 'clear': do_clear, 'restore': do_restore,
+# ---- replay: exactly the configfs calls our tool made (bench_trace.py) ----------------
+
+def do_replay(fs, trace_file, out=None):
+    """Make the same calls in the same order; what was read goes to `out` or stdout."""
+    with open(trace_file) as f:
+        trace = json.load(f)
+    got = []
+    for name, args, _ in trace:
+        try:
+            result = getattr(fs, name)(*args)
+        except OSError:
+            continue
+        if name in ('read', 'listdir', 'readlink'):
+            got.append(result)
+    if out:
+        with open(out, 'w') as f:
+            json.dump(got, f)
+    else:
+        sys.stdout.write(''.join(v if isinstance(v, str) else ' '.join(v) for v in got))
+
+
+MODES = {'replay': do_replay, 'ls': do_ls, 'save': do_save, 'clear': do_clear, 'restore': do_restore,
          'node': do_node, 'create': do_create, 'delete': do_delete, 'set': do_set}
 
 

@@ -44,27 +44,43 @@ def cell_time(cfg, op, tool):
         return '-'
     if cell['errors'] and not cell['seconds']:
         return 'FAIL'
-    return fmt_s(med(cell)) + ('*' if cell['errors'] else '')
+    mark = ' (min)' if cell.get('kind') == 'minimal' else ''
+    return fmt_s(med(cell)) + ('*' if cell['errors'] else '') + mark
 
 
 def config_table(cfg):
-    rows = ['| command | ours s | peer s | floor s | ours/peer | ours/floor | ours MB | peer MB | floor MB |',
-            '|---|---:|---:|---:|---:|---:|---:|---:|---:|']
+    rows = ['| command | ours s | peer s | floor s | ours/peer | ours/floor | ours MB | peer MB '
+            '| floor MB | configfs calls (ours) |',
+            '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|']
     for op in OPS:
         cells = {t: cfg['ops'].get(op, {}).get(t) for t in ('ours', 'peer', 'floor')}
         o, p, f = (med(cells[t]) for t in ('ours', 'peer', 'floor'))
-        rows.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+        rows.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             OP_TEXT[op], cell_time(cfg, op, 'ours'), cell_time(cfg, op, 'peer'),
             cell_time(cfg, op, 'floor'), fmt_ratio(o, p), fmt_ratio(o, f),
             fmt_mb(med(cells['ours'], 'rss_kib')), fmt_mb(med(cells['peer'], 'rss_kib')),
-            fmt_mb(med(cells['floor'], 'rss_kib'))))
+            fmt_mb(med(cells['floor'], 'rss_kib')), fmt_calls(cfg['ops'].get(op, {}).get('calls'))))
     return '\n'.join(rows)
+
+
+def fmt_calls(calls):
+    """'12,345: read 10,000, listdir 2,000, ...' from a bench_trace.py record."""
+    counts = {k: v for k, v in (calls or {}).items() if k != 'error'}
+    if not counts:
+        return '-'
+    top = sorted(counts.items(), key=lambda kv: -kv[1])
+    return '{:,}: '.format(sum(counts.values())) + ', '.join('%s {:,}'.format(v) % k for k, v in top)
 
 
 def errors_of(cfg):
     out = []
     for op in OPS:
         for tool, cell in sorted(cfg['ops'].get(op, {}).items()):
+            if tool == 'calls':
+                if cell.get('error'):
+                    out.append('- ours / %s under bench_trace.py: %s (floor = independent minimal)'
+                               % (op, cell['error']))
+                continue
             for err in sorted(set(cell['errors'])):
                 out.append('- %s / %s: %s' % (tool, op, err))
     return out
@@ -84,7 +100,7 @@ def verdict(ok, measured):
 
 def target_flat(configs):
     empty = next((c for c in configs if c['luns'] == 0), None)
-    big = max((c for c in configs if not c['acls'] and c['luns']), key=lambda c: c['luns'], default=None)
+    big = max((c for c in configs if c['luns']), key=lambda c: (c['luns'], -c['acls']), default=None)
     if not empty or not big:
         return 'not measured (needs configs 0 and a large one)', 'not measured'
     parts, ok, have = [], True, True
@@ -167,7 +183,8 @@ def render(data):
     mode = meta.get('mode', '?')
     title = {'simulate': 'Simulated kernel (host)', 'vm': 'Real kernel in the VM (TCG)'}.get(mode, mode)
     lines = ['## %s%s' % (title, ' - SMOKE SIZES, NOT A MEASUREMENT' if meta.get('smoke') else ''), '',
-             '- date: %s; runs per cell: %s (median)' % (meta.get('date'), data['runs']),
+             '- date: %s; runs per cell: %s (median); clearconfig/restoreconfig cycles: %s'
+             % (meta.get('date'), data['runs'], data.get('cycle_runs', data['runs'])),
              '- machine: %s, %s x %s, %s; python %s' % (meta.get('host'), meta.get('cpus'),
                                                         meta.get('cpu'), meta.get('mem'),
                                                         meta.get('python')),

@@ -7,6 +7,7 @@ Three tools, each started fresh per command exactly as a user would:
 Time is wall clock from spawn to reap; peak memory is the child's own
 ru_maxrss from wait4(2), so every number belongs to exactly one process.
 """
+import json
 import os
 import platform
 import shutil
@@ -24,6 +25,7 @@ from bench_build import PROBE_IQN, PROBE_SO, PROBE_TPG
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 FLOOR = os.path.join(HERE, 'bench_floor.py')
+TRACER = os.path.join(HERE, 'bench_trace.py')
 PEER_BIN = '/usr/bin/targetcli'
 PROBE_PATH = '/iscsi/%s/tpg1' % PROBE_IQN
 
@@ -88,8 +90,11 @@ def counts(fs):
 class Bench:
     """Measures every (op, tool) on each configuration; see config()."""
 
-    def __init__(self, work, real, runs, timeout, peer, simroot=None):
+    def __init__(self, work, real, runs, timeout, peer, simroot=None, cycle_runs=None,
+                 warm_up=True):
+        self.warm_up = warm_up
         self.work, self.real, self.runs, self.timeout = work, real, runs, timeout
+        self.cycle_runs = cycle_runs or runs
         self.peer = peer and os.path.exists(PEER_BIN)
         self.simroot = simroot or work
         self.home = os.path.join(work, 'home')
@@ -108,14 +113,19 @@ class Bench:
             env['PYTHONPATH'] = REPO + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
         return env
 
-    def argv(self, tool, op, save_file):
+    def argv(self, tool, op):
         sim = [] if self.real else ['--simulate', self.simdir]
+        save_file = self.saves[tool]
         if tool == 'ours':
             return [sys.executable, '-m', 'targetcli'] + sim + tool_args(op, save_file)
         if tool == 'peer':
             return [PEER_BIN] + tool_args(op, save_file)
+        if self.traces.get(op):               # the same calls ours made, nothing else
+            out = [save_file] if op == 'saveconfig' else []
+            return [sys.executable, FLOOR] + sim + ['replay', self.traces[op]] + out
         probe_dir = 'core/%s/%s' % (self.probe_hba, PROBE_SO)
-        return [sys.executable, FLOOR] + sim + floor_args(op, save_file, probe_dir)
+        src = self.restore_src if op == 'restoreconfig' else save_file
+        return [sys.executable, FLOOR] + sim + floor_args(op, src, probe_dir)
 
     def spawn(self, argv, env):
         """(seconds, peak RSS KiB, exit code, stderr tail, stdout bytes) of one process."""
@@ -136,11 +146,13 @@ class Bench:
             tail = 'killed by signal %d (timeout %ds?) %s' % (-proc.returncode, self.timeout, tail)
         return seconds, usage.ru_maxrss, proc.returncode, tail, os.path.getsize(out_path)
 
-    def measure(self, rec, tool, op, save_file):
+    def measure(self, rec, tool, op):
         cell = rec.setdefault(op, {}).setdefault(tool, {'seconds': [], 'rss_kib': [], 'errors': []})
         if len(cell['errors']) >= 2:          # broken command: do not burn time repeating it
             return False
-        sec, rss, rc, tail, nout = self.spawn(self.argv(tool, op, save_file), self.env(tool))
+        if tool == 'floor':
+            cell['kind'] = 'replay' if self.traces.get(op) else 'minimal'
+        sec, rss, rc, tail, nout = self.spawn(self.argv(tool, op), self.env(tool))
         if rc != 0:
             cell['errors'].append('exit %d: %s' % (rc, tail.splitlines()[-1] if tail else ''))
             return False
@@ -167,48 +179,82 @@ class Bench:
         self.open_tree(cfg)
         build_s = bench_build.build(self.fs, cfg)
         self.probe_hba = 'rd_mcp_%d' % cfg.total_luns
+        self.traces = {}
         expect = counts(self.fs)
         tools = ['ours'] + (['peer'] if self.peer and with_peer else []) + ['floor']
         rec, notes = {}, []
-        saves = {t: os.path.join(self.work, 'save-%s-%s.json' % (t, cfg.name)) for t in TOOLS}
-        for tool in tools:                      # warm-up: caches, .pyc, first-exec costs
-            self.spawn(self.argv(tool, 'startup_ls', saves[tool]), self.env(tool))
+        self.saves = {t: os.path.join(self.work, 'save-%s-%s.json' % (t, cfg.name)) for t in TOOLS}
+        for tool in tools if self.warm_up else []:   # warm-up: caches, .pyc, first-exec costs
+            self.spawn(self.argv(tool, 'startup_ls'), self.env(tool))
+        for op in ONE_SHOT + READS:             # what ours does, for the floor to replay
+            self.trace(rec, op)
         for _ in range(self.runs):
             for tool in tools:
                 for op in ONE_SHOT + READS:
-                    self.measure(rec, tool, op, saves[tool])
+                    self.measure(rec, tool, op)
         if counts(self.fs) != expect:
             notes.append('the create/delete round trips changed the tree: %s' % counts(self.fs))
             bench_build.build(self.fs, cfg)
-        restore_src = {'ours': saves['ours'], 'peer': saves['peer']}
-        restore_src['floor'] = next((saves[t] for t in ('ours', 'peer') if t in tools
-                                     and rec.get('saveconfig', {}).get(t, {}).get('seconds')), None)
-        if restore_src['floor'] and restore_src['floor'] != saves['ours']:
-            notes.append("floor restore replays the peer's save file (ours did not save)")
+        self.restore_src = self.saves['ours'] if rec.get('saveconfig', {}).get('ours', {}).get(
+            'seconds') else (self.saves['peer'] if 'peer' in tools else None)
+        self.trace_cycle(rec, cfg, expect)
         for tool in ['floor'] + [t for t in ('peer', 'ours') if t in tools]:
-            self.cycle(rec, tool, restore_src[tool], cfg, expect, notes)
+            self.cycle(rec, tool, cfg, expect)
         return {'name': cfg.name, 'describe': cfg.describe(), 'targets': cfg.targets,
                 'luns': cfg.total_luns, 'acls': cfg.acls, 'mapped_luns': cfg.mapped_luns,
                 'build_s': round(build_s, 2), 'counts': expect, 'tools': tools,
                 'ops': rec, 'notes': notes}
 
-    def cycle(self, rec, tool, save_file, cfg, expect, notes):
-        """clearconfig then restoreconfig, `runs` times; each must leave the expected tree."""
-        if not save_file or not os.path.exists(save_file):
+    def trace(self, rec, op):
+        """Run ours once under bench_trace.py; keep the record if the command succeeded."""
+        path = os.path.join(self.work, 'trace-%s.json' % op)
+        sim = [] if self.real else ['--simulate', self.simdir]
+        argv = [sys.executable, TRACER, path] + sim + tool_args(op, self.saves['ours'])
+        _, _, rc, tail, _ = self.spawn(argv, self.env('ours'))
+        info = rec.setdefault(op, {}).setdefault('calls', {})
+        if rc != 0 or not os.path.exists(path):
+            self.traces[op] = None
+            info['error'] = 'exit %d: %s' % (rc, tail.splitlines()[-1] if tail else '')
+            return False
+        with open(path) as f:
+            calls = json.load(f)
+        self.traces[op] = path
+        for name, _, _ in calls:
+            info[name] = info.get(name, 0) + 1
+        return True
+
+    def trace_cycle(self, rec, cfg, expect):
+        """One untimed clearconfig+restoreconfig of ours, recorded for the floor."""
+        if not self.restore_src or self.restore_src != self.saves['ours']:
+            self.traces['clearconfig'] = self.traces['restoreconfig'] = None
+            return
+        self.trace(rec, 'clearconfig')
+        if any(counts(self.fs).values()):
+            self.traces['clearconfig'] = None
+            bench_floor.do_clear(self.fs)
+        self.trace(rec, 'restoreconfig')
+        if counts(self.fs) != expect:
+            self.traces['restoreconfig'] = None
+            bench_build.build(self.fs, cfg)
+
+    def cycle(self, rec, tool, cfg, expect):
+        """clearconfig then restoreconfig, `cycle_runs` times; each must leave the expected tree."""
+        if tool != 'floor' and not os.path.exists(self.saves[tool]) or \
+                tool == 'floor' and not (self.traces.get('restoreconfig') or self.restore_src):
             for op in CYCLE:
                 rec.setdefault(op, {})[tool] = {'seconds': [], 'rss_kib': [],
                                                 'errors': ['no save file to restore from']}
             return
-        for _ in range(self.runs):
+        for _ in range(self.cycle_runs):
             if counts(self.fs) != expect:
                 bench_build.build(self.fs, cfg)
-            ok = self.measure(rec, tool, 'clearconfig', save_file)
+            ok = self.measure(rec, tool, 'clearconfig')
             left = counts(self.fs)
             if ok and any(left.values()):
                 rec['clearconfig'][tool]['errors'].append('left %s' % left)
             if any(left.values()):
                 bench_floor.do_clear(self.fs)
-            ok = self.measure(rec, tool, 'restoreconfig', save_file)
+            ok = self.measure(rec, tool, 'restoreconfig')
             got = counts(self.fs)
             if ok and got != expect:
                 rec['restoreconfig'][tool]['errors'].append('restored %s, expected %s' % (got, expect))

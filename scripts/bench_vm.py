@@ -57,7 +57,8 @@ def run(args):
             os.unlink(os.path.join(workdir, stale))
     if not args.no_peer and os.path.isdir(DEBIAN_SITE + '/targetcli'):
         pack_peer(workdir)
-    params = {'configs': args.configs, 'runs': args.runs, 'no_peer': args.no_peer,
+    params = {'configs': args.configs, 'runs': args.runs, 'cycle_runs': args.cycle_runs,
+              'no_peer': args.no_peer,
               'peer_configs': args.peer_configs, 'timeout': args.timeout}
     with open(os.path.join(workdir, 'bench-params.json'), 'w') as f:
         json.dump(params, f)

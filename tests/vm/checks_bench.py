@@ -3,14 +3,15 @@
 The host writes bench-params.json into the work dir (sizes, runs) and a tar of
 Debian's Python for the peer (bench-peerpy.tar); without a params file this
 runs a tiny smoke size, so a plain `all` VM run stays short.  Measurements go
-to bench-data.json in the work dir; the host renders the table.
+to bench-data.json in the work dir (and are returned); the host renders the table.
 """
 import importlib.util
 import json
 import os
 import subprocess
 
-SMOKE_PARAMS = {'configs': '0,2x2x1', 'runs': 1, 'no_peer': False, 'peer_configs': None,
+# Without bench-params.json (the shared test boot): one tiny configuration, no peer.
+SMOKE_PARAMS = {'configs': '1x1x1', 'runs': 1, 'no_peer': True, 'peer_configs': None,
                 'timeout': 600}
 PEER_TAR = 'bench-peerpy.tar'
 PEER_PY = '/mnt/bench-peerpy'
@@ -63,6 +64,7 @@ def run(ctx):
     notes = setup_peer(ctx) if not params['no_peer'] else []
     out = os.path.join(ctx.work, 'bench-data.json')
     argv = ['--guest', '--configs', params['configs'], '--runs', str(params['runs']),
+            '--cycle-runs', str(params.get('cycle_runs') or params['runs']),
             '--json', out, '--workdir', '/mnt/bench', '--timeout', str(params['timeout'])]
     if params['no_peer']:
         argv.append('--no-peer')
@@ -75,7 +77,8 @@ def run(ctx):
     data['meta'].setdefault('notes', []).extend(notes)
     with open(out, 'w') as f:
         json.dump(data, f, indent=1)
-    return {'configs': [c['name'] for c in data['configs']], 'notes': notes}
+    ctx.reset()                      # leave an empty tree behind, as found
+    return {'configs': [c['name'] for c in data['configs']], 'notes': notes, 'data': data}
 
 
 CHECKS = [run]
