@@ -98,8 +98,44 @@ class UINode(ConfigNode):
         if kid is None and not self._all_loaded:
             kid = self.lookup_child(name)
         if kid is None:
-            raise ValueError(f"No such path {self.path.rstrip('/')}/{name}")
+            raise ValueError(f"No such path {self.path.rstrip('/')}/{name}{self._hint()}")
         return kid
+
+    def _hint(self):
+        """' (in /x: a, b, c)': what the user could have meant (error path only)."""
+        try:
+            names = [kid.name for kid in self.children]
+        except Exception:  # noqa: BLE001 - a hint must never hide the real error
+            return ''
+        if not names:
+            return f" ({self.path} is empty)"
+        shown = ', '.join(names[:8]) + (', ...' if len(names) > 8 else '')
+        return f" (in {self.path}: {shown})"
+
+    def ui_command_ls(self, path=None, depth=None):
+        '''
+        Display either the nodes tree relative to path or to the current node.
+        A number alone is taken as the depth (`ls 1`).
+
+        PARAMETERS
+        ==========
+
+        path
+        ----
+        The path to display the nodes tree of. Can be an absolute path, a
+        relative path or a bookmark.
+
+        depth
+        -----
+        The depth parameter limits the maximum depth of the tree to display.
+        If set to 0, then the complete tree will be displayed (the default).
+        '''
+        if path is not None and depth is None and path.isdigit():
+            try:
+                self.get_node(path)
+            except ValueError:
+                path, depth = None, path
+        return ConfigNode.ui_command_ls(self, path, depth)
 
     def remove_child(self, child):
         self._kids.pop(child.name, None)
