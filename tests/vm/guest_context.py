@@ -2,6 +2,11 @@
 import json
 import os
 import subprocess
+import sys
+
+# Only the guest_main process needs these; its children (iscsiadm, Debian's
+# python3 and targetcli...) must not inherit them.
+OUR_PYTHON_VARS = ('PYTHONHOME', 'LD_LIBRARY_PATH', 'PYTHONPATH')
 
 from rtslib.configfs import REAL_ROOT, RealConfigFS
 from fidelity.clear import clear_tree
@@ -25,14 +30,31 @@ class Context:
         self.work = config['work']
         self._loops = {}
         self._kmsg = None
+        self.our_python_env = {k: os.environ.pop(k) for k in OUR_PYTHON_VARS if k in os.environ}
+        self.our_python_env['PYTHONPATH'] = os.pathsep.join([self.src, os.path.join(self.src, 'tests')])
         os.makedirs(self.scratch, exist_ok=True)
         self.kmsg_new()                      # start the kernel-log cursor here
 
     # -- processes -------------------------------------------------------
-    def run(self, argv, check=True, timeout=300, **kw):
-        """subprocess.run with text output; each process costs ~1 s under TCG."""
-        return subprocess.run(argv, check=check, timeout=timeout, text=True,
-                              capture_output=True, **kw)
+    def run(self, argv, check=True, timeout=300, ours=False, **kw):
+        """subprocess.run with text output; each process costs ~1 s under TCG.
+
+        Children get the guest's normal environment (the host's Debian python3
+        works); ours=True gives them this interpreter's PYTHONHOME/libpython
+        instead, for running the project's own Python (see python_cmd).
+        A failure raises RuntimeError with the command's output.
+        """
+        env = dict(os.environ, **(self.our_python_env if ours else {}))
+        proc = subprocess.run(argv, timeout=timeout, text=True, capture_output=True,
+                              env=kw.pop('env', env), **kw)
+        if check and proc.returncode != 0:
+            raise RuntimeError('%s exited %d\nstdout: %s\nstderr: %s' % (
+                ' '.join(argv), proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:]))
+        return proc
+
+    def python_cmd(self, *args):
+        """argv for the fast tmpfs Python (use with run(..., ours=True))."""
+        return [sys.executable] + list(args)
 
     # -- files and block devices --------------------------------------------
     def scratch_file(self, name, size=64 << 20):

@@ -63,19 +63,20 @@ def check_module_settings():
       GUEST_PACKAGES = ['pexpect', ...]   site-packages to copy into the guest
       GUEST_SETUP = ['mount -t tmpfs none /etc/iscsi', ...]   shell lines run as
                     root before the guest Python starts (after LIO is loaded)
+      GUEST_TREES = ['/usr/lib/python3/dist-packages', ...]   host dirs copied to
+                    the guest tmpfs and bind-mounted over the originals (fast and
+                    writable; e.g. Debian's python3 + targetcli-fb for peer tests)
     """
-    packages, setup = [], []
+    found = {'GUEST_PACKAGES': [], 'GUEST_SETUP': [], 'GUEST_TREES': []}
     for path in sorted(glob.glob(os.path.join(HERE, 'checks_*.py'))):
         with open(path) as f:
             tree = ast.parse(f.read(), path)
         for node in tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
-                    isinstance(node.targets[0], ast.Name) and \
-                    node.targets[0].id in ('GUEST_PACKAGES', 'GUEST_SETUP'):
-                value = ast.literal_eval(node.value)
-                target = packages if node.targets[0].id == 'GUEST_PACKAGES' else setup
-                target += [v for v in value if v not in target]
-    return packages, setup
+                    isinstance(node.targets[0], ast.Name) and node.targets[0].id in found:
+                target = found[node.targets[0].id]
+                target += [v for v in ast.literal_eval(node.value) if v not in target]
+    return found
 
 
 class VMError(RuntimeError):
@@ -206,6 +207,32 @@ def _project_files():
             and os.path.isfile(os.path.join(REPO, f))]
 
 
+def pack_trees(workdir, trees):
+    """trees.tar: host directories for GUEST_TREES (cached like python.tar)."""
+    tar_path = os.path.join(workdir, 'trees.tar')
+    trees = [t for t in trees if os.path.isdir(t)]
+    stamp = json.dumps([[t, os.path.getmtime(t)] for t in trees])
+    if os.path.exists(tar_path) and os.path.exists(tar_path + '.stamp'):
+        with open(tar_path + '.stamp') as f:
+            if f.read() == stamp:
+                return trees
+    with tarfile.open(tar_path + '.tmp', 'w') as tar:
+        for t in trees:
+            tar.add(t, t.lstrip('/'), filter=lambda i: None if '/test/' in i.name else i)
+    os.replace(tar_path + '.tmp', tar_path)
+    with open(tar_path + '.stamp', 'w') as f:
+        f.write(stamp)
+    return trees
+
+
+def _trees_script(trees):
+    if not trees:
+        return ''
+    lines = ['mkdir -p %s/trees && tar -C %s/trees -xf $W/trees.tar' % (GUEST_TMPFS, GUEST_TMPFS)]
+    lines += ['mount --bind %s/trees%s %s' % (GUEST_TMPFS, t, t) for t in trees]
+    return '\n'.join(lines)
+
+
 def pack_project(workdir):
     tar_path = os.path.join(workdir, 'project.tar')
     with tarfile.open(tar_path, 'w') as tar:
@@ -219,12 +246,13 @@ GUEST_SCRIPT = r'''#!/bin/sh
 W=%(work)s
 up() { echo "[vm] $1 at uptime $(cut -d' ' -f1 /proc/uptime)"; }
 up "script start"
-for m in %(modules)s; do modprobe $m || echo "[vm] modprobe $m FAILED"; done
+modprobe -a %(modules)s || echo "[vm] modprobe FAILED"
 grep -q ' /sys/kernel/config configfs' /proc/mounts || mount -t configfs none /sys/kernel/config
 mount -t tmpfs -o size=1536m lio %(tmpfs)s
 mkdir -p %(pyhome)s %(src)s %(scratch)s
 tar -C %(pyhome)s -xf $W/python.tar
 tar -C %(src)s -xf $W/project.tar
+%(trees)s
 hostname liohost
 %(setup)s
 up "python start"
@@ -236,7 +264,7 @@ dmesg > $W/dmesg.txt 2>&1
 '''
 
 
-def _write_guest_files(workdir, checks, setup=()):
+def _write_guest_files(workdir, checks, setup=(), trees=()):
     config = {'checks': list(checks), 'work': workdir, 'src': GUEST_SRC,
               'scratch': GUEST_SCRATCH, 'results': os.path.join(workdir, 'results.json')}
     with open(os.path.join(workdir, 'config.json'), 'w') as f:
@@ -244,7 +272,7 @@ def _write_guest_files(workdir, checks, setup=()):
     script = GUEST_SCRIPT % {'work': workdir, 'modules': ' '.join(MODULES),
                              'tmpfs': GUEST_TMPFS, 'pyhome': GUEST_PYHOME,
                              'src': GUEST_SRC, 'scratch': GUEST_SCRATCH,
-                             'setup': '\n'.join(setup)}
+                             'setup': '\n'.join(setup), 'trees': _trees_script(trees)}
     path = os.path.join(workdir, 'guest.sh')
     with open(path, 'w') as f:
         f.write(script)
@@ -286,19 +314,22 @@ def prepare_workdir(workdir=None):
     return workdir
 
 
-def run_in_vm(checks=('all',), timeout=900, workdir=None):
+def run_in_vm(checks=('all',), timeout=None, workdir=None):
     """Boot the VM once, run `checks` (names 'module.function' or 'all'), return results.
 
     Raises VMError (with the end of the console log) when the VM cannot run or
     produced no results; a failing check is a result with ok=False, not an error.
     """
     kimg = check_tools()
+    timeout = timeout or int(os.environ.get('LIO_VM_TIMEOUT', '1200'))
     workdir = prepare_workdir(workdir)
     t0 = time.time()
-    extra_packages, setup = check_module_settings()
-    pack_python(workdir, GUEST_PACKAGES + [p for p in extra_packages if p not in GUEST_PACKAGES])
+    extra = check_module_settings()
+    pack_python(workdir, GUEST_PACKAGES + [p for p in extra['GUEST_PACKAGES']
+                                           if p not in GUEST_PACKAGES])
     pack_project(workdir)
-    script = _write_guest_files(workdir, checks, setup)
+    trees = pack_trees(workdir, extra['GUEST_TREES'])
+    script = _write_guest_files(workdir, checks, extra['GUEST_SETUP'], trees)
     t_pack = time.time()
     log_path = os.path.join(workdir, 'console.log')
     rc = _run(virtme_command(kimg, workdir, script), log_path, timeout)
