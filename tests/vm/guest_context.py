@@ -4,8 +4,8 @@ import os
 import subprocess
 import sys
 
-# Only the guest_main process needs these; its children (iscsiadm, Debian's
-# python3 and targetcli...) must not inherit them.
+# Only the tmpfs Python needs these; other programs the checks start (iscsiadm,
+# Debian's python3 and targetcli...) get an environment without them.
 OUR_PYTHON_VARS = ('PYTHONHOME', 'LD_LIBRARY_PATH', 'PYTHONPATH')
 
 from rtslib.configfs import REAL_ROOT, RealConfigFS
@@ -30,8 +30,9 @@ class Context:
         self.work = config['work']
         self._loops = {}
         self._kmsg = None
-        self.our_python_env = {k: os.environ.pop(k) for k in OUR_PYTHON_VARS if k in os.environ}
-        self.our_python_env['PYTHONPATH'] = os.pathsep.join([self.src, os.path.join(self.src, 'tests')])
+        self.our_python_env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [self.src, os.path.join(self.src, 'tests')]))
+        self.host_env = {k: v for k, v in os.environ.items() if k not in OUR_PYTHON_VARS}
         os.makedirs(self.scratch, exist_ok=True)
         self.kmsg_new()                      # start the kernel-log cursor here
 
@@ -44,7 +45,7 @@ class Context:
         instead, for running the project's own Python (see python_cmd).
         A failure raises RuntimeError with the command's output.
         """
-        env = dict(os.environ, **(self.our_python_env if ours else {}))
+        env = self.our_python_env if ours else self.host_env
         proc = subprocess.run(argv, timeout=timeout, text=True, capture_output=True,
                               env=kw.pop('env', env), **kw)
         if check and proc.returncode != 0:
