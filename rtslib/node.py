@@ -98,11 +98,6 @@ class CFSNode:
     def _listdir(self, name=''):
         return self._call('listdir', self._sub(name) if name else self._rel, action='list')
 
-    def _link_in(self, name):
-        """Names in this dir (or a subdir) that are symlinks."""
-        sub = self._sub(name) if name else self._rel
-        return [n for n in self._listdir(name) if self.fs.islink(f'{sub}/{n}')]
-
     # -- existence ---------------------------------------------------------
     def _exists(self):
         return self.fs.isdir(self._rel)
