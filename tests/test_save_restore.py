@@ -315,3 +315,9 @@ def test_unreadable_attribute_is_reported_and_the_rest_saved(peer_root, simdir, 
     ram = [so for so in doc['storage_objects'] if so['name'] == 'ram1'][0]
     assert 'emulate_tas' not in ram['attributes'] and ram['attributes']['emulate_3pc'] == 1
     assert len(doc['targets']) == 2
+
+
+def test_merging_the_running_configuration_again_changes_nothing(peer_root, simdir):
+    before = tree(simdir)
+    assert restore(peer_root, peer_doc(), clear_existing=False) == []
+    assert tree(simdir) == before
