@@ -78,6 +78,8 @@ def measure_local(args, real):
                             warm_up=not args.smoke)
     data = {'meta': bench_run.machine_meta(real), 'runs': args.runs, 'cycle_runs': args.cycle_runs,
             'configs': []}
+    data['meta'].update(mode='vm' if real else 'simulate', smoke=args.smoke,
+                        date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))
     for cfg in config_list(args.configs):
         with_peer = peer_names is None or cfg.name in peer_names
         data['configs'].append(bench.config(cfg, with_peer))
@@ -95,6 +97,15 @@ def measure_vm(args):
     return bench_vm.run(args)
 
 
+def load_note(guest_load=None):
+    """The host's load average at the end: other work on the machine skews every number."""
+    try:
+        host = 'host load average %.1f/%.1f/%.1f on %d CPUs' % (os.getloadavg() + (os.cpu_count(),))
+    except OSError:
+        host = None
+    return '; '.join(x for x in (host, guest_load) if x)
+
+
 def write_json(path, data):
     tmp = path + '.tmp'
     with open(tmp, 'w') as f:
@@ -108,6 +119,7 @@ def main(argv=None):
     if args.render:
         with open(args.render) as f:
             data = json.load(f)
+        data['meta'].setdefault('mode', 'simulate')
         text = bench_report.render(data)
         print(text)
         if args.out:
@@ -123,6 +135,7 @@ def main(argv=None):
     data['meta']['date'] = started.strftime('%Y-%m-%d %H:%M UTC')
     data['meta']['mode'] = 'vm' if args.vm else 'simulate'
     data['meta']['smoke'] = args.smoke
+    data['meta']['load'] = load_note(data['meta'].get('load'))
     text = bench_report.render(data)
     print(text)
     if args.json:

@@ -42,6 +42,8 @@ def cell_time(cfg, op, tool):
         return 'n/a'
     if cell is None:
         return '-'
+    if cell.get('timeout') and not cell['seconds']:
+        return '>%d' % cell['timeout']
     if cell['errors'] and not cell['seconds']:
         return 'FAIL'
     mark = ' (min)' if cell.get('kind') == 'minimal' else ''
@@ -55,9 +57,12 @@ def config_table(cfg):
     for op in OPS:
         cells = {t: cfg['ops'].get(op, {}).get(t) for t in ('ours', 'peer', 'floor')}
         o, p, f = (med(cells[t]) for t in ('ours', 'peer', 'floor'))
+        peer_ratio = fmt_ratio(o, p)
+        if p is None and o is not None and (cells['peer'] or {}).get('timeout'):
+            peer_ratio = '<%.3fx' % (o / cells['peer']['timeout'])
         rows.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             OP_TEXT[op], cell_time(cfg, op, 'ours'), cell_time(cfg, op, 'peer'),
-            cell_time(cfg, op, 'floor'), fmt_ratio(o, p), fmt_ratio(o, f),
+            cell_time(cfg, op, 'floor'), peer_ratio, fmt_ratio(o, f),
             fmt_mb(med(cells['ours'], 'rss_kib')), fmt_mb(med(cells['peer'], 'rss_kib')),
             fmt_mb(med(cells['floor'], 'rss_kib')), fmt_calls(cfg['ops'].get(op, {}).get('calls'))))
     return '\n'.join(rows)
@@ -81,6 +86,9 @@ def errors_of(cfg):
                     out.append('- ours / %s under bench_trace.py: %s (floor = independent minimal)'
                                % (op, cell['error']))
                 continue
+            if cell.get('timeout'):
+                out.append('- %s / %s: killed after %d s, not finished (the time is a lower bound)'
+                           % (tool, op, cell['timeout']))
             for err in sorted(set(cell['errors'])):
                 out.append('- %s / %s: %s' % (tool, op, err))
     return out
@@ -141,7 +149,12 @@ def target_peer(configs):
                 'plain directory would measure nothing real)'), 'n/a on the simulator'
     parts, ok, have = [], True, True
     for op in ONE_SHOT:
-        o, p = ours(acl, op), med(acl['ops'].get(op, {}).get('peer'))
+        cell = acl['ops'].get(op, {}).get('peer') or {}
+        o, p = ours(acl, op), med(cell)
+        if o is not None and p is None and cell.get('timeout'):
+            parts.append('%s >=%.0fx (peer killed at %d s)' % (op, cell['timeout'] / o, cell['timeout']))
+            ok = ok and cell['timeout'] / o >= PEER_FACTOR
+            continue
         if o is None or p is None:
             parts.append('%s: -' % op)
             have = False
@@ -193,18 +206,30 @@ def render(data):
         lines.append('- host: %s' % meta['host_kernel'])
     lines.append('- peer: %s' % (meta.get('peer') if any('peer' in c['tools'] for c in data['configs'])
                                 else 'not run (targetcli-fb needs a real configfs)'))
+    if meta.get('load'):
+        lines.append('- %s' % meta['load'])
     for note in meta.get('notes', []):
         lines.append('- %s' % note)
     lines += ['', '### Targets', '', targets_table(data), '']
     for cfg in data['configs']:
         lines += ['### %s: %s' % (cfg['name'], cfg['describe']), '',
-                  'Built with raw configfs operations in %.1f s; tree: %s.' % (
-                      cfg['build_s'], ', '.join('%s %s' % (v, k) for k, v in cfg['counts'].items())),
+                  'Built with raw configfs operations in %.1f s; tree: %s.%s' % (
+                      cfg['build_s'], ', '.join('%s %s' % (v, k) for k, v in cfg['counts'].items()),
+                      memory_note(cfg)) + (' Load average after it: %s.' % '/'.join(
+                          str(x) for x in cfg['load']) if cfg.get('load') else ''),
                   '', config_table(cfg), '']
         extra = cfg.get('notes', []) + errors_of(cfg)
         if extra:
             lines += ['Failures and notes (`*` = some runs failed):', ''] + extra + ['']
     return '\n'.join(lines).rstrip() + '\n'
+
+
+def memory_note(cfg):
+    mem = cfg.get('memory_mb')
+    if not mem:
+        return ''
+    return ' Kernel memory for it: Slab %+.0f MB, MemAvailable %+.0f MB.' % (
+        mem.get('Slab', 0), mem.get('MemAvailable', 0))
 
 
 def update_file(path, mode, text):

@@ -148,11 +148,15 @@ class Bench:
 
     def measure(self, rec, tool, op):
         cell = rec.setdefault(op, {}).setdefault(tool, {'seconds': [], 'rss_kib': [], 'errors': []})
-        if len(cell['errors']) >= 2:          # broken command: do not burn time repeating it
+        if len(cell['errors']) >= 2 or cell.get('timeout'):   # broken or too slow: do not repeat
             return False
         if tool == 'floor':
             cell['kind'] = 'replay' if self.traces.get(op) else 'minimal'
         sec, rss, rc, tail, nout = self.spawn(self.argv(tool, op), self.env(tool))
+        progress('%s %s %s: %.2f s, exit %d' % (self.name, op, tool, sec, rc))
+        if rc == -signal.SIGKILL and sec >= self.timeout:
+            cell['timeout'] = self.timeout       # a lower bound, shown as >N
+            return False
         if rc != 0:
             cell['errors'].append('exit %d: %s' % (rc, tail.splitlines()[-1] if tail else ''))
             return False
@@ -177,7 +181,11 @@ class Bench:
     def config(self, cfg, with_peer=True):
         """Build `cfg` once, then time every op for every tool on it."""
         self.open_tree(cfg)
+        self.name = cfg.name
+        mem_before = meminfo()
         build_s = bench_build.build(self.fs, cfg)
+        progress('%s built in %.1f s' % (cfg.name, build_s))
+        kernel_mb = {k: round((meminfo().get(k, 0) - v) / 1024.0, 1) for k, v in mem_before.items()}
         self.probe_hba = 'rd_mcp_%d' % cfg.total_luns
         self.traces = {}
         expect = counts(self.fs)
@@ -203,6 +211,8 @@ class Bench:
         return {'name': cfg.name, 'describe': cfg.describe(), 'targets': cfg.targets,
                 'luns': cfg.total_luns, 'acls': cfg.acls, 'mapped_luns': cfg.mapped_luns,
                 'build_s': round(build_s, 2), 'counts': expect, 'tools': tools,
+                'memory_mb': kernel_mb if self.real else None,
+                'load': [round(x, 1) for x in os.getloadavg()],
                 'ops': rec, 'notes': notes}
 
     def trace(self, rec, op):
@@ -264,6 +274,24 @@ class Bench:
     def finish(self):
         if self.real and self.fs is not None:
             bench_floor.do_clear(self.fs)
+
+
+def progress(text):
+    print('[bench] %s' % text, file=sys.stderr, flush=True)
+
+
+def meminfo():
+    """KiB of kernel memory kinds that a configuration's objects occupy (real kernel)."""
+    out = {}
+    try:
+        with open('/proc/meminfo') as f:
+            for line in f:
+                key, val = line.split(':', 1)
+                if key in ('Slab', 'MemAvailable', 'Shmem'):
+                    out[key] = int(val.split()[0])
+    except OSError:
+        pass
+    return out
 
 
 def _kill_group(pid):
