@@ -69,3 +69,31 @@ def test_prefs_are_json_0600_and_a_broken_file_gives_defaults(tmp_path, capsys):
     prefs.load(defaults={'color_mode': True, 'tree_max_depth': 0})
     assert prefs['tree_max_depth'] == 0
     assert 'Could not load preferences file' in capsys.readouterr().err
+
+
+def test_without_lio_it_says_why_and_points_to_simulate(monkeypatch, capsys):
+    from targetcli import main
+    monkeypatch.delenv('LIO_SIMULATE', raising=False)
+    monkeypatch.setattr(main.os.path, 'isdir', lambda path: False)
+    assert main.main(['ls']) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert 'configfs is not available' in err and '--simulate DIR' in err
+
+
+def test_not_root_is_told_to_use_root_or_simulate(monkeypatch, capsys):
+    from targetcli import main
+    monkeypatch.delenv('LIO_SIMULATE', raising=False)
+    monkeypatch.setattr(main.os.path, 'isdir', lambda path: True)
+    monkeypatch.setattr(main.os, 'geteuid', lambda: 1000)
+    assert main.main(['ls']) == 2
+    err = capsys.readouterr().err
+    assert 'must run as root' in err and '--simulate DIR' in err
+
+
+def test_bad_invocation_exits_2_with_one_line(capsys):
+    from targetcli import main
+    assert main.main(['--frobnicate']) == 2
+    assert capsys.readouterr().err == \
+        "targetcli: unknown option --frobnicate (see targetcli --help)\n"
+    assert main.main(['--simulate']) == 2
