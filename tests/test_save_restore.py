@@ -321,3 +321,11 @@ def test_merging_the_running_configuration_again_changes_nothing(peer_root, simd
     before = tree(simdir)
     assert restore(peer_root, peer_doc(), clear_existing=False) == []
     assert tree(simdir) == before
+
+
+def test_replacing_a_storage_object_that_luns_use_is_refused(peer_root, simdir):
+    before = tree(simdir)
+    with pytest.raises(ConfigInvalid, match='storage_object=ram1: in use by lun 0 of '
+                       'naa.5001405123456789 tpg 1'):
+        restore(peer_root, peer_doc(), storage_object='ram1', clear_existing=True)
+    assert tree(simdir) == before

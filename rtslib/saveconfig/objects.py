@@ -188,6 +188,15 @@ def has_config(root):
         any(fabric_saved(f) for f in root.fabric_modules)
 
 
+def lun_users(so):
+    """'lun N of WWN' for each LUN that uses a storage object."""
+    out = []
+    for lun in so.attached_luns:
+        tpg = lun.parent_tpg
+        out.append('lun %d of %s tpg %d' % (lun.lun, tpg.parent_target.wwn, tpg.tag))
+    return out
+
+
 def existing_sos(root):
     return {so_key(so): so for so in root.storage_objects}
 

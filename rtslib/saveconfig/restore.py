@@ -268,6 +268,19 @@ class Restorer:
         return errors
 
 
+def _in_use(root, name):
+    """Replacing a storage object that LUNs use would delete those LUNs (as
+    rtslib-fb silently does): refuse instead, saying what to do."""
+    out = []
+    for key, so in objects.existing_sos(root).items():
+        if name in (so.name, key):
+            users = objects.lun_users(so)
+            if users:
+                out.append('storage_object=%s: in use by %s; restore with target= for those '
+                           'targets, or without clear_existing' % (name, ', '.join(users)))
+    return out
+
+
 def _current(obj):
     """What the kernel has for an object (a broken part just reads as absent)."""
     return objects.tolerant_dump(obj, '', lambda msg: None) or {}
@@ -315,6 +328,8 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
     problems = schema.validate(config, existing_sos=existing, fabrics=objects.fabric_names(root))
     fabrics, sos, targets, selection = select(config if isinstance(config, dict) else {},
                                               target, storage_object)
+    if clear_existing and storage_object and not target:
+        selection += _in_use(root, storage_object)
     if problems or selection:
         raise ConfigInvalid(source, problems + selection)
     before = None
