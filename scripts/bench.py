@@ -80,6 +80,7 @@ def measure_local(args, real):
             'configs': []}
     data['meta'].update(mode='vm' if real else 'simulate', smoke=args.smoke,
                         date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))
+    data['baselines'] = bench.baselines()
     for cfg in config_list(args.configs):
         with_peer = peer_names is None or cfg.name in peer_names
         data['configs'].append(bench.config(cfg, with_peer))

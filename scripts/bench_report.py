@@ -11,10 +11,28 @@ import statistics
 from bench_run import CYCLE, ONE_SHOT, OP_TEXT, OPS, READS
 
 FLAT_LIMIT, READ_LIMIT, RESTORE_LIMIT, PEER_FACTOR, STARTUP_LIMIT = 1.2, 2.0, 1.5, 20.0, 0.1
-HEADER = ('# Benchmark results (issue 7)\n\n'
-          'Made by `scripts/bench.py` (see its docstring and `--help`); each section is\n'
-          'replaced by the next run of its mode.  Times are medians in seconds of a whole\n'
-          'process (start-up included); memory is the peak RSS of that process.\n')
+HEADER = """# Benchmark results (issue 7)
+
+Made by `scripts/bench.py` (`--simulate` on the host, `--vm` on Debian's 6.1 kernel in the
+TCG VM; `--help` for sizes and runs).  Each section below is replaced by the next run of its
+mode.
+
+How to read it:
+- Every number is one whole process (start-up included), started fresh as a user would, median
+  over the runs; memory is that process's own peak RSS (wait4 ru_maxrss).
+- Configurations are built once each with raw configfs operations (scripts/bench_build.py) in
+  the layout targetcli-fb leaves (one HBA per storage object, ramdisk of one 4 KiB page), plus a
+  probe target and ramdisk that the one-shot commands work on; the create/delete pair and the
+  clearconfig/restoreconfig pairs put the tree back, so every tool sees the same tree.
+- "floor" is `scripts/bench_floor.py replay`: the exact configfs calls our command made
+  (recorded by scripts/bench_trace.py in an untimed run) made again by a minimal script with no
+  library: bare syscalls on the real kernel; on the simulator the simulated kernel's own backend
+  (there it is the kernel).  "(min)" marks an independent minimal script instead, used only where
+  ours failed and left nothing to replay.  The last column lists our configfs calls.
+- "peer" is Debian's targetcli-fb 2.1.53 (rtslib-fb 2.1.75); it needs a real configfs, so it
+  runs only in the VM.  `>N` = killed after N s.
+- Targets are computed from the same medians; a miss is shown, never tuned away.
+"""
 
 
 def med(cell, key='seconds'):
@@ -210,6 +228,8 @@ def render(data):
         lines.append('- %s' % meta['load'])
     for note in meta.get('notes', []):
         lines.append('- %s' % note)
+    for text, sec, rss in data.get('baselines', []):
+        lines.append('- baseline: %s: %s s, %s MB' % (text, fmt_s(sec), fmt_mb(rss)))
     lines += ['', '### Targets', '', targets_table(data), '']
     for cfg in data['configs']:
         lines += ['### %s: %s' % (cfg['name'], cfg['describe']), '',

@@ -271,6 +271,25 @@ class Bench:
         if counts(self.fs) != expect:
             bench_build.build(self.fs, cfg)
 
+    def baselines(self):
+        """Medians of bare interpreter starts: the part of every number no tool can remove."""
+        self.traces, self.name = {}, 'baseline'
+        cases = [('python3 -c pass (our interpreter)', [sys.executable, '-c', 'pass'], 'ours'),
+                 ('python3 -c "import targetcli.main" (ours, imports only)',
+                  [sys.executable, '-c', 'import targetcli.main'], 'ours')]
+        if self.peer:
+            cases.append(('/usr/bin/python3 -c pass (the peer\'s interpreter)',
+                          ['/usr/bin/python3', '-c', 'pass'], 'peer'))
+        out = []
+        for text, argv, tool in cases:
+            times = []
+            for _ in range(self.runs + 1):
+                sec, rss, rc, _, _ = self.spawn(argv, self.env(tool))
+                if rc == 0:
+                    times.append(sec)
+            out.append([text, round(median(times[1:] or times), 4) if times else None, rss])
+        return out
+
     def finish(self):
         if self.real and self.fs is not None:
             bench_floor.do_clear(self.fs)
