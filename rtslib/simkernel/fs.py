@@ -11,7 +11,8 @@ import shutil
 
 from rtslib.simkernel import objects, render, writes
 from rtslib.simkernel.host import load_host, write_host
-from rtslib.simkernel.kinds import CONTAINERS, LINK_HOLDERS, default_children, resolve, split
+from rtslib.simkernel.kinds import (CONTAINERS, LINK_HOLDERS, default_children, resolve, split,
+                                    template_name, templates_version)
 from rtslib.simkernel.parse import fail
 from rtslib.simkernel.rules import ALWAYS_ENODEV, READ_ERRORS
 from rtslib.simkernel.store import Store
@@ -292,23 +293,25 @@ class SimConfigFS:
         """Make the object dir complete in a scratch place, then move it in."""
         tmpl = node.template
         os.makedirs(self.store.meta, exist_ok=True)
+        cache = self.store.template_cache(template_name(node.kind, node.flavour), tmpl,
+                                          templates_version())
         scratch = os.path.join(self.store.meta, 'build.%d' % os.getpid())
         shutil.rmtree(scratch, ignore_errors=True)     # left by a killed process
         os.mkdir(scratch)
         for d in sorted(tmpl['dirs']):
             os.mkdir(os.path.join(scratch, d))
-        contents = {rel: value for rel, (mode, value) in tmpl['files'].items()}
         if st is not None:
             self.store.save_state(node.obj, st)
-        contents.update(render.initial(self, node, st))
-        for rel, (mode, _) in tmpl['files'].items():
-            fd = os.open(os.path.join(scratch, rel), os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                         0o600)
+        initial = render.initial(self, node, st)
+        for rel, (mode, value) in tmpl['files'].items():
+            dst = os.path.join(scratch, rel)
+            if rel in initial:
+                self.store.create_file(dst, initial[rel], mode)
+                continue
             try:
-                os.write(fd, contents[rel].encode('utf-8', 'surrogateescape'))
-                os.fchmod(fd, mode)
-            finally:
-                os.close(fd)
+                os.link(os.path.join(cache, rel), dst)
+            except OSError:                  # EMLINK, no hard links here...
+                self.store.create_file(dst, value, mode)
         os.chmod(scratch, 0o755)
         os.rename(scratch, dest)
         self.refresh(node.obj)

@@ -23,10 +23,21 @@ CONTAINERS = {
 LINK_HOLDERS = ('lun', 'mapped_lun')
 
 
+def _templates_path():
+    return os.path.join(os.path.dirname(__file__), 'data', 'templates.json')
+
+
+@functools.lru_cache(maxsize=None)
+def templates_version():
+    """Short hash of templates.json: template caches are per version."""
+    import hashlib
+    with open(_templates_path(), 'rb') as f:
+        return hashlib.sha1(f.read()).hexdigest()[:12]
+
+
 @functools.lru_cache(maxsize=None)
 def templates():
-    path = os.path.join(os.path.dirname(__file__), 'data', 'templates.json')
-    with open(path) as f:
+    with open(_templates_path()) as f:
         raw = json.load(f)
     out = {}
     for name, t in raw.items():
