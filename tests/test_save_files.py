@@ -3,7 +3,6 @@
 These run without the object library: they drive rtslib.saveconfig's file
 layer directly, in tmp_path (never /etc/target).
 """
-import errno
 import gzip
 import json
 import os
@@ -108,7 +107,6 @@ def test_kill_9_at_random_points_leaves_old_or_new_whole(tmp_path):
     a, b = b'A' * 50000, b'B' * 80000
     f.write_bytes(a)
     rng = random.Random(5)
-    seen = set()
     for _ in range(12):
         # the hook sleeps between the steps, so kills land inside each window
         p = subprocess.Popen([sys.executable, '-c', KILL_WRITER, str(f), 'A', 'B'],
@@ -121,7 +119,6 @@ def test_kill_9_at_random_points_leaves_old_or_new_whole(tmp_path):
         p.stdout.close()
         data = f.read_bytes()
         assert data in (a, b), 'mixed or empty file: %d bytes' % len(data)
-        seen.add(data[:1])
     # a stale temp file may remain after a kill; it never carries the real name
     assert all(n == 'saveconfig.json' or n.endswith('.tmp') for n in os.listdir(tmp_path))
 

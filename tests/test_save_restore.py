@@ -154,8 +154,9 @@ def test_merge_adds_missing_leaves_existing_and_lists_conflicts(peer_root, tmp_p
     loop.delete()
     report = restore(peer_root, peer_doc(), clear_existing=False)
     assert len(report.conflicts) == 1
-    assert report.conflicts[0].startswith("storage_objects[0]: storage object 'ramdisk/ram1' "
-                                          "exists and differs from the file (attributes.emulate_tas)")
+    assert report.conflicts[0].startswith(
+        "storage_objects[0]: storage object 'ramdisk/ram1' exists and differs from the file "
+        "(attributes.emulate_tas)")
     assert ram.get_attribute('emulate_tas') == '0'  # left alone
     assert [t.wwn for t in peer_root.targets if t.fabric_module.name == 'loopback'] \
         == ['naa.5001405123456789']

@@ -79,7 +79,8 @@ def test_every_problem_reported_with_its_path(peer):
      'portals[0].port: 70000 is not a port number'),
     (lambda d: d['targets'][0]['tpgs'][0]['portals'][0].update(iser='yes'),
      'portals[0].iser: must be a boolean, not a string'),
-    (lambda d: d['targets'][0]['tpgs'][0]['node_acls'].append({'node_wwn': 'iqn.1994-05.com.redhat:client'}),
+    (lambda d: d['targets'][0]['tpgs'][0]['node_acls'].append(
+        {'node_wwn': 'iqn.1994-05.com.redhat:client'}),
      "node_acls[1].node_wwn: duplicate node_acl 'iqn.1994-05.com.redhat:client'"),
     (lambda d: d['targets'][0]['tpgs'][0]['node_acls'][0]['mapped_luns'][1].update(index=0),
      'mapped_luns[1].index: duplicate mapped lun index 0'),
