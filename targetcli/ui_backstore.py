@@ -22,10 +22,25 @@ ALUA_RW = ('alua_access_state', 'alua_access_status', 'alua_write_metadata',
 ALUA_RO = ('tg_pt_gp_id', 'members', 'alua_support_lba_dependent')
 
 
+def _sim_paths(text, files, blocks):
+    """Completions from the simulated host's description (nothing else is read)."""
+    from rtslib import devices
+    from rtslib.configfs import default_fs
+    host = devices.sim_host(default_fs()) or {}
+    names = []
+    if blocks:
+        names += list(host.get('block_devices') or {})
+    if files:
+        names += list(host.get('files') or {})
+    return sorted(n for n in names if n.startswith(text))
+
+
 def complete_path(text, files=False, blocks=False):
     """Completions of a host path (directories end with '/')."""
     if not text:
         return []
+    if os.environ.get('LIO_SIMULATE'):
+        return one_or_many(_sim_paths(text, files, blocks))
     out = []
     for entry in glob.glob(glob.escape(text) + '*'):
         try:

@@ -6,6 +6,7 @@ every child call load_children().  ConfigNode.__init__ is not used because
 it scans all siblings and defines every global parameter on each node.
 """
 import re
+import sys
 
 from configshell_fb import ConfigNode, ExecutionError
 
@@ -111,6 +112,25 @@ class UINode(ConfigNode):
             return f" ({self.path} is empty)"
         shown = ', '.join(names[:8]) + (', ...' if len(names) > 8 else '')
         return f" (in {self.path}: {shown})"
+
+    def ui_command_cd(self, path=None):
+        '''
+        Change current path to path.
+
+        The path is constructed just like a unix path, with "/" as separator
+        character, "." for the current node, ".." for the parent node.
+        Bookmarks work too (`cd @mybookmark`).
+
+        You can also navigate the path history with "<" and ">":
+            - `cd <` takes you back one step in the path history
+            - `cd >` takes you one step forward in the path history
+
+        Without a path, an interactive terminal shows the tree to pick from.
+        '''
+        if path is None and not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise ExecutionError("cd needs a path here (e.g. `cd /iscsi`); the tree browser "
+                                 "of a bare `cd` needs an interactive terminal")
+        return ConfigNode.ui_command_cd(self, path)
 
     def ui_command_ls(self, path=None, depth=None):
         '''

@@ -30,7 +30,7 @@ def templates(iqn):
     acl = f'{tpg}/acls/iqn.1994-05.com.redhat:client'
     return [
         # wrong paths
-        '/nonexistent§ ls', 'cd /nowhere§', 'ls /backstores/block/nope§',
+        '/nonexistent§ ls', 'cd /nowhere§', 'cd', 'ls /backstores/block/nope§',
         f'/iscsi/{iqn}/tpg9 ls', f'{tpg}/luns/lun99 info', f'{tpg}/acls/iqn.x:none§ status',
         '/backstores/fileio/nope§ info', '/iscsi/iqn.2003-01.com.example:§ ls',
         f'{tpg}/portals/10.9.8.7:3260 info', 'ls @nobookmark§', '/backstores/user:§/x ls',
@@ -116,7 +116,7 @@ def test_bad_commands_in_batch_each_fail_and_change_nothing(machine, chunk):
 def test_a_sample_of_bad_commands_as_one_shots(machine):
     sim, iqn = machine
     import shlex
-    lines = generate(iqn)[::30]
+    lines = generate(iqn)[::50]
     before = dump_tree(sim)
     for line in lines:
         try:

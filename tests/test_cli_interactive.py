@@ -104,6 +104,7 @@ def test_history_log_and_screen_hold_no_secret(shell, tmp_path):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, name
     with open(os.path.join(home, 'history.txt')) as f:
         assert 'password=********' in f.read()
+    assert not (tmp_path / 'home').exists()  # nothing written outside the sim dir
     # exit saved the configuration (auto_save_on_exit), secrets only there
     save = os.path.join(str(sim), 'etc', 'target', 'saveconfig.json')
     assert stat.S_IMODE(os.stat(save).st_mode) == 0o600
