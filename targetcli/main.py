@@ -175,7 +175,11 @@ def run(argv):
     simdir = opts.simulate or os.environ.get('LIO_SIMULATE') or None
     if simdir:
         simdir = os.path.abspath(simdir)
-        os.makedirs(simdir, mode=0o700, exist_ok=True)
+        try:
+            os.makedirs(simdir, mode=0o700, exist_ok=True)
+        except OSError as err:
+            raise UsageError(f"Cannot use {simdir} as the simulation directory: "
+                             f"{err.strerror}") from None
         os.environ['LIO_SIMULATE'] = simdir
     elif not (args and args[0] in ('version', 'help')):
         problem = lio_problem()
