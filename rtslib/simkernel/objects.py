@@ -124,23 +124,29 @@ def _create_portal(fs, node, name):
         raise fail(errno.ENOSYS)       # fabric has no network portals
     addr, port = parse.portal(name)
     tpg = tpg_of(node.obj)
+    # the kernel's global np list: {address: TPGs using it} per port, kept as
+    # {address: count} per port (few addresses) + the TPGs per (port, address, target)
     table = 'np-%d.json' % port
     reg = fs.store.table(table)
-    users = reg.get(addr)
-    if users is not None:
+    key = _np_key(port, addr, tpg)
+    if addr in reg:
+        users = fs.store.state(key).get('tpgs', [])
         if tpg in users:
             raise fail(errno.EEXIST)
-        # the same np in two TPGs of one target is refused; other targets share it
-        if any(u.rsplit('/', 1)[0] == tpg.rsplit('/', 1)[0] for u in users):
+        if users:
+            # the same np in two TPGs of one target is refused; other targets share it
             raise fail(errno.EINVAL)
-        users.append(tpg)
-    else:
-        if port and any(_bind_conflict(addr, other) for other in reg):
-            raise fail(errno.EINVAL)     # kernel_bind() failed: -EADDRINUSE
-        reg[addr] = [tpg]
+    elif port and any(_bind_conflict(addr, other) for other in reg):
+        raise fail(errno.EINVAL)         # kernel_bind() failed: -EADDRINUSE
+    reg[addr] = reg.get(addr, 0) + 1
     fs.store.save_table(table, reg)
+    fs.store.save_state(key, {'tpgs': [tpg]})
     count_nps(fs, node.obj, 1)
     return {'addr': addr, 'port': port, 'iser': 0, 'cxgbit': 0}
+
+
+def _np_key(port, addr, tpg):
+    return 'np:%d:%s:%s' % (port, addr, tpg.rsplit('/', 1)[0])
 
 
 def count_nps(fs, portal_obj, delta):
@@ -179,20 +185,17 @@ def on_remove(fs, node, st):
 def _remove_portal(fs, node, st):
     table = 'np-%d.json' % st['port']
     reg = fs.store.table(table)
-    users = [u for u in reg.get(st['addr'], []) if u != tpg_of(node.obj)]
-    if users:
-        reg[st['addr']] = users
-    else:
-        reg.pop(st['addr'], None)
+    reg[st['addr']] = reg.get(st['addr'], 1) - 1
+    if reg[st['addr']] <= 0:
+        reg.pop(st['addr'])
     fs.store.save_table(table, reg)
+    fs.store.drop_state(_np_key(st['port'], st['addr'], tpg_of(node.obj)))
     count_nps(fs, node.obj, -1 - st.get('iser', 0))
 
 
 def _remove_device(fs, node, st):
     if st.get('claim'):
-        claims = fs.store.table('claims.json')
-        claims.pop(st['claim'], None)
-        fs.store.save_table('claims.json', claims)
+        fs.store.drop_state('claim:' + st['claim'])
     if st.get('enabled'):
         fs.store.remove_entry('core/alua/lu_gps/%s/members' % st.get('lu_gp', 'default_lu_gp'),
                               member_name(node.obj) + '\n')
@@ -304,19 +307,15 @@ def _link_lun(fs, lun, dev):
     fs.refresh(dev.obj)
 
 
-LOOP_SCSI = 'loopback-scsi.json'
-
-
 def _loop_scsi_device(fs, tpg, lst, lun_obj, add=True):
     """tcm_loop adds a SCSI device H:0:tpgt:lun on the host for each linked LUN
     (what pscsi can then pass through)."""
     hctl = '%d:0:%d:%d' % (tpg['host_no'], tpg['tpgt'], lst['lun'])
-    table = fs.store.table(LOOP_SCSI)
     if add:
-        table[hctl] = {'dev': 'scsi:' + hctl, 'type': 0, 'lun_obj': lun_obj}
+        fs.store.save_state('scsi:' + hctl, {'dev': 'scsi:' + hctl, 'type': 0,
+                                             'lun_obj': lun_obj})
     else:
-        table.pop(hctl, None)
-    fs.store.save_table(LOOP_SCSI, table)
+        fs.store.drop_state('scsi:' + hctl)
 
 
 def _link_mapped_lun(fs, mlun, lun):

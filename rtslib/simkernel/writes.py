@@ -172,11 +172,9 @@ def _configure_fileio(fs, node, st):
 
 def _claim(fs, node, st, path):
     host = fs.host()
-    claims = fs.store.table('claims.json')
-    if path in host['claimed_devices'] or path in claims:
+    if path in host['claimed_devices'] or fs.store.state('claim:' + path):
         raise fail(errno.EBUSY)             # blkdev_get_by_path(FMODE_EXCL)
-    claims[path] = node.obj
-    fs.store.save_table('claims.json', claims)
+    fs.store.save_state('claim:' + path, {'owner': node.obj})
     st['claim'] = path
 
 
@@ -210,8 +208,8 @@ def _configure_pscsi(fs, node, st):
     p = st['params']
     hctl = '%s:%s:%s:%s' % tuple(p.get(k, '') for k in (
         'scsi_host_id', 'scsi_channel_id', 'scsi_target_id', 'scsi_lun_id'))
-    sdev = fs.host()['scsi_devices'].get(hctl) or fs.store.table('loopback-scsi.json').get(hctl)
-    if sdev is None:
+    sdev = fs.host()['scsi_devices'].get(hctl) or fs.store.state('scsi:' + hctl)
+    if not sdev:
         raise fail(errno.ENODEV)
     _claim(fs, node, st, sdev['dev'])
     return _enabled_attrib('pscsi')
