@@ -301,8 +301,11 @@ def persistence(ctx, log):
 
         _service_restore(ctx, log)
         diff = tree_diff(before, whole_tree(ctx.fs))
+        log('TREE after restore %s tree before saveconfig (%d entries)%s'
+            % ('!=' if diff else '==', len(before), ':' if diff else ''))
+        for line in diff:
+            log('    ' + line)
         expect(not diff, 'restored tree differs from the saved one:\n' + '\n'.join(diff))
-        log('TREE after restore == tree before saveconfig (%d entries)' % len(before))
 
         ini.login(iqn, LOCAL, why='after targetctl restore, same CHAP secret')
         disks = ini.disks(iqn, 2)
@@ -318,5 +321,8 @@ def persistence(ctx, log):
     return {'save_mode': oct(mode)}
 
 
+# Last: the veth pair and soft-RoCE device made here stay for the rest of the
+# boot (checks of other modules assume a guest with only lo).
+ORDER = 90
 CHECKS = [tcp_fileio_block_ramdisk, chap_acl_and_mutual, discovery_auth, demo_mode,
           iser_soft_roce, iser_without_rdma_device, loopback_scsi_disk, persistence]

@@ -210,10 +210,20 @@ def soft_roce():
 # -- data --------------------------------------------------------------------
 
 # Parts of the tree that differ between two identical configurations: I/O
-# counters, and the HBA index (core/fileio_N: each tool picks the first free
-# one, and saveconfig does not record it).
-_SKIP_DIRS = ('statistics',)
+# and login counters, the HBA index (core/fileio_N: each tool picks the first
+# free one, and saveconfig does not record it) and the run-time queue depth
+# the kernel shows in a storage object's info; ALUA group members are sorted.
+_SKIP_DIRS = ('statistics', 'fabric_statistics')
 _HBA = re.compile(r'\b(fileio|iblock|rd_mcp|pscsi|user)_\d+\b')
+_RUNTIME = [(re.compile(r'HBA Index: \d+'), 'HBA Index: N'),
+            (re.compile(r'Max Queue Depth: \d+'), 'Max Queue Depth: N')]
+
+
+def _normalise(value):
+    value = _HBA.sub(r'\1_N', value)
+    for pattern, repl in _RUNTIME:
+        value = pattern.sub(repl, value)
+    return value
 
 
 def tree_of(fs, path=''):
@@ -239,9 +249,11 @@ def tree_of(fs, path=''):
                 value = fs.read(child)
             except OSError as e:
                 value = '<%s>' % os.strerror(e.errno)
+            if name == 'members':          # listed in the order they joined
+                value = ''.join(sorted(value.splitlines(True)))
             if 'password' in name:
                 value = 'sha256:' + hashlib.sha256(value.encode()).hexdigest()[:12]
-            out[key] = _HBA.sub(r'\1_N', value)
+            out[key] = _normalise(value)
     return out
 
 

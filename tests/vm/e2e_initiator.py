@@ -76,10 +76,10 @@ class Initiator:
         else:
             base = ['-m', 'discoverydb', '-t', 'st', '-p', portal] + iface_args
             self.adm(*(base + ['-o', 'new']))
-            for key, value in (('authmethod', 'CHAP'), ('username', chap[0]),
-                               ('password', chap[1])):
-                self.adm(*(base + ['-o', 'update', '-n', 'discovery.sendtargets.auth.' + key,
-                                   '-v', value]))
+            self.adm(*(base + ['-o', 'update', '-n', 'discovery.sendtargets.auth.authmethod',
+                               '-v', 'CHAP', '-n', 'discovery.sendtargets.auth.username',
+                               '-v', chap[0], '-n', 'discovery.sendtargets.auth.password',
+                               '-v', chap[1]]))
             res = self.adm(*(base + ['--discover']))
         how = 'with CHAP user %s' % chap[0] if chap else 'without credentials'
         found = [tuple(line.split()) for line in res.stdout.splitlines() if ' iqn.' in line]
@@ -104,10 +104,11 @@ class Initiator:
                     'node.session.auth.password': secret or '',
                     'node.session.auth.username_in': user_in or '',
                     'node.session.auth.password_in': secret_in or ''}
-        for key, value in settings.items():
-            res = self.adm('-m', 'node', '-T', iqn, '-p', portal, '-I', iface, '-o', 'update',
-                           '-n', key, '-v', value)
-            expect(res.returncode == 0, 'node update %s: %s' % (key, output(res)))
+        # one iscsiadm for all settings: it takes several -n/-v pairs
+        pairs = [a for key, value in settings.items() for a in ('-n', key, '-v', value)]
+        res = self.adm(*(['-m', 'node', '-T', iqn, '-p', portal, '-I', iface, '-o', 'update']
+                         + pairs))
+        expect(res.returncode == 0, 'node update of CHAP settings: %s' % output(res))
 
     def login(self, iqn, portal, iface='default', expect_ok=True, why=''):
         """Log in; logs LOGIN OK / LOGIN REJECTED (why) and checks the expectation."""
