@@ -58,11 +58,31 @@ def _natural_key(name):
     return (match.group(1), int(match.group(2))) if match else (name, 0)
 
 
+def _tolerant(summary):
+    """A summary that shows a broken object as ERROR instead of failing all of `ls`."""
+    def wrapped(self):
+        try:
+            return summary(self)
+        except (OSError, ValueError, LookupError, AttributeError) as err:
+            return (f"ERROR: {err}", False)
+        except Exception as err:  # noqa: BLE001 - RTSLibError without importing rtslib
+            if type(err).__module__.startswith('rtslib'):
+                return (f"ERROR: {err}", False)
+            raise
+    wrapped.__doc__ = summary.__doc__
+    return wrapped
+
+
 class UINode(ConfigNode):
     """A targetcli node whose children are built when first needed."""
 
     aliases = {}      # other names a child can be reached by (seed dialect)
     param_aliases = {}  # (group, alias) -> parameter name
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if 'summary' in cls.__dict__:
+            cls.summary = _tolerant(cls.__dict__['summary'])
 
     def __init__(self, name, parent=None, shell=None):
         self._name = name
