@@ -23,6 +23,8 @@ Options:
   -v, --version     print the version and exit
   -h, --help        print this help and exit
 
+CHAP secrets are never printed (shown as ********) nor written to the history
+or the log; `get auth password show_secrets=true` shows one on purpose.
 Batch lines are split like a shell does (quotes, backslashes); empty lines and
 lines starting with # are skipped.  Values are passed byte for byte.
 Exit status: 0 when every command succeeded, 1 when a command failed,

@@ -474,6 +474,14 @@ class UIALUAGroups(UINode):
         return one_or_many([c.name for c in self.children if c.name.startswith(text)])
 
 
+def _member(value):
+    """A member LUN as the kernel lists it: driver/target/tpgt_N/lun_N."""
+    if isinstance(value, dict):
+        return (f"{value.get('driver')}/{value.get('target')}/tpgt_{value.get('tpgt')}/"
+                f"lun_{value.get('lun')}")
+    return str(value)
+
+
 class UIALUAGroup(UIRTSLibNode):
     """One ALUA target port group."""
 
@@ -488,7 +496,9 @@ class UIALUAGroup(UIRTSLibNode):
 
     def ui_getgroup_alua(self, name):
         value = getattr(self.rtsnode, name)
-        return ' '.join(value) if isinstance(value, (list, tuple)) else str(value)
+        if isinstance(value, (list, tuple)):
+            return ' '.join(_member(v) for v in value)
+        return str(value)
 
     def ui_setgroup_alua(self, name, value):
         if value is not None:

@@ -14,7 +14,8 @@ AUTH_ALIASES = {('auth', 'userid_mutual'): 'mutual_userid',
 DISCOVERY_PARAMS = ('enable',) + AUTH_PARAMS
 DEFAULT_PORTAL_IP = '0.0.0.0'
 DEFAULT_PORT = 3260
-_TPG_NAME = re.compile(r'tpgt?(\d+)\Z')
+# tpg1 (targetcli-fb), tpgt1 (the seed page), tgpt1 (a typo the seed page prints)
+_TPG_NAME = re.compile(r'(?:tpgt?|tgpt)(\d+)\Z')
 
 
 def _fabric_present(fabric):
