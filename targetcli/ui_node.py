@@ -150,7 +150,17 @@ class UINode(ConfigNode):
         if path is None and not (sys.stdin.isatty() and sys.stdout.isatty()):
             raise ExecutionError("cd needs a path here (e.g. `cd /iscsi`); the tree browser "
                                  "of a bare `cd` needs an interactive terminal")
-        return ConfigNode.ui_command_cd(self, path)
+        target = ConfigNode.ui_command_cd(self, path)
+        self._trim_history()
+        return target
+
+    def _trim_history(self, keep=100):
+        """The path history is saved in the preferences: keep it bounded."""
+        history = self.prefs['path_history'] or []
+        if len(history) > keep:
+            drop = len(history) - keep
+            self.prefs['path_history'] = history[drop:]
+            self.prefs['path_history_index'] = max(0, self.prefs['path_history_index'] - drop)
 
     def ui_command_ls(self, path=None, depth=None):
         '''
