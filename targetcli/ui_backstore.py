@@ -214,14 +214,21 @@ class UIFileIOBackstore(UIBackstore):
             size = existing
         elif kind is not None:
             raise ExecutionError(f"Path {file_or_dev} exists but is not a file")
-        else:
+        made_file = False
+        if kind is None:
             if not size:
                 raise ExecutionError("Attempting to create file for new fileio backstore, "
                                      "need a size (e.g. size=1G)")
             size = human_to_bytes(size)
             if not fs.simulated:
                 _create_file(file_or_dev, size, sparse)
-        so = FileIOStorageObject(name, file_or_dev, size, write_back=write_back, wwn=wwn)
+                made_file = True
+        try:
+            so = FileIOStorageObject(name, file_or_dev, size, write_back=write_back, wwn=wwn)
+        except Exception:
+            if made_file:  # a failed command leaves nothing behind
+                os.unlink(file_or_dev)
+            raise
         return self.created(so, f"Created fileio {name} with size {so.size}")
 
     def ui_complete_create(self, parameters, text, current_param):
