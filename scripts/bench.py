@@ -47,6 +47,9 @@ def parse_args(argv):
     p.add_argument('--configs', help='comma list of 0, TxL, TxLxA (default %s)' % FULL_CONFIGS)
     p.add_argument('--peer-configs', help='configs on which the peer runs (default all)')
     p.add_argument('--no-peer', action='store_true', help='do not run targetcli-fb')
+    p.add_argument('--only', action='append', default=[], metavar='CONFIG:OP,OP',
+                   help='measure only these ops on CONFIG (empty: build only), e.g. '
+                        '100x100:startup_ls,create,delete,set_attr; repeatable')
     p.add_argument('--out', help='results file (default scripts/bench-results.md; smoke: none)')
     p.add_argument('--json', help='also write the raw measurements here')
     p.add_argument('--workdir', help='scratch dir (default a temp dir)')
@@ -72,6 +75,14 @@ def measure_local(args, real):
     work = args.workdir or tempfile.mkdtemp(prefix='lio-bench-', dir=scratch)
     os.makedirs(work, exist_ok=True)
     peer_names = None if args.peer_configs is None else set(args.peer_configs.split(','))
+    only = {}
+    for item in args.only:
+        name, _, ops = item.partition(':')
+        only[name] = set(o for o in ops.split(',') if o)
+        unknown = only[name] - set(bench_run.OPS)
+        if unknown:
+            raise SystemExit('--only %s: unknown ops %s (have: %s)' % (item, sorted(unknown),
+                                                                    ', '.join(bench_run.OPS)))
     bench = bench_run.Bench(work=work, real=real, runs=args.runs, cycle_runs=args.cycle_runs,
                             timeout=args.timeout,
                             peer=real and not args.no_peer, simroot=args.simulate or None,
@@ -83,7 +94,7 @@ def measure_local(args, real):
     data['baselines'] = bench.baselines()
     for cfg in config_list(args.configs):
         with_peer = peer_names is None or cfg.name in peer_names
-        data['configs'].append(bench.config(cfg, with_peer))
+        data['configs'].append(bench.config(cfg, with_peer, only.get(cfg.name)))
         if args.json:
             write_json(args.json, data)
     bench.finish()

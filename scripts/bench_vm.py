@@ -59,7 +59,7 @@ def run(args):
         pack_peer(workdir)
     params = {'configs': args.configs, 'runs': args.runs, 'cycle_runs': args.cycle_runs,
               'no_peer': args.no_peer,
-              'peer_configs': args.peer_configs, 'timeout': args.timeout}
+              'peer_configs': args.peer_configs, 'timeout': args.timeout, 'only': args.only}
     with open(os.path.join(workdir, 'bench-params.json'), 'w') as f:
         json.dump(params, f)
     t0 = time.time()

@@ -70,6 +70,8 @@ def run(ctx):
         argv.append('--no-peer')
     if params.get('peer_configs'):
         argv += ['--peer-configs', params['peer_configs']]
+    for item in params.get('only') or []:
+        argv += ['--only', item]
     bench = load_bench(ctx)
     bench.main(argv)
     with open(out) as f:
