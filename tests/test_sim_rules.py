@@ -122,11 +122,31 @@ def test_claimed_block_device_is_busy(fs):
 
 
 def test_emulate_tpu_before_enable_is_refused_not_crashed(tmp_path):
+    # 6.1 oopses here; the simulator answers like later kernels (ENODEV)
     fs = SimConfigFS(str(tmp_path / 'sim'))
     fs.mkdir('core/fileio_0')
     fs.mkdir(DEV)
-    assert err(fs.write, DEV + '/attrib/emulate_tpu', '1') == 'EINVAL'
+    assert err(fs.write, DEV + '/attrib/emulate_tpu', '1') == 'ENODEV'
     fs.write(DEV + '/attrib/emulate_tpu', '0')
+    fs.mkdir('core/rd_mcp_0')
+    fs.mkdir('core/rd_mcp_0/r')
+    assert err(fs.write, 'core/rd_mcp_0/r/attrib/emulate_tpu', '1') == 'ENOSYS'
+
+
+def test_device_attribute_rules(fs):
+    a = DEV + '/attrib/'
+    fs.write(a + 'emulate_dpo', 'whatever')                 # deprecated: ignored
+    assert fs.read(a + 'emulate_dpo') == '1\n'
+    assert err(fs.write, a + 'emulate_rest_reord', '1') == 'ENOSYS'
+    assert err(fs.write, a + 'pi_prot_type', '2') == 'ENOSYS'
+    assert err(fs.write, a + 'pi_prot_type', '1') == 'EINVAL'   # exported
+    assert err(fs.write, a + 'emulate_tas', '0') == 'EINVAL'    # exported
+    fs.write(a + 'emulate_pr', '0')
+    assert err(fs.write, DEV + '/wwn/vendor_id', 'ABCDEFGHI') == 'EOVERFLOW'
+    assert err(fs.write, DEV + '/wwn/vendor_id', 'ABC') == 'EINVAL'   # exported
+    assert err(fs.write, DEV + '/wwn/company_id', '0x1000000') == 'EOVERFLOW'
+    assert err(fs.write, a + 'alua_support', '0') == 'ENOSYS'
+    fs.write(a + 'alua_support', '1')
 
 
 def test_state_is_shared_by_processes(tmp_path, fs):

@@ -108,22 +108,26 @@ DEVICE = {
     'alua_lu_gp': action('dev_lu_gp'),
     'attrib/block_size': dict(type='oneof', values=[512, 1024, 2048, 4096], export_lock=True),
     'attrib/queue_depth': action('dev_queue_depth', export_lock=True),
-    'attrib/emulate_model_alias': kbool(export_lock=True),
-    'attrib/pi_prot_type': action('dev_pi_prot_type', export_lock=True),
+    'attrib/emulate_model_alias': action('dev_model_alias', export_lock=True),
+    'attrib/pi_prot_type': action('dev_pi_prot_type'),
+    'attrib/pi_prot_format': action('dev_pi_prot_format'),
+    'attrib/pi_prot_verify': action('dev_pi_prot_verify'),
     'attrib/optimal_sectors': action('dev_optimal_sectors', export_lock=True),
     'attrib/emulate_write_cache': action('dev_write_cache'),
     'attrib/emulate_tpu': action('dev_unmap'),
     'attrib/emulate_tpws': action('dev_unmap'),
-    'attrib/emulate_rest_reord': dict(type='oneof', values=[0]),
-    'attrib/emulate_ua_intlck_ctrl': u32(0, 2),
+    'attrib/unmap_zeroes_data': action('dev_unmap', export_lock=True),
+    'attrib/emulate_rest_reord': action('dev_rest_reord'),
+    # deprecated: the kernel accepts and ignores anything
+    'attrib/emulate_dpo': dict(type='ignore'), 'attrib/emulate_fua_read': dict(type='ignore'),
+    'attrib/emulate_ua_intlck_ctrl': u32(0, 2, export_lock=True),
     'attrib/emulate_3pc': kbool(), 'attrib/emulate_caw': kbool(),
-    'attrib/emulate_dpo': kbool(), 'attrib/emulate_fua_read': kbool(),
-    'attrib/emulate_fua_write': kbool(), 'attrib/emulate_pr': kbool(export_lock=True),
-    'attrib/emulate_tas': kbool(), 'attrib/enforce_pr_isids': kbool(),
-    'attrib/force_pr_aptpl': kbool(), 'attrib/is_nonrot': kbool(),
-    'attrib/pi_prot_verify': kbool(), 'attrib/pi_prot_format': kbool(),
-    'attrib/unmap_zeroes_data': kbool(), 'attrib/alua_support': kbool(),
-    'attrib/pgr_support': kbool(),
+    'attrib/emulate_fua_write': kbool(), 'attrib/emulate_pr': kbool(),
+    'attrib/emulate_tas': kbool(export_lock=True), 'attrib/enforce_pr_isids': kbool(),
+    'attrib/force_pr_aptpl': kbool(export_lock=True), 'attrib/is_nonrot': kbool(),
+    # fixed by the backend except for TCMU: a different value is ENOSYS
+    'attrib/alua_support': action('dev_fixed_flag'),
+    'attrib/pgr_support': action('dev_fixed_flag'),
     # TCMU (user) attributes
     'attrib/dev_config': action('user_dev_config', enabled_lock=True),
     'attrib/dev_size': dict(type='u64', enabled_lock=True),
@@ -131,11 +135,12 @@ DEVICE = {
     'attrib/qfull_time_out': dict(type='s32', min=-1, max=(1 << 31) - 1),
     'attrib/nl_reply_supported': dict(type='s32', min=-128, max=127),
     'attrib/tmr_notification': kbool(),
-    'wwn/vpd_unit_serial': action('wwn_serial', export_lock=True),
-    'wwn/vendor_id': action('wwn_ident', export_lock=True, maxlen=8),
-    'wwn/product_id': action('wwn_ident', export_lock=True, maxlen=16),
-    'wwn/revision': action('wwn_ident', export_lock=True, maxlen=4),
-    'wwn/company_id': action('wwn_company', export_lock=True),
+    # wwn/: length and content are checked before the export lock
+    'wwn/vpd_unit_serial': action('wwn_serial'),
+    'wwn/vendor_id': action('wwn_ident', maxlen=8),
+    'wwn/product_id': action('wwn_ident', maxlen=16),
+    'wwn/revision': action('wwn_ident', maxlen=4),
+    'wwn/company_id': action('wwn_company'),
     'alua/*': action('tg_pt_gp_attr'),
 }
 
@@ -193,6 +198,11 @@ ALWAYS_ENODEV = {
     'mapped_lun': ('statistics/scsi_att_intr_port/indx',
                    'statistics/scsi_att_intr_port/port_ident'),
 }
+
+# backends with DIF protection (init_prot/format_prot) and with UNMAP setup
+PROT_BACKENDS = ('fileio', 'rd_mcp', 'iblock')
+FORMAT_PROT_BACKENDS = ('fileio', 'rd_mcp')
+UNMAP_BACKENDS = ('fileio', 'iblock')
 
 # device attribute values once `enable` configured the backend (per plugin);
 # iblock's come from the host's block device (host.json block_devices)

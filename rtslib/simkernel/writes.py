@@ -105,7 +105,7 @@ def _param(data, spec):
     return value + '\n'
 
 
-PARSERS = {'u32': _u32, 'u64': lambda data, spec: _u32(data, spec, 64), 's32': _s32, 'bool01': _bool01, 'kbool': _kbool,
+PARSERS = {'ignore': lambda data, spec: None, 'u32': _u32, 'u64': lambda data, spec: _u32(data, spec, 64), 's32': _s32, 'bool01': _bool01, 'kbool': _kbool,
            'oneof': _oneof, 'str': _text, 'chap': _chap, 'param': _param}
 
 
@@ -295,6 +295,10 @@ def _lu_gp_id(fs, node, data, spec):
     return '%d\n' % value
 
 
+def _exported(fs, node):
+    return bool(fs.store.state(node.obj).get('exports'))
+
+
 def _dev_attr_int(fs, node, name):
     value = fs.read_values(node.obj, ('attrib/' + name,))[0].strip()
     return int(value) if value.lstrip('-').isdigit() else 0
@@ -302,22 +306,67 @@ def _dev_attr_int(fs, node, name):
 
 def _dev_queue_depth(fs, node, data, spec):
     value = parse.kstrtoull(data, 32)
-    st = fs.store.state(node.obj)
-    if st.get('exports') or value == 0:
+    if _exported(fs, node) or value == 0:
         raise fail(errno.EINVAL)
-    if st.get('enabled') and value > _dev_attr_int(fs, node, 'hw_queue_depth'):
-        raise fail(errno.EINVAL)
+    if value > _dev_attr_int(fs, node, 'queue_depth') and \
+            value > _dev_attr_int(fs, node, 'hw_queue_depth'):
+        raise fail(errno.EINVAL)            # "exceeds TCM/SE_Device MAX TCQ"
     return '%d\n' % value
 
 
 def _dev_pi_prot_type(fs, node, data, spec):
     value = parse.kstrtoull(data, 32)
     st = fs.store.state(node.obj)
-    if value > 3 or st.get('exports'):
+    if value > 3:
         raise fail(errno.EINVAL)
-    if value and (node.flavour not in ('fileio', 'rd_mcp') or not st.get('enabled')):
-        raise fail(errno.EINVAL)            # needs a configured device with PI support
+    if value == 2:
+        raise fail(errno.ENOSYS)            # "DIF TYPE2 protection currently not supported"
+    if node.flavour not in rules.PROT_BACKENDS:
+        if value == 0:
+            return '0\n'
+        raise fail(errno.ENOSYS)
+    if not st.get('enabled'):
+        raise fail(errno.ENODEV)            # "requires device to be configured"
+    if st.get('exports'):
+        raise fail(errno.EINVAL)
+    fs.store.set_value(node.obj + '/attrib/pi_prot_verify', '%d\n' % bool(value))
     return '%d\n' % value
+
+
+def _dev_pi_prot_format(fs, node, data, spec):
+    if not parse.kstrtobool(data):
+        return None
+    st = fs.store.state(node.obj)
+    if node.flavour not in rules.FORMAT_PROT_BACKENDS:
+        raise fail(errno.ENOSYS)
+    if not st.get('enabled'):
+        raise fail(errno.ENODEV)
+    if st.get('exports'):
+        raise fail(errno.EINVAL)
+    return None                             # formats; the file always reads 0
+
+
+def _dev_pi_prot_verify(fs, node, data, spec):
+    flag = parse.kstrtobool(data)
+    if flag and not _dev_attr_int(fs, node, 'pi_prot_type'):
+        return None                         # "not supported by backend, ignoring"
+    return '%d\n' % flag
+
+
+def _dev_rest_reord(fs, node, data, spec):
+    if parse.kstrtobool(data):
+        raise fail(errno.ENOSYS)            # "restricted reordering not implemented"
+    return '0\n'
+
+
+def _dev_model_alias(fs, node, data, spec):
+    flag = parse.kstrtobool(data)
+    if flag:
+        model = node.name[:15]              # the backstore name, INQUIRY_MODEL_LEN - 1
+    else:
+        model = rules.PRODUCT.get(node.flavour, ('', ''))[0]
+    fs.store.set_value(node.obj + '/wwn/product_id', model + '\n')
+    return '%d\n' % flag
 
 
 def _dev_optimal_sectors(fs, node, data, spec):
@@ -335,16 +384,27 @@ def _dev_write_cache(fs, node, data, spec):
 
 
 def _dev_unmap(fs, node, data, spec):
+    """emulate_tpu, emulate_tpws, unmap_zeroes_data: UNMAP must be set up."""
     flag = parse.kstrtobool(data)
     st = fs.store.state(node.obj)
     if flag and not _dev_attr_int(fs, node, 'max_unmap_block_desc_count'):
-        if node.flavour in ('fileio', 'iblock') and not st.get('enabled'):
-            # The real kernel calls configure_unmap() on the unopened backend here
-            # and oopses (NULL file/bdev).  The simulator refuses instead; rtslib
-            # must never send this write (it enables the device first).
-            raise fail(errno.EINVAL)
-        if not (st.get('bdev') or {}).get('discard'):
+        if node.flavour not in rules.UNMAP_BACKENDS:
             raise fail(errno.ENOSYS)        # "Generic Block Discard not supported"
+        if not st.get('enabled'):
+            # 6.1 calls configure_unmap() on the unopened file/bdev here and oopses
+            # (NULL pointer); later kernels answer ENODEV ("requires device to be
+            # configured"), and so does the simulator.  rtslib must enable first.
+            raise fail(errno.ENODEV)
+        if not (st.get('bdev') or {}).get('discard'):
+            raise fail(errno.ENOSYS)        # "Generic Block Discard setup ... failed"
+    return '%d\n' % flag
+
+
+def _dev_fixed_flag(fs, node, data, spec):
+    flag = parse.kstrtobool(data)
+    current = _dev_attr_int(fs, node, node.sub.split('/', 1)[1])
+    if flag != bool(current) and node.flavour != 'user':
+        raise fail(errno.ENOSYS)            # "has fixed value"
     return '%d\n' % flag
 
 
@@ -357,29 +417,36 @@ def _user_dev_config(fs, node, data, spec):
 
 
 def _wwn_serial(fs, node, data, spec):
-    value = parse.one_newline(data)
-    if len(value) > 254:
-        raise fail(errno.EOVERFLOW)
+    if len(data.encode('utf-8', 'surrogateescape')) >= 254:
+        raise fail(errno.EOVERFLOW)         # INQUIRY_VPD_SERIAL_LEN, newline counted
     st = fs.store.state(node.obj)
+    if st.get('exports'):
+        raise fail(errno.EINVAL)
+    value = data.strip()
     st['serial'] = value
     fs.store.save_state(node.obj, st)
     return 'T10 VPD Unit Serial Number: %s\n' % value
 
 
 def _wwn_ident(fs, node, data, spec):
-    value = parse.one_newline(data)
-    if len(value) > spec['maxlen']:
-        raise fail(errno.EOVERFLOW)
-    if any(not 0x20 <= ord(c) < 0x7f for c in value):
+    raw = data.encode('utf-8', 'surrogateescape')
+    value = data.strip()
+    if len(raw) > spec['maxlen'] + 1 or len(value.encode()) > spec['maxlen']:
+        raise fail(errno.EOVERFLOW)         # INQUIRY_*_LEN
+    if any(not 0x20 <= ord(c) <= 0x7e for c in value):
+        raise fail(errno.EINVAL)            # "non-ASCII-printable characters"
+    if _exported(fs, node):
         raise fail(errno.EINVAL)
     return value + '\n'
 
 
 def _wwn_company(fs, node, data, spec):
     value = parse.kstrtoull(data, 32)
-    if value > 0xffffff:
+    if value >= 0x1000000:
+        raise fail(errno.EOVERFLOW)
+    if _exported(fs, node):
         raise fail(errno.EINVAL)
-    return '0x%06x\n' % value
+    return ('%#08x\n' % value) if value else '00000000\n'     # C's %#08x
 
 
 # -- ALUA --------------------------------------------------------------------------------
@@ -580,7 +647,9 @@ def _dbroot(fs, node, data, spec):
 
 
 ACTIONS = {
-    'dbroot': _dbroot, 'lu_gp_id': _lu_gp_id,
+    'dbroot': _dbroot, 'dev_fixed_flag': _dev_fixed_flag,
+    'dev_pi_prot_format': _dev_pi_prot_format, 'dev_pi_prot_verify': _dev_pi_prot_verify,
+    'dev_rest_reord': _dev_rest_reord, 'dev_model_alias': _dev_model_alias, 'lu_gp_id': _lu_gp_id,
     'dev_enable': _dev_enable, 'dev_control': _dev_control, 'dev_udev_path': _dev_udev_path,
     'dev_lu_gp': _dev_lu_gp, 'dev_queue_depth': _dev_queue_depth,
     'dev_pi_prot_type': _dev_pi_prot_type, 'dev_optimal_sectors': _dev_optimal_sectors,
