@@ -7,7 +7,8 @@ dumps are compared after the normalisations listed in tests/fidelity/normalise.p
 """
 import pytest
 
-from fidelity.compare import dump_diffs, expectation_diffs, op_diffs, report
+from fidelity.compare import (RECORDING, dump_diffs, expectation_diffs, load_recording, op_diffs,
+                              report)
 from fidelity.hostfacts import make_sim, placeholders
 from fidelity.runner import run_all
 from fidelity.workloads import workloads
@@ -47,3 +48,17 @@ def test_sim_tree_dumps_match_real_kernel(real, sim, name):
     diffs = dump_diffs(real['workloads'][name], sim[name])
     lines = ['[%s] %s' % (label, line) for label, ds in sorted(diffs.items()) for line in ds]
     assert not lines, report(name + ' dumps (- real, + sim)', lines)
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_committed_recording_is_what_the_kernel_answers_now(real, name):
+    """tests/fidelity/data/real-kernel.json.gz (used by the fast tests) is still current."""
+    rec = load_recording()
+    assert rec is not None, 'no recording %s: run tests/fidelity/compare.py --record' % RECORDING
+    assert name in rec['workloads'], 'workload %s not recorded: re-record' % name
+    lines = op_diffs(real['workloads'][name], rec['workloads'][name])
+    lines += ['[%s] %s' % (label, line) for label, ds in
+              sorted(dump_diffs(real['workloads'][name], rec['workloads'][name]).items())
+              for line in ds]
+    assert not lines, report(name + ' (- live kernel, + recording; re-record with '
+                             'tests/fidelity/compare.py --record)', lines)

@@ -1,5 +1,8 @@
 """Compare simulator and real-kernel workload results (after normalise.py)."""
 import difflib
+import gzip
+import json
+import os
 
 from fidelity.normalise import normalise_dump, normalise_op
 from fidelity.runner import expectation_ok
@@ -49,26 +52,54 @@ def report(name, lines, limit=40):
                                             '\n  ... %d more' % more if more > 0 else '')
 
 
+RECORDING = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data', 'real-kernel.json.gz')
+
+
+def load_recording(path=RECORDING):
+    """The committed real-kernel run ({'host', 'workloads'}), or None if absent."""
+    if not os.path.exists(path):
+        return None
+    with gzip.open(path, 'rt') as f:
+        return json.load(f)
+
+
+def save_recording(real, path=RECORDING):
+    """Commit-friendly copy of a real run: ops without kernel-log noise, dumps as is."""
+    keep = {'host': real['host'], 'workloads': {}}
+    for name, res in real['workloads'].items():
+        keep['workloads'][name] = {
+            'ops': [{k: v for k, v in rec.items() if k != 'log'} for rec in res['ops']],
+            'dumps': res['dumps']}
+    with gzip.GzipFile(path, 'wb', mtime=0) as raw:
+        raw.write(json.dumps(keep, sort_keys=True, indent=0).encode())
+    return path
+
+
 def main(argv):
-    """python3 tests/fidelity/compare.py [REAL.json [OUT.txt]]
+    """python3 tests/fidelity/compare.py [--record] [REAL.json [OUT.txt]]
 
     Runs the workloads on a fresh simulator described like the guest in
     REAL.json (default tests/vm/.work/fidelity-real.json, left by the last VM
     run) and writes every op/dump difference to OUT.txt (default
     tests/vm/.work/fidelity-diff.txt).  No VM needed.
+    --record: instead, store REAL.json as the committed recording
+    tests/fidelity/data/real-kernel.json.gz (after checking a VM run).
     """
-    import json
-    import os
     import tempfile
 
     from fidelity.hostfacts import make_sim, placeholders
     from fidelity.runner import run_all
 
+    record = '--record' in argv
+    argv = [a for a in argv if a != '--record']
     work = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'vm', '.work')
     real_path = argv[0] if argv else os.path.join(work, 'fidelity-real.json')
     out_path = argv[1] if len(argv) > 1 else os.path.join(work, 'fidelity-diff.txt')
     with open(real_path) as f:
         real = json.load(f)
+    if record:
+        print('recorded in %s' % save_recording(real))
+        return 0
     with tempfile.TemporaryDirectory() as d:
         sim = run_all(make_sim(d, real['host']), placeholders(real['host']))
     out, total = [], 0

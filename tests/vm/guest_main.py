@@ -55,7 +55,9 @@ def select(wanted, available):
         else:
             names.append(w)
     seen = set()
-    return [n for n in names if not (n in seen or seen.add(n))]
+    names = [n for n in names if not (n in seen or seen.add(n))]
+    order = {n: i for i, n in enumerate(available)}      # registered (ORDER) order wins
+    return sorted(names, key=lambda n: order.get(n, len(order)))
 
 
 def run_check(ctx, name, fn):
