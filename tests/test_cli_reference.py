@@ -110,3 +110,19 @@ def test_recorded_mistakes_fail_here_too_and_caret_is_kept(replay):
             assert number in failed, cmd
     assert read(sim, 'iscsi', IQN, 'tpgt_1', 'acls', CLIENT, 'auth', 'password') == \
         'ab^cd'
+
+
+def test_global_preferences_are_targetcli_fb_s(replay):
+    sim = replay[2]
+    text = reference('transcript.txt')
+    section = text[text.index('$ targetcli / get global'):text.index('$ targetcli saveconfig')]
+    theirs = re.findall(r'^(\w+)=', section, re.M)
+    done = batch(sim, ['/ get global'])
+    ours = re.findall(r'^(\w+)=', done.stdout, re.M)
+    assert ours == theirs
+    defaults = dict(re.findall(r'^(\w+)=(.*)$', section, re.M))
+    mine = dict(re.findall(r'^(\w+)=(.*)$', done.stdout, re.M))
+    for name in ('auto_add_default_portal', 'auto_add_mapped_luns', 'auto_cd_after_create',
+                 'auto_enable_tpgt', 'auto_save_on_exit', 'max_backup_files', 'prompt_length',
+                 'tree_max_depth', 'loglevel_console', 'loglevel_file', 'color_mode'):
+        assert mine[name] == defaults[name], name
