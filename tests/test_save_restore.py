@@ -331,3 +331,13 @@ def test_replacing_a_storage_object_that_luns_use_is_refused(peer_root, simdir):
                        'naa.5001405123456789 tpg 1'):
         restore(peer_root, peer_doc(), storage_object='ram1', clear_existing=True)
     assert tree(simdir) == before
+
+
+def test_save_through_a_symlinked_file(peer_root, tmp_path):
+    real = tmp_path / 'real.json'
+    real.write_text('{}')
+    link = tmp_path / 'saveconfig.json'
+    link.symlink_to(real)
+    assert save_to_file(peer_root, str(link)) == []
+    assert link.is_symlink()
+    assert len(json.loads(real.read_text())['targets']) == 2

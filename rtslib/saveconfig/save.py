@@ -150,6 +150,11 @@ def save_to_file(root, path=None, so_path=None, target=None, *, empty_guard=Fals
     list of problems met in the kernel tree (objects left out); [] is a full save.
     """
     path = os.path.abspath(os.path.expanduser(path or paths.default_save_file()))
+    if backup_old is None:
+        backup_old = path == os.path.abspath(paths.default_save_file())
+    # a save file that is a symlink is written through (the rename would
+    # otherwise replace the link itself with a plain file)
+    path = os.path.realpath(path)
     problems = []
 
     def note(text):
@@ -175,8 +180,7 @@ def save_to_file(root, path=None, so_path=None, target=None, *, empty_guard=Fals
                                   'empty; clear it on purpose (clearconfig) to do that' % path)
         if old == data:
             return problems
-        if old and (backup_old if backup_old is not None
-                    else path == os.path.abspath(paths.default_save_file())):
+        if old and backup_old:
             backup.backup(path, old, max_backup_files)
         atomic.atomic_write(path, data)
     return problems
