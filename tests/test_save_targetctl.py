@@ -208,3 +208,22 @@ def test_second_writer_waits_then_fails_clearly(simdir, tmp_path):
         with pytest.raises(LockTimeout, match='locked by another process .pid %d.' % os.getpid()):
             save_to_file(RTSRoot(), path, lock_timeout=0.2)
     assert not os.path.exists(path)
+
+
+def test_read_only_directory_one_line_old_file_intact(peer_sim, tmp_path):
+    mnt = tmp_path / 'ro'
+    mnt.mkdir()
+    r = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', str(mnt)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip('cannot mount a tmpfs here (%s): a read-only directory for root needs '
+                    'a read-only mount' % r.stderr.strip())
+    try:
+        path = mnt / 'saveconfig.json'
+        path.write_text('{"old": 1}\n')
+        subprocess.run(['mount', '-o', 'remount,ro', str(mnt)], check=True)
+        r = fails(run(peer_sim, 'save', str(path)))
+        assert r.stderr == 'targetctl: cannot write %s: Read-only file system\n' % mnt
+        assert path.read_text() == '{"old": 1}\n'
+    finally:
+        subprocess.run(['umount', '-l', str(mnt)], check=False)
