@@ -78,7 +78,7 @@ TPG_ISCSI = dict(AUTH, **ISCSI_PARAMS, **{
     'attrib/fabric_prot_type': u32(0, 3),
     'attrib/generate_node_acls': bool01(),
     'attrib/login_keys_workaround': bool01(),
-    'attrib/login_timeout': u32(2, 30),
+    'attrib/login_timeout': u32(5, 30),
     'attrib/netif_timeout': u32(2, 15),
     'attrib/prod_mode_write_protect': bool01(),
     'attrib/t10_pi': bool01(),

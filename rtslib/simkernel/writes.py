@@ -167,7 +167,10 @@ def _configure_fileio(fs, node, st):
             raise fail(errno.ENOENT)        # filp_open() failed
         if not int(params.get('fd_dev_size', 0) or 0):
             raise fail(errno.EINVAL)        # no fd_dev_size= and no file
-    return _enabled_attrib('fileio')
+    attrib = _enabled_attrib('fileio')
+    if str(params.get('fd_buffered_io')) == '1':
+        attrib['emulate_write_cache'] = 1   # buffered I/O: the backend reports WCE
+    return attrib
 
 
 def _claim(fs, node, st, path):
