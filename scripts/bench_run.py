@@ -15,7 +15,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
 import bench_build
@@ -26,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 FLOOR = os.path.join(HERE, 'bench_floor.py')
 TRACER = os.path.join(HERE, 'bench_trace.py')
+SPAWNER = os.path.join(HERE, 'bench_spawn.py')
 PEER_BIN = '/usr/bin/targetcli'
 PROBE_PATH = '/iscsi/%s/tpg1' % PROBE_IQN
 
@@ -92,9 +92,12 @@ class Bench:
 
     def __init__(self, work, real, runs, timeout, peer, simroot=None, cycle_runs=None,
                  warm_up=True):
-        self.warm_up = warm_up
-        self.warmed = set()
         self.work, self.real, self.runs, self.timeout = work, real, runs, timeout
+        self.warm_up = warm_up
+        self.spawner = None
+        self.spawn(['true'], dict(os.environ))     # start the spawner while we are small
+        self.drop_sim = simroot is None
+        self.warmed = set()
         self.cycle_runs = cycle_runs or runs
         self.peer = peer and os.path.exists(PEER_BIN)
         self.simroot = simroot or work
@@ -131,21 +134,22 @@ class Bench:
     def spawn(self, argv, env):
         """(seconds, peak RSS KiB, exit code, stderr tail, stdout bytes) of one process."""
         out_path, err_path = os.path.join(self.work, 'out.txt'), os.path.join(self.work, 'err.txt')
-        with open(out_path, 'wb') as out, open(err_path, 'wb') as err:
-            t0 = time.perf_counter()
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                    env=env, cwd=self.work, start_new_session=True)
-            timer = threading.Timer(self.timeout, _kill_group, (proc.pid,))
-            timer.start()
-            _, status, usage = os.wait4(proc.pid, 0)
-            seconds = time.perf_counter() - t0
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        if self.spawner is None:        # small and started early: see bench_spawn.py
+            self.spawner = subprocess.Popen([sys.executable, '-I', '-S', SPAWNER], text=True,
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        req = {'argv': argv, 'env': env, 'cwd': self.work, 'stdout': out_path,
+               'stderr': err_path, 'timeout': self.timeout}
+        self.spawner.stdin.write(json.dumps(req) + '\n')
+        self.spawner.stdin.flush()
+        ans = json.loads(self.spawner.stdout.readline())
         with open(err_path, 'rb') as f:
             tail = f.read()[-400:].decode('utf-8', 'replace').strip()
-        if proc.returncode < 0:
-            tail = 'killed by signal %d (timeout %ds?) %s' % (-proc.returncode, self.timeout, tail)
-        return seconds, usage.ru_maxrss, proc.returncode, tail, os.path.getsize(out_path)
+        if ans.get('error'):
+            return 0.0, 0, 127, ans['error'], 0
+        rc = os.waitstatus_to_exitcode(ans['status'])
+        if rc < 0:
+            tail = 'killed by signal %d (timeout %ds?) %s' % (-rc, self.timeout, tail)
+        return ans['seconds'], ans['maxrss_kib'], rc, tail, os.path.getsize(out_path)
 
     def measure(self, rec, tool, op):
         cell = rec.setdefault(op, {}).setdefault(tool, {'seconds': [], 'rss_kib': [], 'errors': []})
@@ -214,6 +218,8 @@ class Bench:
             self.trace_cycle(rec, cfg, expect)
             for tool in ['floor'] + [t for t in ('peer', 'ours') if t in tools]:
                 self.cycle(rec, tool, cfg, expect)
+        if not self.real and self.drop_sim:
+            shutil.rmtree(self.simdir, ignore_errors=True)   # a 10k-LUN simulated tree is GBs
         if only is not None:
             notes.append('measured here: %s only (time budget)' % (', '.join(sorted(only)) or 'nothing, built'))
         return {'name': cfg.name, 'describe': cfg.describe(), 'targets': cfg.targets,
@@ -301,6 +307,9 @@ class Bench:
     def finish(self):
         if self.real and self.fs is not None:
             bench_floor.do_clear(self.fs)
+        if self.spawner is not None:
+            self.spawner.stdin.close()
+            self.spawner.wait()
 
 
 def progress(text):
@@ -319,13 +328,6 @@ def meminfo():
     except OSError:
         pass
     return out
-
-
-def _kill_group(pid):
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 def median(values):
