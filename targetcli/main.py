@@ -103,7 +103,7 @@ def _home(simdir):
 
 
 def _is_user_error(err):
-    from configshell_fb import ExecutionError
+    from targetcli.cshell import ExecutionError
 
     from rtslib.errors import RTSLibError
     from targetcli.tokens import ParseError

@@ -11,8 +11,7 @@ import sys
 import tempfile
 import time
 
-from configshell_fb.log import Log
-from configshell_fb.prefs import Prefs
+from targetcli.cshell import Log, Prefs
 
 from targetcli.tokens import scrub
 

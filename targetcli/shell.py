@@ -5,8 +5,7 @@ on any terminal.
 import os
 import sys
 
-from configshell_fb import ConfigShell
-from configshell_fb.console import Console
+from targetcli.cshell import ConfigShell, Console
 
 from targetcli import tokens
 from targetcli.prefs import JsonPrefs, SafeLog, make_private_dir, warn

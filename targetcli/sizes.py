@@ -1,7 +1,7 @@
 """Human-readable sizes, as targetcli-fb reads and prints them."""
 import re
 
-from configshell_fb import ExecutionError
+from targetcli.cshell import ExecutionError
 
 _SIZE = re.compile(r'([0-9]+)([kmgt]?)b?\Z')
 _UNITS = 'kmgt'

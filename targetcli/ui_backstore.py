@@ -3,7 +3,7 @@ import glob
 import os
 import stat
 
-from configshell_fb import ExecutionError
+from targetcli.cshell import ExecutionError
 
 from targetcli.sizes import bytes_to_human, human_to_bytes
 from targetcli.ui_node import UINode, UIRTSLibNode

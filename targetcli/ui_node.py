@@ -8,7 +8,7 @@ it scans all siblings and defines every global parameter on each node.
 import re
 import sys
 
-from configshell_fb import ConfigNode, ExecutionError
+from targetcli.cshell import ConfigNode, ExecutionError
 
 from targetcli.tokens import MASK, is_secret, remember_secret
 

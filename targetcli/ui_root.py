@@ -1,7 +1,7 @@
 """The root node: backstores, one node per fabric, and whole-config commands."""
 import os
 
-from configshell_fb import ExecutionError
+from targetcli.cshell import ExecutionError
 
 from targetcli import __version__
 from targetcli.ui_node import UINode

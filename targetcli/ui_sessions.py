@@ -1,5 +1,5 @@
 """The `sessions` command: open iSCSI sessions read from the node ACLs."""
-from configshell_fb import ExecutionError
+from targetcli.cshell import ExecutionError
 
 
 def _sessions(rtsroot):

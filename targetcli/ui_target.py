@@ -2,7 +2,7 @@
 import os
 import re
 
-from configshell_fb import ExecutionError
+from targetcli.cshell import ExecutionError
 
 from targetcli.ui_backstore import one_or_many
 from targetcli.ui_node import UINode, UIRTSLibNode, shown

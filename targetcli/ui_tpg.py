@@ -2,7 +2,7 @@
 import ipaddress
 import re
 
-from configshell_fb import ExecutionError
+from targetcli.cshell import ExecutionError
 
 from targetcli.ui_backstore import complete_path, one_or_many
 from targetcli.ui_node import UINode, UIRTSLibNode
