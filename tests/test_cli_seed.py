@@ -25,24 +25,6 @@ def seed(tmp_path):
     return sim, iqn
 
 
-def test_backstore_is_a_block_device_in_configfs(seed):
-    sim, _ = seed
-    assert read(sim, 'core', 'iblock_0', 'my_disk', 'udev_path') == '/dev/sdb'
-    assert read(sim, 'core', 'iblock_0', 'my_disk', 'enable') == '1'
-
-
-def test_portal_on_the_default_port_replaces_the_automatic_wildcard(seed):
-    sim, iqn = seed
-    tpg = f'/iscsi/{iqn}/tpgt1'
-    assert os.path.isdir(cfs(sim, 'iscsi', iqn, 'tpgt_1', 'np', '0.0.0.0:3260'))
-    out = ok(sim, f'{tpg}/portals/', 'create', SEED_IP)
-    lines = out.splitlines()
-    assert lines[0] == "Using default IP port 3260"
-    assert lines[-1] == f"Created network portal {SEED_IP}:3260."
-    assert sum('default portal' in line for line in lines) == 1
-    assert sorted(os.listdir(cfs(sim, 'iscsi', iqn, 'tpgt_1', 'np'))) == [f'{SEED_IP}:3260']
-
-
 def test_auto_add_default_portal_false_keeps_working(tmp_path):
     sim = tmp_path / 'sim'
     assert ok(sim, 'set', 'global', 'auto_add_default_portal=false') == \
@@ -56,7 +38,16 @@ def test_auto_add_default_portal_false_keeps_working(tmp_path):
 def test_seed_walkthrough(seed):
     sim, iqn = seed
     tpg = f'/iscsi/{iqn}/tpgt1'
-    ok(sim, f'{tpg}/portals/', 'create', SEED_IP)
+    assert read(sim, 'core', 'iblock_0', 'my_disk', 'udev_path') == '/dev/sdb'
+    assert read(sim, 'core', 'iblock_0', 'my_disk', 'enable') == '1'
+    assert os.path.isdir(cfs(sim, 'iscsi', iqn, 'tpgt_1', 'np', '0.0.0.0:3260'))
+
+    # the automatic wildcard portal on 3260 would block the seed's address: replaced
+    lines = ok(sim, f'{tpg}/portals/', 'create', SEED_IP).splitlines()
+    assert lines[0] == "Using default IP port 3260"
+    assert lines[-1] == f"Created network portal {SEED_IP}:3260."
+    assert sum('default portal' in line for line in lines) == 1
+    assert sorted(os.listdir(cfs(sim, 'iscsi', iqn, 'tpgt_1', 'np'))) == [f'{SEED_IP}:3260']
     portal = f'{tpg}/portals/{SEED_IP}:3260'
     assert ok(sim, portal, 'ls').splitlines()[0].endswith('[OK, iser disabled]')
     assert ok(sim, portal, 'iser_enable') == "iser operation has been enabled\n"
