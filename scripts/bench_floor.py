@@ -9,7 +9,8 @@ simulated kernel's own backend (there it *is* the kernel).  bench.py runs it
 as a separate process, exactly like the tools it is compared with.
 
     bench_floor.py [--simulate DIR] MODE [ARGS]
-      replay TRACE [OUT]    the exact calls our tool made (bench_trace.py)
+      replay read|change TRACE [OUT]   the same reads or changes our tool made
+                            (recorded by bench_trace.py), without its existence checks
       ls | save OUT | clear | restore FILE | node PATH | create TPG SO_DIR
       | delete TPG | set TPG      an independent minimal version of each command
 """
@@ -388,12 +389,21 @@ def do_clear(fs):
 
 # ---- replay: exactly the configfs calls our tool made (bench_trace.py) ----------------
 
-def do_replay(fs, trace_file, out=None):
-    """Make the same calls in the same order; what was read goes to `out` or stdout."""
+# A raw script knows the layout: it makes no existence checks (isdir/islink/exists), only
+# the content reads of a read command or the changes of a changing command.
+KEEP = {'read': ('read', 'listdir', 'readlink'),
+        'change': ('mkdir', 'write', 'symlink', 'rmdir', 'unlink')}
+
+
+def do_replay(fs, kind, trace_file, out=None):
+    """Make the same reads (kind 'read') or changes (kind 'change') in the same order."""
     with open(trace_file) as f:
         trace = json.load(f)
+    keep = KEEP[kind]
     got = []
     for name, args, _ in trace:
+        if name not in keep:
+            continue
         try:
             result = getattr(fs, name)(*args)
         except OSError:

@@ -24,10 +24,12 @@ How to read it:
   the layout targetcli-fb leaves (one HBA per storage object, ramdisk of one 4 KiB page), plus a
   probe target and ramdisk that the one-shot commands work on; the create/delete pair and the
   clearconfig/restoreconfig pairs put the tree back, so every tool sees the same tree.
-- "floor" is `scripts/bench_floor.py replay`: the exact configfs calls our command made
-  (recorded by scripts/bench_trace.py in an untimed run) made again by a minimal script with no
-  library: bare syscalls on the real kernel; on the simulator the simulated kernel's own backend
-  (there it is the kernel).  "(min)" marks an independent minimal script instead, used only where
+- "floor" is `scripts/bench_floor.py replay`: the same configfs reads (ls, saveconfig, the
+  small ls: read/listdir/readlink) or the same changes (create, delete, set, clear, restore:
+  mkdir/write/symlink/rmdir/unlink) that our command made, recorded by scripts/bench_trace.py in
+  an untimed run and made again in the same order by a minimal script with no library and no
+  existence checks: bare syscalls on the real kernel; on the simulator the simulated kernel's own
+  backend (there it is the kernel).  "(min)" marks an independent minimal script instead, used only where
   ours failed and left nothing to replay.  The last column lists our configfs calls.
 - "peer" is Debian's targetcli-fb 2.1.53 (rtslib-fb 2.1.75); it needs a real configfs, so it
   runs only in the VM.  `>N` = killed after N s.

@@ -126,7 +126,8 @@ class Bench:
             return [PEER_BIN] + tool_args(op, save_file)
         if self.traces.get(op):               # the same calls ours made, nothing else
             out = [save_file] if op == 'saveconfig' else []
-            return [sys.executable, FLOOR] + sim + ['replay', self.traces[op]] + out
+            kind = 'read' if op in ('startup_ls', 'ls', 'saveconfig') else 'change'
+            return [sys.executable, FLOOR] + sim + ['replay', kind, self.traces[op]] + out
         probe_dir = 'core/%s/%s' % (self.probe_hba, PROBE_SO)
         src = self.restore_src if op == 'restoreconfig' else save_file
         return [sys.executable, FLOOR] + sim + floor_args(op, src, probe_dir)
