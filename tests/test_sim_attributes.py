@@ -4,7 +4,7 @@ import pytest
 
 from rtslib.simkernel import SimConfigFS
 from sim_helpers import tmp_path  # noqa: F401  (sim dirs on tmpfs: much faster)
-from sim_helpers import (error_rows, have_reference, kernel61_stages, object_files,
+from sim_helpers import (have_reference, kernel61_stages, object_files,
                          parse_command, ref_path, run, seed_ops, seed_script,
                          base_variables)
 

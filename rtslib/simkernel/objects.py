@@ -214,7 +214,7 @@ def _remove_tg_pt_gp(fs, node, st):
 
 def _remove_lu_gp(fs, node, st):
     # member devices go back to default_lu_gp (core_alua_free_lu_gp)
-    from rtslib.simkernel.writes import move_lu_gp
+    from rtslib.simkernel.devices import move_lu_gp
     for dev_obj in st.get('member_objs', []):
         dst = fs.store.state(dev_obj)
         if dst:
@@ -338,14 +338,14 @@ def _link_mapped_lun(fs, mlun, lun):
     mst.update(lun={'obj': lun.obj, 'dev_index': lst['dev']['dev_index'],
                     'rtpi': lst['rtpi'], 'tpg_inst': lst['tpg_inst']},
                acl=acl_obj.rsplit('/', 1)[1], acl_index=acl['acl_index'], wp=wp,
-               creation_time=_jiffies())
+               creation_time=jiffies())
     lst['refs'] = lst.get('refs', 0) + 1
     fs.store.save_state(mlun.obj, mst)
     fs.store.save_state(lun.obj, lst)
     fs.refresh(mlun.obj)
 
 
-def _jiffies():
+def jiffies():
     # scsi_auth_intr/creation_time is jiffies since boot on the real host
     return int(time.monotonic() * 100) % 100000
 

@@ -1,0 +1,374 @@
+"""Writes to backstore files: enable, control, attrib/, wwn/, ALUA LU groups.
+
+Each action parses the buffer as the kernel's store function does, checks the
+device's state in the kernel's order and returns the file's new content (None:
+nothing stored in that file; rendered files follow the state instead).
+"""
+import errno
+
+from rtslib.simkernel import host as hostmod
+from rtslib.simkernel import parse, rules
+from rtslib.simkernel.objects import LU_MEMBERS, jiffies, member_name, parent_obj
+from rtslib.simkernel.parse import fail
+
+
+def _dev_enable(fs, node, data, spec):
+    if not parse.kstrtobool(data):
+        raise fail(errno.EINVAL)           # 'only valid value is "1"'
+    st = fs.store.state(node.obj)
+    if st.get('enabled'):
+        raise fail(errno.EEXIST)           # "se_dev->se_dev_ptr already set"
+    # every attempt from here on takes a new device index, failed ones too
+    st['dev_index'] = fs.store.next_counter('dev_index', 1)
+    try:
+        attrib = _CONFIGURE[node.flavour](fs, node, st)
+    except OSError:
+        fs.store.save_state(node.obj, st)
+        fs.refresh(node.obj)
+        raise
+    hba_obj = parent_obj(node.obj, 1)
+    hba = fs.store.state(hba_obj)
+    st.update(enabled=True, fid=hba.get('dev_count', 0), creation_time=jiffies())
+    hba['dev_count'] = hba.get('dev_count', 0) + 1
+    fs.store.save_state(hba_obj, hba)
+    for name, value in attrib.items():
+        rel = node.obj + '/attrib/' + name
+        if fs.store_exists(rel):
+            fs.store.set_value(rel, '%s\n' % value)
+    fs.store.save_state(node.obj, st)
+    fs.store.append(LU_MEMBERS, member_name(node.obj) + '\n')
+
+
+def _enabled_attrib(plugin, bdev=None):
+    out = {}
+    for name, value in rules.ENABLED_ATTRIB.get(plugin, {}).items():
+        if isinstance(value, str) and value.startswith('@'):
+            value = int((bdev or {}).get(value[1:], 0))
+        out[name] = value
+    return out
+
+
+def _configure_fileio(fs, node, st):
+    params = st['params']
+    name = params.get('fd_dev_name')
+    if not name:
+        raise fail(errno.EINVAL)            # "Missing fd_dev_name="
+    host = fs.host()
+    if name in host['block_devices']:
+        params['fd_dev_size'] = host['block_devices'][name]['size']
+    elif name in host['files']:
+        params.setdefault('fd_dev_size', host['files'][name])
+    else:
+        if not hostmod.dir_exists(host, name.rsplit('/', 1)[0] or '/'):
+            raise fail(errno.ENOENT)        # filp_open() failed
+        if not int(params.get('fd_dev_size', 0) or 0):
+            raise fail(errno.EINVAL)        # no fd_dev_size= and no file
+    attrib = _enabled_attrib('fileio')
+    if str(params.get('fd_buffered_io')) == '1':
+        attrib['emulate_write_cache'] = 1   # buffered I/O: the backend reports WCE
+    return attrib
+
+
+def _claim(fs, node, st, path):
+    host = fs.host()
+    if path in host['claimed_devices'] or fs.store.state('claim:' + path):
+        raise fail(errno.EBUSY)             # blkdev_get_by_path(FMODE_EXCL)
+    fs.store.save_state('claim:' + path, {'owner': node.obj})
+    st['claim'] = path
+
+
+def _configure_iblock(fs, node, st):
+    path = st['params'].get('udev_path')
+    if not path:
+        raise fail(errno.EINVAL)            # "Missing udev_path= parameters"
+    bdev = fs.host()['block_devices'].get(path)
+    if bdev is None:
+        raise fail(errno.ENOENT)
+    _claim(fs, node, st, path)
+    st['bdev'] = {'name': bdev['name'], 'major': bdev['major'], 'minor': bdev['minor'],
+                  'discard': bdev.get('discard', False)}
+    return _enabled_attrib('iblock', bdev)
+
+
+def _configure_rd(fs, node, st):
+    pages = int(st['params'].get('rd_pages', 0) or 0)
+    if pages <= 0:
+        raise fail(errno.EINVAL)            # "Illegal page count: 0"
+    return _enabled_attrib('rd_mcp')
+
+
+def _configure_user(fs, node, st):
+    return _enabled_attrib('user')
+
+
+def _configure_pscsi(fs, node, st):
+    if not (st.get('udev_path') or st['params'].get('udev_path')):
+        raise fail(errno.EINVAL)            # "udev_path attribute has not been set"
+    p = st['params']
+    hctl = '%s:%s:%s:%s' % tuple(p.get(k, '') for k in (
+        'scsi_host_id', 'scsi_channel_id', 'scsi_target_id', 'scsi_lun_id'))
+    sdev = fs.host()['scsi_devices'].get(hctl) or fs.store.state('scsi:' + hctl)
+    if not sdev:
+        raise fail(errno.ENODEV)
+    _claim(fs, node, st, sdev['dev'])
+    return _enabled_attrib('pscsi')
+
+
+_CONFIGURE = {'fileio': _configure_fileio, 'iblock': _configure_iblock,
+              'rd_mcp': _configure_rd, 'user': _configure_user, 'pscsi': _configure_pscsi}
+
+
+def _dev_control(fs, node, data, spec):
+    st = fs.store.state(node.obj)
+    known = rules.CONTROL_KEYS.get(node.flavour, ())
+    for item in data.replace('\n', ',').split(','):
+        key, _, value = item.partition('=')
+        if key not in known:
+            continue                        # unknown keys are ignored
+        if key == 'udev_path' and st.get('claim'):
+            raise fail(errno.EEXIST)        # "while ibd_bd exists"
+        if key in ('fd_dev_size', 'rd_pages', 'dev_size') or key.startswith('scsi_'):
+            try:
+                value = int(value)
+            except ValueError:
+                raise fail(errno.EINVAL) from None
+        st['params'][key] = value
+        if node.flavour == 'user' and key in ('dev_config', 'dev_size'):
+            fs.store.set_value(node.obj + '/attrib/' + key, '%s\n' % value)
+    fs.store.save_state(node.obj, st)
+
+
+def _dev_udev_path(fs, node, data, spec):
+    st = fs.store.state(node.obj)
+    if st.get('exports'):
+        raise fail(errno.EINVAL)
+    value = parse.one_newline(data)
+    if len(value) > 512:
+        raise fail(errno.EINVAL)
+    st['udev_path'] = value
+    fs.store.save_state(node.obj, st)
+
+
+def _dev_lu_gp(fs, node, data, spec):
+    name = data.strip()
+    st = fs.store.state(node.obj)
+    if name == 'default_lu_gp':
+        gp_id = 0
+    else:
+        gp_id = fs.store.state('core/alua/lu_gps/' + name).get('id') \
+            if name and '/' not in name else None
+    if gp_id is None:
+        raise fail(errno.ENODEV)            # no such group, or its id is not set
+    if not st.get('enabled'):
+        return None                         # no lu_gp_mem before configure: nothing to move
+    move_lu_gp(fs, node.obj, st, name)
+    return None
+
+
+def move_lu_gp(fs, dev_obj, st, name):
+    """A device leaves its LU group for `name` (members files and group states)."""
+    member = member_name(dev_obj) + '\n'
+    old = st.get('lu_gp', 'default_lu_gp')
+    for gp, add in ((old, False), (name, True)):
+        rel = 'core/alua/lu_gps/' + gp
+        if add:
+            fs.store.append(rel + '/members', member)
+        else:
+            fs.store.remove_entry(rel + '/members', member)
+        if gp != 'default_lu_gp':
+            gst = fs.store.state(rel)
+            objs = [o for o in gst.get('member_objs', []) if o != dev_obj]
+            gst['member_objs'] = objs + [dev_obj] if add else objs
+            fs.store.save_state(rel, gst)
+    st['lu_gp'] = name
+    fs.store.save_state(dev_obj, st)
+
+
+def _lu_gp_id(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    if value > 0xffff:
+        raise fail(errno.EINVAL)
+    st = fs.store.state(node.obj)
+    st['id'] = value
+    fs.store.save_state(node.obj, st)
+    return '%d\n' % value
+
+
+def _exported(fs, node):
+    return bool(fs.store.state(node.obj).get('exports'))
+
+
+def _dev_attr_int(fs, node, name):
+    value = fs.read_values(node.obj, ('attrib/' + name,))[0].strip()
+    return int(value) if value.lstrip('-').isdigit() else 0
+
+
+def _dev_queue_depth(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    if _exported(fs, node) or value == 0:
+        raise fail(errno.EINVAL)
+    if value > _dev_attr_int(fs, node, 'queue_depth') and \
+            value > _dev_attr_int(fs, node, 'hw_queue_depth'):
+        raise fail(errno.EINVAL)            # "exceeds TCM/SE_Device MAX TCQ"
+    return '%d\n' % value
+
+
+def _dev_pi_prot_type(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    st = fs.store.state(node.obj)
+    if value > 3:
+        raise fail(errno.EINVAL)
+    if value == 2:
+        raise fail(errno.ENOSYS)            # "DIF TYPE2 protection currently not supported"
+    if node.flavour not in rules.PROT_BACKENDS:
+        if value == 0:
+            return '0\n'
+        raise fail(errno.ENOSYS)
+    if not st.get('enabled'):
+        raise fail(errno.ENODEV)            # "requires device to be configured"
+    if st.get('exports'):
+        raise fail(errno.EINVAL)
+    fs.store.set_value(node.obj + '/attrib/pi_prot_verify', '%d\n' % bool(value))
+    return '%d\n' % value
+
+
+def _dev_pi_prot_format(fs, node, data, spec):
+    if not parse.kstrtobool(data):
+        return None
+    st = fs.store.state(node.obj)
+    if node.flavour not in rules.FORMAT_PROT_BACKENDS:
+        raise fail(errno.ENOSYS)
+    if not st.get('enabled'):
+        raise fail(errno.ENODEV)
+    if st.get('exports'):
+        raise fail(errno.EINVAL)
+    return None                             # formats; the file always reads 0
+
+
+def _dev_pi_prot_verify(fs, node, data, spec):
+    flag = parse.kstrtobool(data)
+    if flag and not _dev_attr_int(fs, node, 'pi_prot_type'):
+        return None                         # "not supported by backend, ignoring"
+    return '%d\n' % flag
+
+
+def _dev_rest_reord(fs, node, data, spec):
+    if parse.kstrtobool(data):
+        raise fail(errno.ENOSYS)            # "restricted reordering not implemented"
+    return '0\n'
+
+
+def _dev_model_alias(fs, node, data, spec):
+    flag = parse.kstrtobool(data)
+    if flag:
+        model = node.name[:15]              # the backstore name, INQUIRY_MODEL_LEN - 1
+    else:
+        model = rules.PRODUCT.get(node.flavour, ('', ''))[0]
+    fs.store.set_value(node.obj + '/wwn/product_id', model + '\n')
+    return '%d\n' % flag
+
+
+def _dev_optimal_sectors(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    if value > _dev_attr_int(fs, node, 'hw_max_sectors'):
+        raise fail(errno.EINVAL)
+    return '%d\n' % value
+
+
+def _dev_write_cache(fs, node, data, spec):
+    flag = parse.kstrtobool(data)
+    if flag and node.flavour == 'iblock':
+        raise fail(errno.EINVAL)            # device reports its own write cache
+    return '%d\n' % flag
+
+
+def _dev_unmap(fs, node, data, spec):
+    """emulate_tpu, emulate_tpws, unmap_zeroes_data: UNMAP must be set up."""
+    flag = parse.kstrtobool(data)
+    st = fs.store.state(node.obj)
+    if flag and not _dev_attr_int(fs, node, 'max_unmap_block_desc_count'):
+        if node.flavour not in rules.UNMAP_BACKENDS:
+            raise fail(errno.ENOSYS)        # "Generic Block Discard not supported"
+        if not st.get('enabled'):
+            # 6.1 calls configure_unmap() on the unopened file/bdev here and oopses
+            # (NULL pointer); later kernels answer ENODEV ("requires device to be
+            # configured"), and so does the simulator.  rtslib must enable first.
+            raise fail(errno.ENODEV)
+        if not (st.get('bdev') or {}).get('discard'):
+            raise fail(errno.ENOSYS)        # "Generic Block Discard setup ... failed"
+    return '%d\n' % flag
+
+
+def _dev_fixed_flag(fs, node, data, spec):
+    flag = parse.kstrtobool(data)
+    current = _dev_attr_int(fs, node, node.sub.split('/', 1)[1])
+    if flag != bool(current) and node.flavour != 'user':
+        raise fail(errno.ENOSYS)            # "has fixed value"
+    return '%d\n' % flag
+
+
+def _user_dev_config(fs, node, data, spec):
+    value = parse.one_newline(data)
+    st = fs.store.state(node.obj)
+    st['params']['dev_config'] = value
+    fs.store.save_state(node.obj, st)
+    return value + '\n'
+
+
+def _wwn_serial(fs, node, data, spec):
+    if len(data.encode('utf-8', 'surrogateescape')) >= 254:
+        raise fail(errno.EOVERFLOW)         # INQUIRY_VPD_SERIAL_LEN, newline counted
+    st = fs.store.state(node.obj)
+    if st.get('exports'):
+        raise fail(errno.EINVAL)
+    value = data.strip()
+    st['serial'] = value
+    fs.store.save_state(node.obj, st)
+    return 'T10 VPD Unit Serial Number: %s\n' % value
+
+
+def _wwn_ident(fs, node, data, spec):
+    raw = data.encode('utf-8', 'surrogateescape')
+    value = data.strip()
+    if len(raw) > spec['maxlen'] + 1 or len(value.encode()) > spec['maxlen']:
+        raise fail(errno.EOVERFLOW)         # INQUIRY_*_LEN
+    if any(not 0x20 <= ord(c) <= 0x7e for c in value):
+        raise fail(errno.EINVAL)            # "non-ASCII-printable characters"
+    if _exported(fs, node):
+        raise fail(errno.EINVAL)
+    return value + '\n'
+
+
+def _wwn_company(fs, node, data, spec):
+    value = parse.kstrtoull(data, 32)
+    if value >= 0x1000000:
+        raise fail(errno.EOVERFLOW)
+    if _exported(fs, node):
+        raise fail(errno.EINVAL)
+    return ('%#08x\n' % value) if value else '00000000\n'     # C's %#08x
+
+
+# -- ALUA --------------------------------------------------------------------------------
+
+
+DEVICE_ACTIONS = {
+    'dev_fixed_flag': _dev_fixed_flag,
+    'dev_pi_prot_format': _dev_pi_prot_format,
+    'dev_pi_prot_verify': _dev_pi_prot_verify,
+    'dev_rest_reord': _dev_rest_reord,
+    'dev_model_alias': _dev_model_alias,
+    'lu_gp_id': _lu_gp_id,
+    'dev_enable': _dev_enable,
+    'dev_control': _dev_control,
+    'dev_udev_path': _dev_udev_path,
+    'dev_lu_gp': _dev_lu_gp,
+    'dev_queue_depth': _dev_queue_depth,
+    'dev_pi_prot_type': _dev_pi_prot_type,
+    'dev_optimal_sectors': _dev_optimal_sectors,
+    'dev_write_cache': _dev_write_cache,
+    'dev_unmap': _dev_unmap,
+    'user_dev_config': _user_dev_config,
+    'wwn_serial': _wwn_serial,
+    'wwn_ident': _wwn_ident,
+    'wwn_company': _wwn_company,
+}
