@@ -162,6 +162,15 @@ class UINode(ConfigNode):
             self.prefs['path_history'] = history[drop:]
             self.prefs['path_history_index'] = max(0, self.prefs['path_history_index'] - drop)
 
+    def ui_command_help(self, topic=None):
+        '''
+        Displays the manual page for a topic, or list available topics.
+        '''
+        if topic is not None and topic not in self.list_commands():
+            raise ExecutionError(f"Cannot find help topic {topic} (topics at {self.path}: "
+                                 f"{', '.join(sorted(self.list_commands()))})")
+        return ConfigNode.ui_command_help(self, topic)
+
     def ui_command_ls(self, path=None, depth=None):
         '''
         Display either the nodes tree relative to path or to the current node.
@@ -287,6 +296,8 @@ class UINode(ConfigNode):
 
         Example: set global color_mode=true loglevel_console=info
         '''
+        if group is not None:
+            self._check_group(group)
         if group is None or not parameter:
             return ConfigNode.ui_command_set(self, group)
         self._check_group(group)
