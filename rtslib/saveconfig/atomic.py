@@ -83,7 +83,9 @@ def atomic_write(path, data, mode=0o600):
         _hook('fsync_dir')
         fsync_dir(dirname)
     except OSError as err:
-        raise SaveConfigError(describe(err, dirname)) from err
+        # some filesystems cannot fsync a directory at all; the file is in place
+        if err.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise SaveConfigError(describe(err, dirname)) from err
 
 
 def _remove_quietly(path):
