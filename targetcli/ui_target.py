@@ -20,7 +20,10 @@ _TPG_NAME = re.compile(r'(?:tpgt?|tgpt)(\d+)\Z')
 
 def _fabric_present(fabric):
     """Whether a fabric can be used here: its dir exists, its hardware is there,
-    or its kernel module is loaded or installed (nothing is loaded to find out)."""
+    or its kernel module is loaded or installed (nothing is loaded to find out).
+    An rtslib that knows (a `present` property) is asked instead."""
+    if isinstance(getattr(type(fabric), 'present', None), property):
+        return bool(fabric.present)
     if fabric.exists:
         return True
     wwns = fabric.wwns
