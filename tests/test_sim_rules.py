@@ -153,3 +153,21 @@ def test_state_is_shared_by_processes(tmp_path, fs):
     other = SimConfigFS(fs.sim_root)
     assert other.read(DEV + '/enable') == '1\n'
     assert err(other.rmdir, DEV) == 'EBUSY'
+
+
+def test_alua_group_ids_are_set_once_and_unique(fs):
+    fs.mkdir(DEV + '/alua/a')
+    fs.mkdir(DEV + '/alua/b')
+    fs.mkdir(DEV + '/alua/c')
+    assert fs.read(DEV + '/alua/a/tg_pt_gp_id') == ''          # no valid id yet
+    fs.write(DEV + '/alua/a/tg_pt_gp_id', '5')
+    assert err(fs.write, DEV + '/alua/a/tg_pt_gp_id', '6') == 'EINVAL'   # only once
+    assert err(fs.write, DEV + '/alua/b/tg_pt_gp_id', '5') == 'EINVAL'   # taken
+    fs.write(DEV + '/alua/b/tg_pt_gp_id', '0')                 # 0: next free number
+    assert fs.read(DEV + '/alua/b/tg_pt_gp_id') == '1\n'
+    assert err(fs.write, DEV + '/alua/default_tg_pt_gp/tg_pt_gp_id', '9') == 'EINVAL'
+    fs.rmdir(DEV + '/alua/a')
+    fs.write(DEV + '/alua/c/tg_pt_gp_id', '5')                 # free again
+    fs.mkdir('core/alua/lu_gps/l1')
+    fs.write('core/alua/lu_gps/l1/lu_gp_id', '3')
+    assert err(fs.write, 'core/alua/lu_gps/l1/lu_gp_id', '4') == 'EINVAL'

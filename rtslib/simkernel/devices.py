@@ -8,7 +8,8 @@ import errno
 
 from rtslib.simkernel import host as hostmod
 from rtslib.simkernel import parse, rules
-from rtslib.simkernel.objects import LU_MEMBERS, jiffies, member_name, parent_obj
+from rtslib.simkernel.objects import (LU_MEMBERS, assign_group_id, jiffies, member_name,
+                                      parent_obj)
 from rtslib.simkernel.parse import fail
 
 
@@ -140,8 +141,6 @@ def _dev_control(fs, node, data, spec):
 
 def _dev_udev_path(fs, node, data, spec):
     st = fs.store.state(node.obj)
-    if st.get('exports'):
-        raise fail(errno.EINVAL)
     value = parse.one_newline(data)
     if len(value) > 512:
         raise fail(errno.EINVAL)
@@ -188,6 +187,7 @@ def _lu_gp_id(fs, node, data, spec):
     value = parse.kstrtoull(data, 32)
     if value > 0xffff:
         raise fail(errno.EINVAL)
+    value = assign_group_id(fs, '', 'lu_gp', node.name if node.obj else 'default_lu_gp', value)
     st = fs.store.state(node.obj)
     st['id'] = value
     fs.store.save_state(node.obj, st)

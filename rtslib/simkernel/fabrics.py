@@ -3,7 +3,8 @@ import errno
 
 from rtslib.simkernel import host as hostmod
 from rtslib.simkernel import parse, rules
-from rtslib.simkernel.objects import add_tg_member, count_nps, drop_tg_member, parent_obj
+from rtslib.simkernel.objects import (add_tg_member, assign_group_id, count_nps,
+                                      drop_tg_member, parent_obj)
 from rtslib.simkernel.parse import fail
 from rtslib.simkernel.values import _bool01, _kbool
 
@@ -23,7 +24,7 @@ def _tg_pt_gp_attr(fs, node, data, spec):
     fname = node.sub.rsplit('/', 1)[-1]
     dev_obj, gp, gp_obj = _gp_location(node)
     if fname == 'tg_pt_gp_id':
-        return _tg_pt_gp_id(fs, gp_obj, data)
+        return _tg_pt_gp_id(fs, dev_obj, gp, gp_obj, data)
     value = parse.kstrtoull(data, 32)
     if fname == 'alua_access_type':
         if value not in ALUA_TYPES:
@@ -44,10 +45,11 @@ def _tg_pt_gp_attr(fs, node, data, spec):
     return '%d\n' % value
 
 
-def _tg_pt_gp_id(fs, gp_obj, data):
+def _tg_pt_gp_id(fs, dev_obj, gp, gp_obj, data):
     value = parse.kstrtoull(data, 32)
     if value > 0xffff:
         raise fail(errno.EINVAL)
+    value = assign_group_id(fs, dev_obj, 'tg_pt_gp', gp, value)
     if gp_obj is not None:
         gst = fs.store.state(gp_obj)
         gst['id'] = value

@@ -204,6 +204,7 @@ def _remove_device(fs, node, st):
 def _remove_tg_pt_gp(fs, node, st):
     # member LUNs fall back to the device's default group
     dev_obj = parent_obj(node.obj, 2)
+    release_group_id(fs, dev_obj, 'tg_pt_gp', node.name)
     for member_lun in st.get('member_objs', []):
         lst = fs.store.state(member_lun)
         lst.update(tg_pt_gp='default_tg_pt_gp', tg_pt_gp_id=0)
@@ -213,6 +214,7 @@ def _remove_tg_pt_gp(fs, node, st):
 
 
 def _remove_lu_gp(fs, node, st):
+    release_group_id(fs, '', 'lu_gp', node.name)
     # member devices go back to default_lu_gp (core_alua_free_lu_gp)
     from rtslib.simkernel.devices import move_lu_gp
     for dev_obj in st.get('member_objs', []):
@@ -257,6 +259,32 @@ def drop_tg_member(fs, dev_obj, gp, member, lun_obj):
         gst = fs.store.state(gp_obj)
         gst['member_objs'] = [m for m in gst.get('member_objs', []) if m != lun_obj]
         fs.store.save_state(gp_obj, gst)
+
+
+def assign_group_id(fs, owner_obj, kind, name, value):
+    """core_alua_set_{tg_pt,lu}_gp_id: once per group, unique among the owner's
+    groups (a device's tg_pt_gps, or all lu_gps); 0 takes the next free number."""
+    owner = fs.store.state(owner_obj)
+    ids = owner.setdefault(kind + '_ids', {'default_%s' % kind: 0})
+    if name in ids:
+        raise fail(errno.EINVAL)             # "already has a valid ID"
+    taken = set(ids.values())
+    if value == 0:
+        value = owner.get(kind + '_next', 1)
+        while value in taken:
+            value += 1
+        owner[kind + '_next'] = value + 1
+    elif value in taken:
+        raise fail(errno.EINVAL)             # "ID: %hu already exists"
+    ids[name] = value
+    fs.store.save_state(owner_obj, owner)
+    return value
+
+
+def release_group_id(fs, owner_obj, kind, name):
+    owner = fs.store.state(owner_obj)
+    if owner.get(kind + '_ids', {}).pop(name, None) is not None:
+        fs.store.save_state(owner_obj, owner)
 
 
 def member_name(dev_obj):

@@ -148,7 +148,7 @@ ATTRS = {
     # target_core_item_dbroot_store refuses any change once a fabric module has
     # registered (g_tf_list not empty) - with iscsi/tcm_loop loaded, always
     'root': {'dbroot': action('dbroot'),
-             'core/alua/lu_gps/default_lu_gp/lu_gp_id': u32(0, 65535)},
+             'core/alua/lu_gps/default_lu_gp/lu_gp_id': action('lu_gp_id')},
     'hba': {'hba_mode': u32(0, 1)},
     'device': DEVICE, 'device_user': DEVICE, 'device_pscsi': DEVICE,
     'tg_pt_gp': {'tg_pt_gp_id': action('tg_pt_gp_id'), '*': action('tg_pt_gp_attr')},
