@@ -178,7 +178,7 @@ def test_kill_9_during_restore_then_restore_again_converges(tmp_path, peer_templ
     ok(run(sim, 'restore', PEER_FILE))
     one_restore = time.monotonic() - start
     rng = random.Random(7)
-    for _ in range(4):
+    for _ in range(3):
         p = subprocess.Popen([sys.executable, TARGETCTL, '--simulate', str(sim), 'restore',
                               PEER_FILE], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env=env)
