@@ -5,7 +5,7 @@ import re
 from targetcli.cshell import ExecutionError
 
 from targetcli.ui_backstore import one_or_many
-from targetcli.ui_node import UINode, UIRTSLibNode, shown
+from targetcli.ui_node import UIRTSLibNode, shown
 
 AUTH_PARAMS = ('userid', 'password', 'mutual_userid', 'mutual_password')
 # the seed page (Datera's targetcli) names the TPG's mutual CHAP this way
@@ -438,6 +438,3 @@ class UITarget(UITPG):
         tpg = tpg or TPG(target, 1, mode='any')
         self.target = target
         super().__init__(tpg, parent, name=target.wwn)
-
-    def summary(self):
-        return super().summary()

@@ -24,10 +24,6 @@ def _number(text, what, prefix=''):
     return int(value)
 
 
-def _broken(err_cls):
-    return err_cls
-
-
 class UILUNs(UINode):
     """luns/: the TPG's LUNs."""
 
@@ -355,12 +351,6 @@ class UINodeACL(UIRTSLibNode):
         return one_or_many([c.name[10:] for c in self.children
                             if c.name[10:].startswith(text)])
 
-    def ui_command_info(self):
-        '''
-        Displays the ACL's settings (CHAP secrets shown as ********).
-        '''
-        super().ui_command_info()
-
 
 class UIMappedLUN(UIRTSLibNode):
     """One mapped LUN."""
@@ -507,7 +497,6 @@ class UIPortal(UIRTSLibNode):
         super().__init__(f"{portal.ip_address}:{portal.port}", portal, parent)
 
     def summary(self):
-        portal = self.rtsnode
         if self._get('offload'):
             return ("OK, offload enabled", True)
         return ("OK, iser enabled" if self._get('iser') else "OK, iser disabled", True)
