@@ -7,13 +7,14 @@ def _sessions(rtsroot):
     return list(sessions) if sessions is not None else []
 
 
-def show_sessions(node, action, sid):
-    """Print the sessions list (action list|detail), or one session (sid)."""
+def show_sessions(node, action, sid, source=None):
+    """Print the sessions (of source: an object with .sessions, default all) as a
+    list or in detail (action list|detail), or one session (sid)."""
     if action not in ('list', 'detail'):
         raise ExecutionError(f"action must be one of: list, detail (not {action})")
     if sid is not None and not str(sid).isdigit():
         raise ExecutionError(f"sid must be a number, '{sid}' given")
-    found = _sessions(node.get_root().rtsroot)
+    found = _sessions(source if source is not None else node.get_root().rtsroot)
     if sid is not None:
         found = [s for s in found if int(s.get('id', -1)) == int(sid)]
         if not found:

@@ -415,6 +415,14 @@ class UITPG(UIRTSLibNode):
         else:
             self.info("The TPGT is already disabled.")
 
+    def ui_command_sessions(self, action='list', sid=None):
+        '''
+        Displays the open sessions of this TPG: action is `list` (default)
+        or `detail`; sid shows only that session.
+        '''
+        from targetcli.ui_sessions import show_sessions
+        show_sessions(self, action, sid, self.rtsnode)
+
     def ui_command_info(self):
         '''
         Displays the TPG's settings (CHAP secrets shown as ********).

@@ -331,6 +331,14 @@ class UINodeACL(UIRTSLibNode):
             found.extend(so.path for so in backstore.children)
         return one_or_many([f for f in found if f.startswith(text)])
 
+    def ui_command_sessions(self, action='list', sid=None):
+        '''
+        Displays the open sessions of this node ACL: action is `list` (default)
+        or `detail`; sid shows only that session.
+        '''
+        from targetcli.ui_sessions import show_sessions
+        show_sessions(self, action, sid, self.rtsnode)
+
     def ui_command_delete(self, mapped_lun):
         '''
         Deletes the specified mapped LUN.
