@@ -171,8 +171,10 @@ class TargetShell(ConfigShell):
             return
         try:
             make_private_dir(self.home)
-            readline.write_history_file(self._cmd_history)
+            # created 0600 before readline writes to it: never readable by others
+            os.close(os.open(self._cmd_history, os.O_WRONLY | os.O_CREAT, 0o600))
             os.chmod(self._cmd_history, 0o600)
+            readline.write_history_file(self._cmd_history)
         except OSError:
             warn(f"Cannot write to command history file {self._cmd_history}; "
                  "history saving is disabled.")
