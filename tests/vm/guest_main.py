@@ -30,13 +30,30 @@ def check_modules():
     return sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(HERE, 'checks_*.py')))
 
 
-def registered(modules=None):
+def needed_modules(wanted):
+    """Check modules the requested names need (all of them for 'all')."""
+    present = check_modules()
+    if 'all' in wanted:
+        return present
+    mods = {'checks_' + w.split('.', 1)[0] for w in wanted}
+    return [m for m in present if m in mods]
+
+
+def registered(modules=None, broken=None):
     """{check name: function} in run order; name = '<module without checks_>.<function>'.
 
     Modules run by their ORDER (default 50), then name; checks in CHECKS order.
+    A module that fails to import is left out and its traceback put in
+    broken[module short name] (its checks then fail with it; the others run).
     """
-    out = {}
-    mods = [importlib.import_module(m) for m in modules or check_modules()]
+    out, mods = {}, []
+    for name in modules or check_modules():
+        try:
+            mods.append(importlib.import_module(name))
+        except Exception:  # noqa: BLE001 - one broken module must not stop the others
+            if broken is None:
+                raise
+            broken[name[len('checks_'):]] = traceback.format_exc()
     for mod in sorted(mods, key=lambda m: (getattr(m, 'ORDER', 50), m.__name__)):
         modname = mod.__name__
         for fn in getattr(mod, 'CHECKS', []):
@@ -85,18 +102,18 @@ def main(config_path):
     with open(config_path) as f:
         config = json.load(f)
     ctx = Context(config)
-    results = {}
-    try:
-        available = registered()
-    except Exception:  # noqa: BLE001 - a broken check module must show up as a result
-        results['harness.import'] = {'ok': False, 'detail': traceback.format_exc(), 'data': None}
-        write_json(config['results'], results)
-        return 1
+    results, broken = {}, {}
+    available = registered(needed_modules(config['checks']), broken)
+    for short, tb in broken.items():
+        results[short + '.import'] = {'ok': False, 'detail': 'checks_%s.py does not import:\n%s'
+                                      % (short, tb), 'data': None}
     for name in select(config['checks'], available):
         print('[vm] check %s' % name, flush=True)
         if name not in available:
-            results[name] = {'ok': False, 'detail': 'no such check (have: %s)'
-                             % ', '.join(sorted(available)), 'data': None}
+            short = name.split('.', 1)[0]
+            why = ('checks_%s.py does not import:\n%s' % (short, broken[short]) if short in broken
+                   else 'no such check (have: %s)' % ', '.join(sorted(available)))
+            results[name] = {'ok': False, 'detail': why, 'data': None}
         else:
             results[name] = run_check(ctx, name, available[name])
         print('[vm] check %s: %s in %ss' % (name, 'ok' if results[name]['ok'] else 'FAILED',
