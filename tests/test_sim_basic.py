@@ -62,3 +62,44 @@ def test_kernel_made_dirs_cannot_be_removed(fs):
 def test_host_overrides(fs):
     fs.configure_host(rdma_addresses=['10.0.0.1'], ip_addresses=['127.0.0.1', '10.0.0.1'])
     assert fs.host()['rdma_addresses'] == ['10.0.0.1']
+
+
+def test_open_configfs_selects_the_simulator(tmp_path, monkeypatch):
+    from rtslib import configfs
+    fs = configfs.open_configfs(simulate=str(tmp_path / 'sim'))
+    assert isinstance(fs, SimConfigFS) and fs.simulated
+    assert fs.abspath('core') == str(tmp_path / 'sim/sys/kernel/config/target/core')
+    monkeypatch.setenv('LIO_SIMULATE', str(tmp_path / 'env'))
+    assert configfs.open_configfs().sim_root == str(tmp_path / 'env')
+
+
+def _make_luns(simdir, first, count):
+    fs = SimConfigFS(simdir)
+    for i in range(first, first + count):
+        fs.mkdir('iscsi/iqn.2003-01.org.example:t/tpgt_1/lun/lun_%d' % i)
+        fs.symlink('core/rd_mcp_0/r', 'iscsi/iqn.2003-01.org.example:t/tpgt_1/lun/lun_%d/r' % i)
+
+
+def test_processes_sharing_dir_do_not_lose_updates(tmp_path):
+    import multiprocessing
+    simdir = str(tmp_path / 'sim')
+    fs = SimConfigFS(simdir)
+    for d in ('core/rd_mcp_0', 'core/rd_mcp_0/r'):
+        fs.mkdir(d)
+    fs.write('core/rd_mcp_0/r/control', 'rd_pages=8')
+    fs.write('core/rd_mcp_0/r/enable', '1')
+    for d in ('iscsi', 'iscsi/iqn.2003-01.org.example:t', 'iscsi/iqn.2003-01.org.example:t/tpgt_1'):
+        fs.mkdir(d)
+    ctx = multiprocessing.get_context('fork')
+    procs = [ctx.Process(target=_make_luns, args=(simdir, n * 10, 10)) for n in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert fs.read('core/rd_mcp_0/r/statistics/scsi_dev/ports') == '30\n'
+    members = fs.read('core/rd_mcp_0/r/alua/default_tg_pt_gp/members')
+    assert members.count('\0') == 30
+    ports = {fs.read('iscsi/iqn.2003-01.org.example:t/tpgt_1/lun/lun_%d/statistics/'
+                     'scsi_port/indx' % i) for i in range(30)}
+    assert len(ports) == 30                     # each LUN its own relative port id
