@@ -150,10 +150,12 @@ class Bench:
         rc = os.waitstatus_to_exitcode(ans['status'])
         if rc < 0:
             tail = 'killed by signal %d (timeout %ds?) %s' % (-rc, self.timeout, tail)
+        self.last_cpu = ans.get('cpu')
         return ans['seconds'], ans['maxrss_kib'], rc, tail, os.path.getsize(out_path)
 
     def measure(self, rec, tool, op):
-        cell = rec.setdefault(op, {}).setdefault(tool, {'seconds': [], 'rss_kib': [], 'errors': []})
+        cell = rec.setdefault(op, {}).setdefault(tool, {'seconds': [], 'rss_kib': [], 'errors': [],
+                                                        'cpu': []})
         if len(cell['errors']) >= 2 or cell.get('timeout'):   # broken or too slow: do not repeat
             return False
         if tool == 'floor':
@@ -171,6 +173,7 @@ class Bench:
             return False
         cell['seconds'].append(round(sec, 4))
         cell['rss_kib'].append(rss)
+        cell['cpu'].append(round(self.last_cpu, 4))
         return True
 
     # -- one configuration ---------------------------------------------------------

@@ -8,7 +8,8 @@ This helper stays ~10 MB, so ru_maxrss from wait4(2) is the command's own.
 
 Protocol: one JSON request per line on stdin
   {"argv": [...], "env": {...}, "cwd": DIR, "stdout": PATH, "stderr": PATH, "timeout": S}
-one JSON answer per line on stdout: {"seconds": S, "maxrss_kib": N, "status": WAITSTATUS}.
+one JSON answer per line on stdout: {"seconds": S, "maxrss_kib": N, "status": WAITSTATUS,
+"cpu": user+system seconds of the command (less sensitive than wall time to a busy machine)}.
 """
 import json
 import os
@@ -30,7 +31,8 @@ def run(req):
         seconds = time.perf_counter() - t0
         timer.cancel()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {'seconds': seconds, 'maxrss_kib': usage.ru_maxrss, 'status': status}
+    return {'seconds': seconds, 'maxrss_kib': usage.ru_maxrss, 'status': status,
+            'cpu': usage.ru_utime + usage.ru_stime}
 
 
 def kill_group(pid):
