@@ -315,6 +315,14 @@ def _user_dev_config(fs, node, data, spec):
     return value + '\n'
 
 
+def _user_dev_size(fs, node, data, spec):
+    value = parse.kstrtoull(data, 64)
+    st = fs.store.state(node.obj)
+    st['params']['dev_size'] = value
+    fs.store.save_state(node.obj, st)
+    return '%d\n' % value
+
+
 def _wwn_serial(fs, node, data, spec):
     if len(data.encode('utf-8', 'surrogateescape')) >= 254:
         raise fail(errno.EOVERFLOW)         # INQUIRY_VPD_SERIAL_LEN, newline counted
@@ -368,6 +376,7 @@ DEVICE_ACTIONS = {
     'dev_write_cache': _dev_write_cache,
     'dev_unmap': _dev_unmap,
     'user_dev_config': _user_dev_config,
+    'user_dev_size': _user_dev_size,
     'wwn_serial': _wwn_serial,
     'wwn_ident': _wwn_ident,
     'wwn_company': _wwn_company,

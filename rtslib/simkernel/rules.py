@@ -130,7 +130,7 @@ DEVICE = {
     'attrib/pgr_support': action('dev_fixed_flag'),
     # TCMU (user) attributes
     'attrib/dev_config': action('user_dev_config', enabled_lock=True),
-    'attrib/dev_size': dict(type='u64', enabled_lock=True),
+    'attrib/dev_size': action('user_dev_size', enabled_lock=True),
     'attrib/cmd_time_out': u32(enabled_lock=True),
     'attrib/qfull_time_out': dict(type='s32', min=-1, max=(1 << 31) - 1),
     'attrib/nl_reply_supported': dict(type='s32', min=-128, max=127),
@@ -174,6 +174,21 @@ ATTRS = {
     'acl_generic': {'tag': dict(type='str')},
     'mapped_lun': {'write_protect': action('mapped_lun_wp')},
 }
+
+
+# writes after which the object's rendered files must be re-rendered (by template;
+# paths or prefixes); templates not listed re-render after every write
+REFRESH_AFTER = {
+    'device': ('enable', 'control', 'udev_path', 'alua_lu_gp', 'attrib/block_size',
+               'attrib/emulate_model_alias', 'attrib/dev_config', 'attrib/dev_size', 'wwn/'),
+    'tpg_iscsi': ('auth/',), 'acl_iscsi': ('auth/',), 'fabric_iscsi': ('discovery_auth/',),
+}
+REFRESH_AFTER['device_user'] = REFRESH_AFTER['device_pscsi'] = REFRESH_AFTER['device']
+
+
+def needs_refresh(template, sub):
+    prefixes = REFRESH_AFTER.get(template)
+    return prefixes is None or sub.startswith(prefixes)
 
 
 def spec_for(template, sub):

@@ -27,7 +27,8 @@ def write(fs, node, data):
         content = PARSERS[spec['type']](data, spec)
     if content is not None:
         fs.store.set_value(node.path, content)
-    fs.refresh(node.obj)
+    if rules.needs_refresh(tname, node.sub):
+        fs.refresh(node.obj)
 
 
 def _default_spec(node):
