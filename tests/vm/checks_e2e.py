@@ -84,8 +84,8 @@ def chap_acl_and_mutual(ctx, log):
     acl = '%s/acls/%s' % (tpg, INITIATOR)
     tcli.batch(cmds + _exported_fileio(ctx, tpg, 'e2e_chap')
                + ['%s/acls create %s' % (tpg, INITIATOR),
+                  '%s set auth userid=e2e-alice password=Alice-Secret-1' % acl,
                   '%s set attribute authentication=1' % tpg])
-    tcli('%s set auth userid=e2e-alice password=Alice-Secret-1' % acl)
     try:
         ini.discover(LOCAL)
         ini.chap(iqn, LOCAL)
@@ -121,8 +121,8 @@ def discovery_auth(ctx, log):
     tpg, cmds = iscsi_target(iqn)
     tcli.batch(cmds + _exported_fileio(ctx, tpg, 'e2e_disc')
                + ['%s/acls create %s' % (tpg, INITIATOR),
-                  '%s set attribute authentication=0' % tpg])
-    tcli('/iscsi set discovery_auth enable=1 userid=e2e-disc password=Disc-Secret-4')
+                  '%s set attribute authentication=0' % tpg,
+                  '/iscsi set discovery_auth enable=1 userid=e2e-disc password=Disc-Secret-4'])
     try:
         ini.discover(LOCAL, expect_ok=False)
         ini.discover(LOCAL, chap=('e2e-disc', 'Wrong-Disc-55'), expect_ok=False)
@@ -144,9 +144,9 @@ def demo_mode(ctx, log):
     tcli, ini = TargetCLI(ctx, log), Initiator(log)
     iqn = BASE + ':demo'
     tpg, cmds = iscsi_target(iqn)
-    tcli.batch(cmds + _exported_fileio(ctx, tpg, 'e2e_demo'))
-    tcli('%s set attribute authentication=0 demo_mode_write_protect=0 generate_node_acls=1 '
-         'cache_dynamic_acls=1' % tpg)
+    tcli.batch(cmds + _exported_fileio(ctx, tpg, 'e2e_demo')
+               + ['%s set attribute authentication=0 demo_mode_write_protect=0 '
+                  'generate_node_acls=1 cache_dynamic_acls=1' % tpg])
     stranger = ini.iface('e2e-stranger', BASE + ':stranger')
     latecomer = ini.iface('e2e-latecomer', BASE + ':latecomer')
     try:
@@ -179,8 +179,8 @@ def iser_soft_roce(ctx, log):
     portal = '%s/portals/%s:3260' % (tpg, addr)
     tcli.batch(cmds + _exported_fileio(ctx, tpg, 'e2e_iser')
                + ['%s/acls create %s' % (tpg, INITIATOR),
-                  '%s set attribute authentication=0' % tpg])
-    tcli('%s iser_enable' % portal)
+                  '%s set attribute authentication=0' % tpg,
+                  '%s iser_enable' % portal])
     listing = output(tcli('%s/portals ls' % tpg))
     expect(re.search(r'%s:3260 \.+ \[OK, iser enabled\]' % re.escape(addr), listing),
            'portal listing does not show "[OK, iser enabled]":\n' + listing)
@@ -290,11 +290,10 @@ def persistence(ctx, log):
         ini.logout(iqn, LOCAL)
         before = whole_tree(ctx.fs)
 
-        tcli('saveconfig')
+        tcli.batch(['saveconfig', 'clearconfig confirm=True'])
         expect(os.path.isfile(save_file), 'saveconfig wrote no %s' % save_file)
         mode = os.stat(save_file).st_mode & 0o777
         log('SAVED %s mode %o, %d bytes' % (save_file, mode, os.path.getsize(save_file)))
-        tcli('clearconfig confirm=True')
         left = leftovers(ctx.fs)
         expect(not left, 'clearconfig left objects in configfs: %s' % left)
         log('CLEARED configfs holds no target and no storage object')

@@ -120,63 +120,85 @@ def objects(paths):
     return keep
 
 
-@check
-def peer_ls_shows_our_objects(ctx, log):
-    """targetcli-fb's ls (rtslib-fb reading configfs) shows every object our ls shows."""
-    tcli, peer = TargetCLI(ctx, log), PeerCLI(log)
-    build_tree(ctx, tcli)
-    ours = ls_paths(output(tcli('ls')))
-    theirs = ls_paths(output(peer('ls')))
+def compare_ls(log, ours_text, theirs_text):
+    """Our ls and targetcli-fb's ls of the same tree list the same objects."""
+    ours, theirs = ls_paths(ours_text), ls_paths(theirs_text)
     only_ours = sorted(objects(ours) - objects(theirs))
     only_theirs = sorted(objects(theirs) - objects(ours))
+    same = not only_ours and not only_theirs
     log('LS ours %d objects, targetcli-fb %d; only ours: %s; only theirs: %s'
         % (len(objects(ours)), len(objects(theirs)), only_ours, only_theirs))
     extra = sorted(set(theirs) - set(ours))
     if extra:
         log('NOTE listed only by targetcli-fb (not compared): %s' % extra[:12])
-    expect(not only_ours and not only_theirs,
-           'ls differs: only ours %s, only targetcli-fb %s' % (only_ours, only_theirs))
-    return {'objects': len(objects(ours))}
+    return {'ok': same, 'objects': len(objects(ours)), 'only_ours': only_ours,
+            'only_theirs': only_theirs}
 
 
-def _round_trip(ctx, log, save_tool, save_name, restore_tool):
-    """save with one tool, clear and restore with the other: the tree must be identical."""
-    before = whole_tree(ctx.fs)
-    save_file = os.path.join(ctx.scratch, save_name)
-    if os.path.exists(save_file):
-        os.unlink(save_file)
-    save_tool('saveconfig %s' % save_file)
-    expect(os.path.isfile(save_file), 'saveconfig wrote no %s' % save_file)
-    restore_tool('clearconfig confirm=True')
-    left = leftovers(ctx.fs)
-    expect(not left, 'clearconfig left objects: %s' % left)
-    restore_tool('restoreconfig %s' % save_file)
-    diff = tree_diff(before, whole_tree(ctx.fs))
-    log('TREE after restore %s tree before save (%d entries)%s'
-        % ('==' if not diff else '!=', len(before), '' if not diff else ':'))
+# targetcli-fb 2.1.53 / rtslib-fb 2.1.75 do not save a loopback TPG's nexus
+# (see ../shared/reference/peer-2.1.53/saveconfig.json): whichever tool
+# restores their file makes a new random one, and their restore ignores ours.
+PEER_UNSAVED = re.compile(r'^loopback/[^/]+/tpgt_\d+/nexus$')
+
+
+def compare_trees(log, what, before, after):
+    diff = tree_diff({k: v for k, v in before.items() if not PEER_UNSAVED.match(k)},
+                     {k: v for k, v in after.items() if not PEER_UNSAVED.match(k)})
+    ignored = [k for k in before if PEER_UNSAVED.match(k) and before[k] != after.get(k)]
+    log('TREE %s: after restore %s tree before save (%d entries)%s'
+        % (what, '!=' if diff else '==', len(before), ':' if diff else ''))
     for line in diff:
         log('    ' + line)
-    expect(not diff, 'restored tree differs:\n' + '\n'.join(diff))
-    return {'entries': len(before)}
+    if ignored:
+        log('NOTE not compared (targetcli-fb does not save it): %s' % ', '.join(ignored))
+    return {'ok': not diff, 'entries': len(before), 'diff': diff}
+
+
+def _save_path(ctx, name):
+    path = os.path.join(ctx.scratch, name)
+    if os.path.exists(path):
+        os.unlink(path)
+    return path
 
 
 @check
-def peer_save_restored_by_ours(ctx, log):
-    """targetcli-fb saves our tree; our clearconfig + restoreconfig give it back identical."""
+def peer_agrees(ctx, log):
+    """On one tree built by our targetcli: (1) targetcli-fb's ls shows the objects ours
+    shows; (2) targetcli-fb's saveconfig, restored by our clearconfig + restoreconfig,
+    gives the same tree; (3) our saveconfig, restored by targetcli-fb's clearconfig +
+    restoreconfig, gives the same tree again.  One build serves all three (under TCG a
+    build costs tens of seconds); each part is judged on its own."""
     tcli, peer = TargetCLI(ctx, log), PeerCLI(log)
     build_tree(ctx, tcli)
-    return _round_trip(ctx, log, peer, 'peer-saved.json', tcli)
+    out = {'ls': compare_ls(log, output(tcli('ls')), output(peer('ls')))}
 
+    tree0 = whole_tree(ctx.fs)
+    theirs = _save_path(ctx, 'peer-saved.json')
+    peer('saveconfig %s' % theirs)
+    expect(os.path.isfile(theirs), 'targetcli-fb saveconfig wrote no %s' % theirs)
+    tcli.batch(['clearconfig confirm=True', 'restoreconfig %s' % theirs])
+    tree1 = whole_tree(ctx.fs)
+    out['their_save_our_restore'] = compare_trees(log, 'targetcli-fb save -> our restore',
+                                                  tree0, tree1)
 
-@check
-def our_save_restored_by_peer(ctx, log):
-    """Our saveconfig; targetcli-fb's clearconfig + restoreconfig give the tree back identical."""
-    tcli, peer = TargetCLI(ctx, log), PeerCLI(log)
-    build_tree(ctx, tcli)
-    return _round_trip(ctx, log, tcli, 'our-saved.json', peer)
+    ours = _save_path(ctx, 'our-saved.json')
+    tcli('saveconfig %s' % ours)
+    expect(os.path.isfile(ours), 'our saveconfig wrote no %s' % ours)
+    peer('clearconfig confirm=True')
+    left = leftovers(ctx.fs)
+    expect(not left, 'targetcli-fb clearconfig left objects: %s' % left)
+    peer('restoreconfig %s' % ours)
+    out['our_save_their_restore'] = compare_trees(log, 'our save -> targetcli-fb restore',
+                                                  tree1, whole_tree(ctx.fs))
+    failed = [part for part, res in out.items() if not res['ok']]
+    if failed:
+        err = AssertionError('peers disagree in: %s' % ', '.join(failed))
+        err.data = out                  # the tests judge each part from it
+        raise err
+    return out
 
 
 # Late: the D-Bus daemon and the /etc overlay made here stay for the rest of
 # the boot; other modules' checks expect the guest as the harness set it up.
 ORDER = 90
-CHECKS = [peer_ls_shows_our_objects, peer_save_restored_by_ours, our_save_restored_by_peer]
+CHECKS = [peer_agrees]

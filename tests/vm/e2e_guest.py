@@ -60,7 +60,8 @@ def check(fn):
         except Exception as e:
             log('FAILED: %s: %s' % (type(e).__name__, mask(str(e)).splitlines()[0] if str(e)
                                     else ''))
-            e.data = {'log': log.lines}
+            data = getattr(e, 'data', None)
+            e.data = dict(data if isinstance(data, dict) else {}, log=log.lines)
             raise
         out = {'log': log.lines}
         if extra:

@@ -4,8 +4,14 @@ in the test output."""
 import pytest
 
 
+_shown = set()
+
+
 def show(request, name, lines):
-    """Print the check's log lines in the test run's output, captured or not."""
+    """Print the check's log lines in the test run's output, captured or not (once)."""
+    if name in _shown:
+        return
+    _shown.add(name)
     capman = request.config.pluginmanager.getplugin('capturemanager')
     text = '\n'.join(['', '--- %s ---' % name] + ['  ' + ln for ln in lines])
     if capman is not None:
