@@ -51,6 +51,12 @@ EXTRA_DIRS = {
     'mapped_lun': ['statistics'],
 }
 
+# values the recorded stage had set that a fresh object does not have yet
+# (TCMU was recorded after its control write)
+# pSCSI passes ALUA and PR through (TRANSPORT_FLAG_PASSTHROUGH_*): both read 0
+FRESH = {'device_user': {'attrib/dev_config': '\n', 'attrib/dev_size': '0\n'},
+         'device_pscsi': {'attrib/alua_support': '0\n', 'attrib/pgr_support': '0\n'}}
+
 # pSCSI was not recorded: in the kernel it has only the passthrough attrib set
 # (target_core_configfs.c passthrough_attrib_attrs); the rest is as fileio's.
 PSCSI_ATTRIB = {'alua_support', 'pgr_support', 'hw_block_size', 'hw_max_sectors',
@@ -110,7 +116,7 @@ def main(ref):
     probes = load_probes(ref)
     files = {k: sorted(probes[src]) for k, src in SOURCES.items()}
     files['root'] = sorted(load_root(ref))
-    files['device_pscsi'] = [r for r in files['device']
+    files['device_pscsi'] = [list(r) for r in files['device']
                              if not r[0].startswith('attrib/') or r[0][7:] in PSCSI_ATTRIB]
     files['tg_pt_gp'] = [[r[0][len('alua/default_tg_pt_gp/'):], r[1], r[2]]
                          for r in files['device'] if r[0].startswith('alua/default_tg_pt_gp/')]
@@ -122,6 +128,8 @@ def main(ref):
                             if r[0] not in ('address', 'nexus', 'transport_status')] + \
         [['enable', '644', '0\n']]
     files['acl_generic'] = [['tag', '644', '']]
+    for kind, values in FRESH.items():
+        files[kind] = [[rel, mode, values.get(rel, value)] for rel, mode, value in files[kind]]
     out = {k: {'dirs': dirs_of(v, EXTRA_DIRS.get(k, [])), 'files': v}
            for k, v in sorted(files.items())}
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
