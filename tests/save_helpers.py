@@ -24,7 +24,9 @@ def tree(simdir):
     object is re-created (on the real kernel too, with targetcli-fb as well):
     statistics dirs ('inst' counters), the HBA index in hba_info, and a
     loopback TPG's nexus WWN (neither rtslib-fb's schema nor ours keeps it)
-    and SCSI host address (the kernel's next free host number)."""
+    and SCSI host address (the kernel's next free host number).  A CHAP file
+    reads "NULL" once cleared and "" before it was ever set: the same to the
+    kernel, shown as "" here."""
     base = os.path.join(str(simdir), 'sys', 'kernel', 'config', 'target')
     out = {}
     for dirpath, dirnames, filenames in os.walk(base):
@@ -41,7 +43,11 @@ def tree(simdir):
                 out[key] = ('dir',)
             else:
                 with open(p, 'rb') as f:
-                    out[key] = ('file', f.read())
+                    value = f.read()
+                if os.path.basename(dirpath) in ('auth', 'discovery_auth') and \
+                        value == b'NULL\n':
+                    value = b'\n'
+                out[key] = ('file', value)
         dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
     return out
 

@@ -219,6 +219,10 @@ def fabric(root, name):
 
 # keys of a storage object document that are not constructor arguments
 SO_NOT_KWARGS = ('exists', 'attributes', 'plugin', 'buffered_mode', 'alua_tpgs')
+# attributes that repeat creation settings (config, size): after enable the
+# real kernel answers a write to them with a reconfigure request to
+# tcmu-runner (ESRCH when none runs), so they are not written again
+CREATION_ATTRS = {'user': ('dev_config', 'dev_size')}
 
 
 def setup_storage_object(root, data, err_func):
@@ -227,7 +231,10 @@ def setup_storage_object(root, data, err_func):
     from rtslib import tcm
     from rtslib.node import set_attributes
     data = copy.deepcopy(data)  # setup() may consume the dict, as rtslib-fb's does
-    cls = tcm.so_mapping[schema.plugin_name(data['plugin'])]
+    plugin = schema.plugin_name(data['plugin'])
+    for name in CREATION_ATTRS.get(plugin, ()):
+        data.get('attributes', {}).pop(name, None)
+    cls = tcm.so_mapping[plugin]
     if 'setup' in vars(cls) or 'setup' in vars(tcm.StorageObject):
         return cls.setup(root, data, err_func)
     kwargs = {k: v for k, v in data.items() if k not in SO_NOT_KWARGS}

@@ -39,7 +39,7 @@ TPG = ({}, dict({'tag': INT, 'enable': BOOL, 'luns': 'luns', 'portals': 'portals
                  'node_acls': 'node_acls', 'attributes': ATTRS, 'parameters': PARAMS},
                 **AUTH))
 LUN = ({'index': INT, 'storage_object': STR},
-       {'alias': OPT_STR, 'alua_tg_pt_gp_name': STR})
+       {'alias': OPT_STR, 'alua_tg_pt_gp_name': OPT_STR})  # null: no ALUA (pscsi)
 PORTAL = ({'ip_address': STR, 'port': INT}, {'iser': BOOL, 'offload': BOOL})
 NODE_ACL = ({'node_wwn': STR}, dict({'attributes': ATTRS, 'mapped_luns': 'mapped_luns',
                                      'tag': OPT_STR}, **AUTH))
