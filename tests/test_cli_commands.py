@@ -98,3 +98,16 @@ def test_save_clear_restore_round_trip(run, tmp_path):
     wanted = {k for k in before if '/lun/' in k or k.endswith(('/enable', '/udev_path'))}
     assert {k: after.get(k) for k in wanted if 'statistics' not in k} == \
         {k: before[k] for k in wanted if 'statistics' not in k}
+
+
+def test_batch_from_a_file_reports_the_failing_line(run, tmp_path):
+    from cli_helpers import cli
+    sim, _ = run
+    script = tmp_path / 'script.txt'
+    script.write_text('# comment\n\nls /iscsi 1\n/nonexistent ls\npwd\n')
+    done = cli(sim, options=('-f', str(script)))
+    assert done.returncode == 1
+    assert '[Targets: 1]' in done.stdout and done.stdout.count('\n') == 2
+    assert done.stderr.startswith('line 4: No such path /nonexistent')
+    done = cli(sim, options=('-k', '-f', str(script)))
+    assert done.returncode == 1 and done.stdout.rstrip().endswith('/')
