@@ -324,7 +324,7 @@ def _publish(run_dir, top):
     """Copy a finished run's artifacts up to the work dir (atomically per file)."""
     for name in os.listdir(run_dir):
         src = os.path.join(run_dir, name)
-        if os.path.isfile(src) and not name.endswith('.tar'):
+        if os.path.isfile(src) and not name.endswith('.tar') and not name.startswith('.'):
             tmp = os.path.join(top, '%s.tmp.%d' % (name, os.getpid()))
             shutil.copy2(src, tmp)
             os.replace(tmp, os.path.join(top, name))
