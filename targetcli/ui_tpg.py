@@ -517,8 +517,15 @@ class UIPortal(UIRTSLibNode):
             return False
 
     def _switch(self, what, value):
+        """Set iser/offload; an 'on' that the kernel did not keep is an error."""
         setattr(self.rtsnode, what, value)
-        return self._get(what)
+        now = self._get(what)
+        if now != value:
+            hint = {'iser': 'an RDMA device on that address',
+                    'offload': 'a Chelsio (cxgbit) offload device'}[what]
+            raise ExecutionError(f"{what} stays {'on' if now else 'off'} on portal {self.name}: "
+                                 f"the kernel did not take it (it needs {hint})")
+        return now
 
     def ui_command_enable_iser(self, boolean='true'):
         '''
