@@ -111,3 +111,13 @@ def test_batch_from_a_file_reports_the_failing_line(run, tmp_path):
     assert done.stderr.startswith('line 4: No such path /nonexistent')
     done = cli(sim, options=('-k', '-f', str(script)))
     assert done.returncode == 1 and done.stdout.rstrip().endswith('/')
+
+
+def test_iser_on_an_address_without_rdma_fails_in_one_line(run):
+    sim, _ = run
+    portal = f'{T}/tpg1/portals/192.0.2.10:3262'
+    done = batch(sim, [f'{T}/tpg1/portals create 192.0.2.10 3262', f'{portal} iser_enable'])
+    assert done.returncode == 1
+    assert 'iser operation has been enabled' not in done.stdout
+    assert len(done.stderr.splitlines()) == 1 and 'RDMA' in done.stderr
+    assert read(sim, 'iscsi', T[7:], 'tpgt_1', 'np', '192.0.2.10:3262', 'iser') == '0'
