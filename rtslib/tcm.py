@@ -619,13 +619,13 @@ class UserBackedStorageObject(StorageObject):
 
     @property
     def control_tuples(self):
-        tuples = []
-        for key, info in (('max_data_area_mb', 'MaxDataAreaMB'),
-                          ('data_pages_per_blk', 'DataPagesPerBlk')):
-            value = self._parse_info(info)
-            if value not in (None, 'NULL'):
-                tuples.append(f'{key}={value}')
-        return ','.join(tuples)
+        """The control string that recreates this object, in rtslib-fb's order
+        (max_data_area_mb, hw_block_size, data_pages_per_blk)."""
+        values = [('max_data_area_mb', self._parse_info('MaxDataAreaMB')),
+                  ('hw_block_size', self.get_attribute('hw_block_size')),
+                  ('data_pages_per_blk', self._parse_info('DataPagesPerBlk'))]
+        return ','.join(f'{key}={value}' for key, value in values
+                        if value not in (None, 'NULL'))
 
     @property
     def alua_supported(self):
