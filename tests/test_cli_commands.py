@@ -10,8 +10,6 @@ T = '/iscsi/iqn.2003-01.org.example:t1'
 ACL = f'{T}/tpg1/acls/iqn.1994-05.com.redhat:c1'
 
 STEPS = [
-    ('/backstores/pscsi create name=pt dev=/dev/sdc',
-     'Created pscsi storage object pt using /dev/sdc'),
     ('/backstores/ramdisk create name=r1 size=1M', 'Created ramdisk r1 with size 1M.'),
     ('/backstores/ramdisk/r1/alua create name=grp1 tag=7', 'Created ALUA TPG grp1.'),
     ('/backstores/ramdisk/r1/alua/grp1 set alua alua_access_state=1',
@@ -80,7 +78,6 @@ def test_the_tree_has_what_the_commands_made(run):
         .count('lun_3') == 0
     assert read(sim, *tpg, 'tpgt_1', 'param', 'MaxConnections') == '2'
     assert read(sim, *tpg, 'tpgt_1', 'np', '0.0.0.0:3260', 'iser') == '0'
-    assert os.path.isdir(cfs(sim, 'core', 'pscsi_0', 'pt'))
     assert not any(name.startswith('user_') and os.listdir(cfs(sim, 'core', name))
                    for name in os.listdir(cfs(sim, 'core')))
 
@@ -121,3 +118,13 @@ def test_iser_on_an_address_without_rdma_fails_in_one_line(run):
     assert 'iser operation has been enabled' not in done.stdout
     assert len(done.stderr.splitlines()) == 1 and 'RDMA' in done.stderr
     assert read(sim, 'iscsi', T[7:], 'tpgt_1', 'np', '192.0.2.10:3262', 'iser') == '0'
+
+
+def test_pscsi_passes_a_scsi_device_through(tmp_path):
+    sim = tmp_path / 'sim'
+    done = batch(sim, ['/backstores/pscsi create name=pt dev=/dev/sdc', 'ls /backstores/pscsi'])
+    assert (done.returncode, done.stderr) == (0, '')
+    assert done.stdout.startswith('Created pscsi storage object pt using /dev/sdc\n')
+    assert '/dev/sdc' in done.stdout.splitlines()[-1]
+    assert any(os.path.isdir(cfs(sim, 'core', hba, 'pt'))
+               for hba in os.listdir(cfs(sim, 'core')) if hba.startswith('pscsi_'))
