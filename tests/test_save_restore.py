@@ -392,9 +392,9 @@ def test_user_backstore_survives_save_clear_restore(root, simdir, tmp_path):
     """TCMU (user:) storage object with a LUN.  On the real 6.1 kernel (a VM
     probe, user_9/u1 enabled, no LUN yet) cmd_time_out=30, qfull_time_out=-1
     and nl_reply_supported=0 are accepted after enable (the kernel refuses
-    cmd_time_out only while exports exist); dev_config/dev_size answer ESRCH
-    (no tcmu-runner), so restore does not write those two again (they repeat
-    config and size)."""
+    cmd_time_out only while exports exist); dev_config, dev_size and
+    emulate_write_cache answer ESRCH (a reconfigure request, no tcmu-runner),
+    so restore writes those only when they differ from what creation gave."""
     from rtslib import LUN, TPG, FabricModule, Target, UserBackedStorageObject
     so = UserBackedStorageObject('u1', config='file/x', size=1 << 20)
     LUN(TPG(Target(FabricModule('loopback'), 'naa.5001405aaaaaaaaa'), 1), 0, so)

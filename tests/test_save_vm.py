@@ -16,3 +16,8 @@ def test_refused_restore_leaves_kernel_exactly_as_before(vm):
     data = vm.check('save.refused_restore_leaves_tree_as_before')
     assert data['entries']['empty kernel'] > 0
     assert data['entries']['existing configuration'] > data['entries']['empty kernel']
+
+
+def test_every_backstore_kind_with_chap_and_discovery_auth(vm):
+    data = vm.check('save.every_backstore_kind_survives')
+    assert data['storage_objects'] == 4

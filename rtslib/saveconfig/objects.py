@@ -219,10 +219,10 @@ def fabric(root, name):
 
 # keys of a storage object document that are not constructor arguments
 SO_NOT_KWARGS = ('exists', 'attributes', 'plugin', 'buffered_mode', 'alua_tpgs')
-# attributes that repeat creation settings (config, size): after enable the
-# real kernel answers a write to them with a reconfigure request to
-# tcmu-runner (ESRCH when none runs), so they are not written again
-CREATION_ATTRS = {'user': ('dev_config', 'dev_size')}
+# attributes the real kernel turns into a reconfigure request to tcmu-runner
+# once the object is enabled (ESRCH when none runs, even for the same value):
+# written only when they differ from what creation gave (VM probe, 6.1)
+RECONFIG_ATTRS = {'user': ('dev_config', 'dev_size', 'emulate_write_cache')}
 
 
 def setup_storage_object(root, data, err_func):
@@ -232,16 +232,19 @@ def setup_storage_object(root, data, err_func):
     from rtslib.node import set_attributes
     data = copy.deepcopy(data)  # setup() may consume the dict, as rtslib-fb's does
     plugin = schema.plugin_name(data['plugin'])
-    for name in CREATION_ATTRS.get(plugin, ()):
-        data.get('attributes', {}).pop(name, None)
+    attrs = data.get('attributes', {})
+    later = {n: attrs.pop(n) for n in RECONFIG_ATTRS.get(plugin, ()) if n in attrs}
     cls = tcm.so_mapping[plugin]
     if 'setup' in vars(cls) or 'setup' in vars(tcm.StorageObject):
-        return cls.setup(root, data, err_func)
-    kwargs = {k: v for k, v in data.items() if k not in SO_NOT_KWARGS}
-    so = cls(fs=root.fs, **kwargs)
-    set_attributes(so, data.get('attributes', {}), err_func)
-    for group in data.get('alua_tpgs', []):
-        tcm.ALUATargetPortGroup.setup(so, group, err_func)
+        so = cls.setup(root, data, err_func)
+    else:
+        kwargs = {k: v for k, v in data.items() if k not in SO_NOT_KWARGS}
+        so = cls(fs=root.fs, **kwargs)
+        set_attributes(so, attrs, err_func)
+        for group in data.get('alua_tpgs', []):
+            tcm.ALUATargetPortGroup.setup(so, group, err_func)
+    changed = {n: v for n, v in later.items() if str(v) != so.get_attribute(n)}
+    set_attributes(so, changed, err_func)
     return so
 
 
