@@ -37,7 +37,8 @@ def _dev_enable(fs, node, data, spec):
         if fs.store_exists(rel):
             fs.store.set_value(rel, '%s\n' % value)
     fs.store.save_state(node.obj, st)
-    fs.store.append(LU_MEMBERS, member_name(node.obj) + '\n')
+    if node.flavour != 'pscsi':             # passthrough: no LU group membership
+        fs.store.append(LU_MEMBERS, member_name(node.obj) + '\n')
 
 
 def _enabled_attrib(plugin, bdev=None):
@@ -112,7 +113,16 @@ def _configure_pscsi(fs, node, st):
     if not sdev:
         raise fail(errno.ENODEV)
     _claim(fs, node, st, sdev['dev'])
-    return _enabled_attrib('pscsi')
+    sdev = dict(dict(rules.TCM_LOOP_SCSI, model=''), **sdev)
+    st['sdev'] = {k: sdev[k] for k in ('vendor', 'model', 'rev', 'type')}
+    # INQUIRY data of the real device, as it pads it
+    for name, key, width in (('vendor_id', 'vendor', 8), ('product_id', 'model', 16),
+                             ('revision', 'rev', 4)):
+        fs.store.set_value('%s/wwn/%s' % (node.obj, name), sdev[key].ljust(width) + '\n')
+    attrib = _enabled_attrib('pscsi')
+    attrib.update(hw_block_size=sdev['hw_block_size'], hw_max_sectors=sdev['hw_max_sectors'],
+                  hw_queue_depth=sdev['queue_depth'])
+    return attrib
 
 
 _CONFIGURE = {'fileio': _configure_fileio, 'iblock': _configure_iblock,

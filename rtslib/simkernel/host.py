@@ -18,6 +18,8 @@ DEFAULT_HOST = {
                        'usb_gadget', 'efct'],
     'backstore_plugins': ['fileio', 'iblock', 'pscsi', 'rd_mcp', 'user'],
     'kernel_release': '6.1.0-56-amd64',
+    # dbroot reads /etc/target when that directory exists at boot, else /var/target
+    'etc_target_exists': True,
     'cpus': 2,
     'ip_addresses': ['127.0.0.1', '::1'],
     'rdma_addresses': [],          # local addresses with an RDMA device (iSER)

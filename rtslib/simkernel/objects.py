@@ -340,8 +340,9 @@ def _loop_scsi_device(fs, tpg, lst, lun_obj, add=True):
     (what pscsi can then pass through)."""
     hctl = '%d:0:%d:%d' % (tpg['host_no'], tpg['tpgt'], lst['lun'])
     if add:
-        fs.store.save_state('scsi:' + hctl, {'dev': 'scsi:' + hctl, 'type': 0,
-                                             'lun_obj': lun_obj})
+        model = fs.read_values(lst['dev']['obj'], ('wwn/product_id',))[0].strip()
+        fs.store.save_state('scsi:' + hctl, dict(rules.TCM_LOOP_SCSI, dev='scsi:' + hctl,
+                                                 model=model, lun_obj=lun_obj))
     else:
         fs.store.drop_state('scsi:' + hctl)
 
@@ -355,7 +356,7 @@ def _link_mapped_lun(fs, mlun, lun):
     if tpg_of(lun.obj).split('/')[1:] != tpg_of(mlun.obj).split('/')[1:]:
         raise fail(errno.EINVAL)         # "Illegal Initiator ACL Symlink outside of ..."
     mst = fs.store.state(mlun.obj)
-    if mst.get('lun'):
+    if mst.get('link'):
         raise fail(errno.EINVAL)         # "Existing orig->se_lun doesn't match new lun"
     acl_obj = parent_obj(mlun.obj, 1)
     acl = fs.store.state(acl_obj)
@@ -365,9 +366,10 @@ def _link_mapped_lun(fs, mlun, lun):
                  or 0)
     mst.update(lun={'obj': lun.obj, 'dev_index': lst['dev']['dev_index'],
                     'rtpi': lst['rtpi'], 'tpg_inst': lst['tpg_inst']},
-               acl=acl_obj.rsplit('/', 1)[1], acl_index=acl['acl_index'], wp=wp,
-               creation_time=jiffies())
+               link=lun.obj, acl=acl_obj.rsplit('/', 1)[1], acl_index=acl['acl_index'],
+               wp=wp, creation_time=jiffies())
     lst['refs'] = lst.get('refs', 0) + 1
+    lst.setdefault('mapped_by', []).append(mlun.obj)
     fs.store.save_state(mlun.obj, mst)
     fs.store.save_state(lun.obj, lst)
     fs.refresh(mlun.obj)
@@ -401,15 +403,22 @@ def on_unlink(fs, holder):
         fs.refresh(holder.obj)
         if dst:
             fs.refresh(link['obj'])
+        # the LUN's mappings lose their device entries; their symlinks stay
+        for mlun_obj in lst.get('mapped_by', []):
+            mst = fs.store.state(mlun_obj)
+            if mst.pop('lun', None):
+                fs.store.save_state(mlun_obj, mst)
+                fs.refresh(mlun_obj)
     else:
         mst = fs.store.state(holder.obj)
-        lun = mst.pop('lun', None)
+        mst.pop('lun', None)
+        lun_obj = mst.pop('link', None)
         fs.store.save_state(holder.obj, mst)
-        if lun:
-            lst = fs.store.state(lun['obj'])
-            if lst:
-                lst['refs'] = max(0, lst.get('refs', 0) - 1)
-                fs.store.save_state(lun['obj'], lst)
+        lst = fs.store.state(lun_obj) if lun_obj else {}
+        if lst:
+            lst['refs'] = max(0, lst.get('refs', 0) - 1)
+            lst['mapped_by'] = [m for m in lst.get('mapped_by', []) if m != holder.obj]
+            fs.store.save_state(lun_obj, lst)
         fs.refresh(holder.obj)
 
 

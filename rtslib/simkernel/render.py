@@ -24,9 +24,12 @@ def initial(fs, node, st):
 
 
 def _root_initial(fs, node, st):
-    release = fs.host()['kernel_release']
+    host = fs.host()
+    # target_init_dbroot: /etc/target when that directory exists, else /var/target
+    etc = host.get('etc_target_exists') or '/etc/target' in host['dirs']
     return {'version': 'Target Engine Core ConfigFS Infrastructure v5.0 on '
-                       'Linux/x86_64 on %s\n' % release}
+                       'Linux/x86_64 on %s\n' % host['kernel_release'],
+            'dbroot': '/etc/target\n' if etc else '/var/target\n'}
 
 
 def _hba_initial(fs, node, st):
@@ -96,7 +99,8 @@ def _device_dynamic(fs, node, st):
     attrib = fs.read_attr_ints(node.obj, ('block_size', 'hw_block_size', 'hw_max_sectors'))
     out = {'enable': '1\n' if enabled else '0\n',
            'udev_path': (st['udev_path'] + '\n') if st.get('udev_path') else '',
-           'alua_lu_gp': _lu_gp_text(fs, st) if enabled else '',
+           # passthrough (pscsi) devices get no LU group membership
+           'alua_lu_gp': _lu_gp_text(fs, st) if enabled and plugin != 'pscsi' else '',
            'info': _device_info(fs, node, st, attrib)}
     out.update(_device_stats(fs, node, st))
     return out
@@ -139,10 +143,13 @@ def _device_info(fs, node, st, attrib):
                       rd_makeup='rd_mcp',
                       sg_tables=math.ceil(pages / 2047) if st.get('enabled') else 0)
     elif plugin == 'user':
-        values.update(dev_config=p.get('dev_config', ''), dev_size=p.get('dev_size', 0))
+        values.update(dev_config=p.get('dev_config') or 'NULL', dev_size=p.get('dev_size', 0))
     elif plugin == 'pscsi':
+        sdev = st.get('sdev')
         values.update(ch=p.get('scsi_channel_id', 0), tg=p.get('scsi_target_id', 0),
-                      lun=p.get('scsi_lun_id', 0), host=p.get('scsi_host_id', 0))
+                      lun=p.get('scsi_lun_id', 0), host=p.get('scsi_host_id', 0),
+                      inquiry=('        Vendor: %-8s Model: %-16s Rev: %-4s\n' % (
+                          sdev['vendor'], sdev['model'], sdev['rev'])) if sdev else '')
     return (rules.INFO_STATUS + rules.INFO.get(plugin, '')).format(**values)
 
 
@@ -165,6 +172,9 @@ def _device_stats(fs, node, st):
            'statistics/scsi_tgt_dev/status': 'activated' if exported else 'deactivated'}
     if 'creation_time' in st:
         out[SCSI_LU_STAT + 'creation_time'] = '%d\n' % st['creation_time']
+    if node.flavour == 'pscsi':
+        sdev = st.get('sdev')
+        out[SCSI_LU_STAT + 'dev_type'] = '%d\n' % (sdev['type'] if sdev else 127)
     return out
 
 
@@ -203,12 +213,20 @@ def _lun_dynamic(fs, node, st):
         'statistics/scsi_tgt_port/port_index': '%s+t+%d\n' % (wwn, tpgt),
         'statistics/scsi_tgt_port/read_mbytes': '0\n',
         'statistics/scsi_tgt_port/write_mbytes': '0\n',
-        'statistics/scsi_transport/dev_name': '%s+LIO-ORG\n' % wwn,
+        # the device's unit serial when set, else its vendor
+        'statistics/scsi_transport/dev_name': '%s+%s\n' % (wwn, _serial_or_vendor(fs, link)),
         'statistics/scsi_transport/device': 'scsiTransport%s\n' % fabric_name(fab),
         'statistics/scsi_transport/indx': '%d\n' % st['tpg_inst'],
         'statistics/scsi_transport/inst': inst,
         'statistics/scsi_transport/proto_id': '%d\n' % rules.TRANSPORT_PROTO.get(fab, 0),
     }
+
+
+def _serial_or_vendor(fs, link):
+    serial = fs.store.state(link['obj']).get('serial')
+    if serial:
+        return serial
+    return fs.read_values(link['obj'], ('wwn/vendor_id',))[0].rstrip('\n') or 'LIO-ORG'
 
 
 def _mapped_lun_dynamic(fs, node, st):

@@ -87,7 +87,7 @@ TPG_ISCSI = dict(AUTH, **ISCSI_PARAMS, **{
 
 ACL_ISCSI = dict(AUTH, **{
     'cmdsn_depth': action('cmdsn_depth'),
-    'tag': dict(type='str'),
+    'tag': dict(type='raw'),              # kept as written, shown with "%s"
     # -1 = inherit from the TPG (the default); kstrtos32, unlike the TPG's attribute
     'attrib/authentication': dict(type='s32', min=-1, max=1),
     'attrib/dataout_timeout': u32(2, 60),
@@ -171,7 +171,7 @@ ATTRS = {
             'alua_tg_pt_write_md': action('lun_alua_bool')},
     'portal_iscsi': {'iser': action('portal_iser'), 'cxgbit': action('portal_cxgbit')},
     'acl_iscsi': ACL_ISCSI,
-    'acl_generic': {'tag': dict(type='str')},
+    'acl_generic': {'tag': dict(type='raw')},
     'mapped_lun': {'write_protect': action('mapped_lun_wp')},
 }
 
@@ -213,6 +213,10 @@ ALWAYS_ENODEV = {
     'mapped_lun': ('statistics/scsi_att_intr_port/indx',
                    'statistics/scsi_att_intr_port/port_ident'),
 }
+
+# what a tcm_loop LUN looks like to pscsi (scsi_host of tcm_loop: max_sectors, can_queue)
+TCM_LOOP_SCSI = {'vendor': 'LIO-ORG', 'rev': '4.0', 'type': 0, 'hw_max_sectors': 65528,
+                 'queue_depth': 1024, 'hw_block_size': 512}
 
 # backends with DIF protection (init_prot/format_prot) and with UNMAP setup
 PROT_BACKENDS = ('fileio', 'rd_mcp', 'iblock')
@@ -258,7 +262,7 @@ INFO = {
     'user': ('        Config: {dev_config} Size: {dev_size} MaxDataAreaMB: 1024 '
              'DataPagesPerBlk: 1 CmdRingSizeMB: 8\n'),
     'pscsi': ('        SCSI Device Bus Location: Channel ID: {ch} Target ID: {tg} LUN: {lun}'
-              '  Host ID: {host}\n'),
+              ' Host ID: {host}\n{inquiry}'),
 }
 
 # control= keys each plugin understands (others are ignored, as the kernel does)

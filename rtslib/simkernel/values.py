@@ -63,7 +63,7 @@ def _param(data, spec):
     return value + '\n'
 
 
-PARSERS = {'ignore': lambda data, spec: None, 'u32': _u32, 'u64': lambda data, spec: _u32(data, spec, 64), 's32': _s32, 'bool01': _bool01, 'kbool': _kbool,
+PARSERS = {'raw': lambda data, spec: data, 'ignore': lambda data, spec: None, 'u32': _u32, 'u64': lambda data, spec: _u32(data, spec, 64), 's32': _s32, 'bool01': _bool01, 'kbool': _kbool,
            'oneof': _oneof, 'str': _text, 'chap': _chap, 'param': _param}
 
 

@@ -55,7 +55,12 @@ EXTRA_DIRS = {
 # (TCMU was recorded after its control write)
 # pSCSI passes ALUA and PR through (TRANSPORT_FLAG_PASSTHROUGH_*): both read 0
 FRESH = {'device_user': {'attrib/dev_config': '\n', 'attrib/dev_size': '0\n'},
-         'device_pscsi': {'attrib/alua_support': '0\n', 'attrib/pgr_support': '0\n'}}
+         'device_pscsi': {'attrib/alua_support': '0\n', 'attrib/pgr_support': '0\n',
+                          # PR passthrough (SPC_PASSTHROUGH), no LU type until enabled
+                          # (seen in the VM agent's real-kernel recording)
+                          'pr/res_aptpl_active': '', 'pr/res_aptpl_metadata': '',
+                          'pr/res_holder': 'Passthrough\n', 'pr/res_type': 'SPC_PASSTHROUGH\n',
+                          'statistics/scsi_lu/dev_type': '127\n'}}
 
 # pSCSI was not recorded: in the kernel it has only the passthrough attrib set
 # (target_core_configfs.c passthrough_attrib_attrs); the rest is as fileio's.
