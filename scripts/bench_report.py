@@ -246,8 +246,9 @@ def render(data):
         lines.append('- %s' % meta['load'])
     for note in meta.get('notes', []):
         lines.append('- %s' % note)
-    for text, sec, rss in data.get('baselines', []):
-        lines.append('- baseline: %s: %s s, %s MB' % (text, fmt_s(sec), fmt_mb(rss)))
+    for base in data.get('baselines', []):
+        cpu = ', CPU %s s' % fmt_s(base[3]) if len(base) > 3 and base[3] is not None else ''
+        lines.append('- baseline: %s: %s s%s, %s MB' % (base[0], fmt_s(base[1]), cpu, fmt_mb(base[2])))
     lines += ['', '### Targets', '', targets_table(data), '']
     for cfg in data['configs']:
         lines += ['### %s: %s' % (cfg['name'], cfg['describe']), '',

@@ -300,12 +300,14 @@ class Bench:
                           ['/usr/bin/python3', '-c', 'pass'], 'peer'))
         out = []
         for text, argv, tool in cases:
-            times = []
+            times, cpus = [], []
             for _ in range(self.runs + 1):
                 sec, rss, rc, _, _ = self.spawn(argv, self.env(tool))
                 if rc == 0:
                     times.append(sec)
-            out.append([text, round(median(times[1:] or times), 4) if times else None, rss])
+                    cpus.append(self.last_cpu or 0.0)
+            out.append([text, round(median(times[1:] or times), 4) if times else None, rss,
+                        round(median(cpus[1:] or cpus), 4) if cpus else None])
         return out
 
     def finish(self):
