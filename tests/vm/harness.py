@@ -19,6 +19,7 @@ whatever checks save there (fidelity-real.json).
 """
 import ast
 import glob
+import hashlib
 import json
 import os
 import re
@@ -29,6 +30,7 @@ import sys
 import sysconfig
 import tarfile
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,7 +59,7 @@ GUEST_SRC = GUEST_TMPFS + '/src'
 GUEST_SCRATCH = GUEST_TMPFS + '/w'   # same as the reference recordings used
 
 
-def check_module_settings():
+def check_module_settings(checks=('all',)):
     """Extra guest needs declared by check modules, read without importing them.
 
     A tests/vm/checks_*.py module may assign, as literals:
@@ -67,9 +69,13 @@ def check_module_settings():
       GUEST_TREES = ['/usr/lib/python3/dist-packages', ...]   host dirs copied to
                     the guest tmpfs and bind-mounted over the originals (fast and
                     writable; e.g. Debian's python3 + targetcli-fb for peer tests)
+    Only modules the requested checks live in count ('all': every module).
     """
     found = {'GUEST_PACKAGES': [], 'GUEST_SETUP': [], 'GUEST_TREES': []}
+    wanted = {'checks_%s.py' % c.split('.', 1)[0] for c in checks}
     for path in sorted(glob.glob(os.path.join(HERE, 'checks_*.py'))):
+        if 'all' not in checks and os.path.basename(path) not in wanted:
+            continue
         with open(path) as f:
             tree = ast.parse(f.read(), path)
         for node in tree.body:
@@ -208,10 +214,16 @@ def _project_files():
             and os.path.isfile(os.path.join(REPO, f))]
 
 
+def trees_tar_name(trees):
+    return 'trees-%s.tar' % hashlib.sha1('\0'.join(trees).encode()).hexdigest()[:12]
+
+
 def pack_trees(workdir, trees):
-    """trees.tar: host directories for GUEST_TREES (cached like python.tar)."""
-    tar_path = os.path.join(workdir, 'trees.tar')
+    """trees-<hash>.tar: host directories for GUEST_TREES (cached like python.tar)."""
     trees = [t for t in trees if os.path.isdir(t)]
+    if not trees:
+        return []
+    tar_path = os.path.join(workdir, trees_tar_name(trees))
     stamp = json.dumps([[t, os.path.getmtime(t)] for t in trees])
     if os.path.exists(tar_path) and os.path.exists(tar_path + '.stamp'):
         with open(tar_path + '.stamp') as f:
@@ -230,7 +242,8 @@ def pack_trees(workdir, trees):
 def _trees_script(trees):
     if not trees:
         return ''
-    lines = ['mkdir -p %s/trees && tar -C %s/trees -xf $T/trees.tar' % (GUEST_TMPFS, GUEST_TMPFS)]
+    lines = ['mkdir -p %s/trees && tar -C %s/trees -xf $T/%s'
+             % (GUEST_TMPFS, GUEST_TMPFS, trees_tar_name(trees))]
     lines += ['mount --bind %s/trees%s %s' % (GUEST_TMPFS, t, t) for t in trees]
     return '\n'.join(lines)
 
@@ -288,16 +301,32 @@ def virtme_command(kimg, workdir, script):
             '--show-boot-console', '--script-sh', 'sh ' + script]
 
 
-def _run(cmd, log_path, timeout):
+def _copy(stream, log_path):
     with open(log_path, 'wb') as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
-            return proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)   # virtme-run and its qemu child
-            proc.wait()
-            raise VMError('VM run exceeded %d s (killed); see %s' % (timeout, log_path))
+        for chunk in iter(lambda: stream.read1(65536), b''):
+            log.write(chunk)
+            log.flush()
+
+
+def _run(cmd, log_path, timeout):
+    """Run virtme-run, its output into log_path through a pipe.
+
+    A pipe, not the file itself: QEMU reopens /proc/self/fd/1 once per guest
+    output channel, and on a regular file each reopen writes from offset 0
+    over the others.
+    """
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    copier = threading.Thread(target=_copy, args=(proc.stdout, log_path), daemon=True)
+    copier.start()
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)   # virtme-run and its qemu child
+        proc.wait()
+        raise VMError('VM run exceeded %d s (killed); see %s' % (timeout, log_path))
+    finally:
+        copier.join(timeout=30)
 
 
 def _tail(path, n=40):
@@ -364,7 +393,7 @@ def run_in_vm(checks=('all',), timeout=None, workdir=None):
 
 def _run_in(kimg, checks, timeout, top, workdir):
     t0 = time.time()
-    extra = check_module_settings()
+    extra = check_module_settings(checks)
     pack_python(top, GUEST_PACKAGES + [p for p in extra['GUEST_PACKAGES']
                                        if p not in GUEST_PACKAGES])
     pack_project(workdir)
