@@ -64,7 +64,8 @@ def _wwn_initial(fs, node, st):
 def _acl_initial(fs, node, st):
     if node.flavour != 'iscsi':
         return {}
-    return {'info': NO_SESSION % node.name}
+    # the kernel keeps initiator names in TRANSPORT_IQN_LEN (224) bytes with the NUL
+    return {'info': NO_SESSION % node.name[:223]}
 
 
 def _tpg_initial(fs, node, st):
@@ -244,7 +245,7 @@ def _mapped_lun_dynamic(fs, node, st):
             b + 'att_count': '1\n', b + 'creation_time': '%d\n' % st['creation_time'],
             b + 'dev': dev, b + 'dev_or_port': '1\n', b + 'hs_num_cmds': '0\n',
             b + 'indx': '%d\n' % st['acl_index'], b + 'inst': inst,
-            b + 'intr_name': st['acl'] + '\n', b + 'map_indx': '0\n',
+            b + 'intr_name': st['acl'][:223] + '\n', b + 'map_indx': '0\n',
             b + 'num_cmds': '0\n', b + 'port': rtpi, b + 'read_mbytes': '0\n',
             b + 'row_status': 'Ready\n', b + 'write_mbytes': '0\n'}
 
