@@ -119,6 +119,8 @@ def _configure_pscsi(fs, node, st):
     for name, key, width in (('vendor_id', 'vendor', 8), ('product_id', 'model', 16),
                              ('revision', 'rev', 4)):
         fs.store.set_value('%s/wwn/%s' % (node.obj, name), sdev[key].ljust(width) + '\n')
+    for name, text in sdev.get('vpd', {}).items():  # the device's own VPD 0x83 page
+        fs.store.set_value('%s/wwn/%s' % (node.obj, name), text)
     attrib = _enabled_attrib('pscsi')
     attrib.update(hw_block_size=sdev['hw_block_size'], hw_max_sectors=sdev['hw_max_sectors'],
                   hw_queue_depth=sdev['queue_depth'])

@@ -341,8 +341,13 @@ def _loop_scsi_device(fs, tpg, lst, lun_obj, add=True):
     hctl = '%d:0:%d:%d' % (tpg['host_no'], tpg['tpgt'], lst['lun'])
     if add:
         model = fs.read_values(lst['dev']['obj'], ('wwn/product_id',))[0].strip()
+        wst = fs.store.state(parent_obj(tpg_of(lun_obj), 1))
+        vpd = {name: fmt.format(vendor='LIO-ORG', wwn=lst['wwn'], rtpi=lst['rtpi'],
+                                tpgt=tpg['tpgt'],
+                                proto=rules.PROTOCOL_NAMES.get(wst.get('proto'), ''))
+               for name, fmt in rules.PSCSI_VPD_LOOP.items()}
         fs.store.save_state('scsi:' + hctl, dict(rules.TCM_LOOP_SCSI, dev='scsi:' + hctl,
-                                                 model=model, lun_obj=lun_obj))
+                                                 model=model, lun_obj=lun_obj, vpd=vpd))
     else:
         fs.store.drop_state('scsi:' + hctl)
 

@@ -218,6 +218,26 @@ ALWAYS_ENODEV = {
 TCM_LOOP_SCSI = {'vendor': 'LIO-ORG', 'rev': '4.0', 'type': 0, 'hw_max_sectors': 65528,
                  'queue_depth': 1024, 'hw_block_size': 512}
 
+# VPD page 0x83 of a LIO device seen through tcm_loop (no unit serial set), as pscsi
+# shows it under wwn/ once enabled; {proto} from PROTOCOL_NAMES
+PSCSI_VPD_LOOP = {
+    'vpd_assoc_logical_unit': 'T10 VPD Identifier Association: addressed logical unit\n'
+                              'T10 VPD Identifier Type: T10 Vendor ID based\n'
+                              'T10 VPD ASCII Device Identifier: {vendor:<8}\n',
+    'vpd_assoc_scsi_target_device': 'T10 VPD Identifier Association: SCSI target device\n'
+                                    'T10 VPD Identifier Type: SCSI name string\n'
+                                    'T10 VPD UTF-8 Device Identifier: {wwn}\n',
+    'vpd_assoc_target_port': 'T10 VPD Identifier Association: target port\n'
+                             'T10 VPD Identifier Type: Relative target port identifier\n'
+                             'T10 VPD Binary Device Identifier: 4{rtpi:08x}\n'
+                             'T10 VPD Identifier Association: target port\n'
+                             'T10 VPD Identifier Type: SCSI name string\n'
+                             'T10 VPD UTF-8 Device Identifier: {wwn},t,0x{tpgt:04x}\n',
+    'vpd_protocol_identifier': 'T10 VPD Protocol Identifier: {proto}\n' * 3,
+}
+PROTOCOL_NAMES = {'SAS': 'SAS Serial SCSI Protocol', 'FCP': 'Fibre Channel',
+                  'iSCSI': 'Internet SCSI (iSCSI)'}
+
 # backends with DIF protection (init_prot/format_prot) and with UNMAP setup
 PROT_BACKENDS = ('fileio', 'rd_mcp', 'iblock')
 FORMAT_PROT_BACKENDS = ('fileio', 'rd_mcp')
