@@ -4,12 +4,12 @@ import os
 import subprocess
 import sys
 
+from fidelity.clear import clear_tree
+from rtslib.configfs import REAL_ROOT, RealConfigFS
+
 # Only the tmpfs Python needs these; other programs the checks start (iscsiadm,
 # Debian's python3 and targetcli...) get an environment without them.
 OUR_PYTHON_VARS = ('PYTHONHOME', 'LD_LIBRARY_PATH', 'PYTHONPATH')
-
-from rtslib.configfs import REAL_ROOT, RealConfigFS
-from fidelity.clear import clear_tree
 
 
 class Context:

@@ -11,11 +11,11 @@ standard library (minus big unused parts), the few site-packages the checks
 need and a copy of this project are packed into tars here and unpacked onto a
 tmpfs in the guest; Python runs from there with PYTHONHOME.
 
-Everything a run leaves is in the work dir (tests/vm/.work/ by default,
-gitignored, override with LIO_VM_WORKDIR): results.json, console.log
-(virtme-run's stdout/stderr: guest script output and boot console),
-dmesg.txt (kernel log at the end of the guest run), timing.json, plus
-whatever checks save there (fidelity-real.json).
+Each run writes into its own tests/vm/.work/run-*/ (the guest's only writable
+host dir) and its artifacts are then copied up to tests/vm/.work/ (gitignored,
+override with LIO_VM_WORKDIR): results.json, console.log (virtme-run's output:
+guest script lines and boot console), dmesg.txt (kernel log at the end of the
+guest run), timing.json, plus whatever checks save (fidelity-real.json).
 """
 import ast
 import glob
