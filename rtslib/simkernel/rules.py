@@ -131,7 +131,9 @@ DEVICE = {
     # TCMU (user) attributes
     'attrib/dev_config': action('user_dev_config', enabled_lock=True),
     'attrib/dev_size': action('user_dev_size', enabled_lock=True),
-    'attrib/cmd_time_out': u32(enabled_lock=True),
+    'attrib/cmd_time_out': u32(export_lock=True),    # "while exports exist"
+    # dev_config/dev_size on a configured TCMU device reconfigure it through
+    # tcmu-runner; unverified without one, refused here
     'attrib/qfull_time_out': dict(type='s32', min=-1, max=(1 << 31) - 1),
     'attrib/nl_reply_supported': dict(type='s32', min=-128, max=127),
     'attrib/tmr_notification': kbool(),
