@@ -112,6 +112,7 @@ def _loopback_and_pscsi(ctx, made):
     """A loopback target (its TPG gets a nexus at once) exporting the ramdisk; its SCSI
     disk under pscsi."""
     from rtslib import LUN, TPG, FabricModule, PSCSIStorageObject, Target
+    ctx.run(['modprobe', 'sd_mod'])     # no udev in the guest loads it for the new disk
     tpg = TPG(Target(FabricModule('loopback', fs=ctx.fs), 'naa.5001405abcdef042', fs=ctx.fs),
               1, fs=ctx.fs)
     LUN(tpg, 0, made['ramdisk'], fs=ctx.fs)
