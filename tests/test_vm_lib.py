@@ -120,7 +120,30 @@ def test_rtslib_fb_sees_every_object_we_made(dumps):
     assert sorted((t['fabric'], t['wwn']) for t in theirs['targets']) == [
         ('iscsi', 'iqn.2003-01.org.example.lib:acls'), ('iscsi', 'iqn.2003-01.org.example.lib:demo'),
         ('loopback', 'naa.5001405abcdef042')]
-    assert [f['name'] for f in theirs['fabric_modules']] == ['iscsi']
+    assert [(f['name'], f['discovery_enable_auth'], f['discovery_mutual_userid'])
+            for f in theirs['fabric_modules']] == [('iscsi', True, 'lib-disc-target')]
+
+
+def test_rtslib_fb_reads_iser_chap_write_protect_and_alua(dumps):
+    """What the comparison alone would miss if both sides lost it alike."""
+    _data, _ours, theirs = dumps
+    tpgs = {(t['wwn'].split(':')[-1], tpg['tag']): tpg for t in theirs['targets']
+            for tpg in t['tpgs']}
+    acls = tpgs[('acls', 1)]
+    assert sorted((p['ip_address'], p['port'], p['iser']) for p in acls['portals']) == [
+        ('127.0.0.1', 3260, False), ('192.168.1.128', 3261, True)]
+    assert {lun['index']: lun['alua_tg_pt_gp_name'] for lun in acls['luns']} == {
+        0: 'lib_tgpt', 1: 'default_tg_pt_gp', 2: 'default_tg_pt_gp'}
+    by_wwn = {a['node_wwn']: a for a in acls['node_acls']}
+    client1, client2 = by_wwn['iqn.1994-05.com.example:client1'], \
+        by_wwn['iqn.1994-05.com.example:client2']
+    assert (client1['chap_userid'], client1['chap_mutual_userid']) == ('lib-user1', 'lib-target1')
+    assert sorted((m['index'], m['tpg_lun'], m['write_protect'])
+                  for m in client1['mapped_luns']) == [
+        (0, 0, False), (1, 1, True)]
+    assert (client2.get('tag'), 'chap_mutual_userid' in client2) == ('lib_group', False)
+    assert tpgs[('demo', 1)]['attributes']['generate_node_acls'] == 1
+    assert (tpgs[('demo', 2)]['enable'], tpgs[('acls', 1)]['enable']) == (False, True)
 
 
 def test_rtslib_fb_dump_matches_ours(dumps):
