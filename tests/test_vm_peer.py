@@ -20,7 +20,7 @@ def part(vm, request, name):
     if res is None:
         pytest.fail('check %s did not run in the VM' % CHECK, pytrace=False)
     data = res.get('data') if isinstance(res.get('data'), dict) else {}
-    show(request, '%s (%s)' % (CHECK, name), data.get('log', []))
+    show(request, CHECK, data.get('log', []))
     if name not in data:
         pytest.fail('guest check %s stopped before judging %s:\n%s'
                     % (CHECK, name, res['detail']), pytrace=False)

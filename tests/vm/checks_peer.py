@@ -135,9 +135,9 @@ def compare_ls(log, ours_text, theirs_text):
             'only_theirs': only_theirs}
 
 
-# targetcli-fb 2.1.53 / rtslib-fb 2.1.75 do not save a loopback TPG's nexus
-# (see ../shared/reference/peer-2.1.53/saveconfig.json): whichever tool
-# restores their file makes a new random one, and their restore ignores ours.
+# A loopback TPG's nexus is not in rtslib-fb's save format (see
+# /work/shared/reference/peer-2.1.53/saveconfig.json; ours follows it): each
+# restore, by either tool, gives the TPG a new random nexus.
 PEER_UNSAVED = re.compile(r'^loopback/[^/]+/tpgt_\d+/nexus$')
 
 
@@ -150,7 +150,7 @@ def compare_trees(log, what, before, after):
     for line in diff:
         log('    ' + line)
     if ignored:
-        log('NOTE not compared (targetcli-fb does not save it): %s' % ', '.join(ignored))
+        log('NOTE not compared (not in the save format, new on every restore): %s' % ', '.join(ignored))
     return {'ok': not diff, 'entries': len(before), 'diff': diff}
 
 
