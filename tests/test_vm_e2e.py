@@ -87,6 +87,8 @@ def test_persistence_save_clear_targetctl_restore_keeps_data(vm, request):
     data = e2e_check(vm, request, 'e2e.persistence')
     assert data['save_mode'] == '0o600'
     assert lines_with(data, 'CLEARED')
+    assert [ln for ln in lines_with(data, '$ /usr/bin/env targetctl')
+            if ' restore  -> exit 0 (target.service)' in ln]
     assert lines_with(data, 'TREE after restore ==')
     after = lines_with(data, 'CHECKSUM after restore')
     assert len(after) == 2 and all('same as written before saveconfig' in ln for ln in after)
