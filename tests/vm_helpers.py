@@ -64,8 +64,9 @@ def check_result(session, name):
     """The result of one guest check; fails the test with the guest's traceback if it failed."""
     results = vm_results(session)
     if name not in results:
-        pytest.fail('check %s did not run in the VM (ran: %s)' % (name, ', '.join(sorted(results))),
-                    pytrace=False)
+        why = results.get(harness.TIMEOUT_RESULT, {}).get('detail', '')
+        pytest.fail('check %s did not run in the VM%s (ran: %s)' % (
+            name, ' (%s)' % why if why else '', ', '.join(sorted(results))), pytrace=False)
     res = results[name]
     if not res['ok']:
         pytest.fail('guest check %s failed:\n%s' % (name, res['detail']), pytrace=False)

@@ -347,6 +347,7 @@ def prepare_workdir(workdir=None):
 
 
 KEEP_RUNS = 3
+TIMEOUT_RESULT = 'harness.timeout'   # result added when the VM was killed for time
 
 
 def _publish(run_dir, top):
@@ -377,7 +378,7 @@ def run_in_vm(checks=('all',), timeout=None, workdir=None):
     produced no results; a failing check is a result with ok=False, not an error.
     """
     kimg = check_tools()
-    timeout = timeout or int(os.environ.get('LIO_VM_TIMEOUT', '1200'))
+    timeout = timeout or int(os.environ.get('LIO_VM_TIMEOUT', '1800'))
     top = prepare_workdir(workdir) if workdir else os.path.abspath(
         os.environ.get('LIO_VM_WORKDIR') or DEFAULT_WORKDIR)
     os.makedirs(top, exist_ok=True)
@@ -401,14 +402,23 @@ def _run_in(kimg, checks, timeout, top, workdir):
     script = _write_guest_files(workdir, checks, extra['GUEST_SETUP'], trees, tars=top)
     t_pack = time.time()
     log_path = os.path.join(workdir, 'console.log')
-    rc = _run(virtme_command(kimg, workdir, script), log_path, timeout)
+    killed = None
+    try:
+        rc = _run(virtme_command(kimg, workdir, script), log_path, timeout)
+    except VMError as e:           # timed out: keep what finished, say what did not
+        rc, killed = 'killed', str(e)
     t_end = time.time()
     results_path = os.path.join(workdir, 'results.json')
     if not os.path.exists(results_path):
-        raise VMError('VM gave no results (virtme-run exit %s); console log %s ends:\n%s'
-                      % (rc, log_path, _tail(log_path)))
+        raise VMError('%s; VM gave no results (virtme-run exit %s); console log %s ends:\n%s'
+                      % (killed or 'no results.json', rc, log_path, _tail(log_path)))
     with open(results_path) as f:
         results = json.load(f)
+    if killed:
+        results[TIMEOUT_RESULT] = {'ok': False, 'detail': killed + '; checks not listed here '
+                                   'did not finish', 'data': None}
+        with open(results_path, 'w') as f:
+            json.dump(results, f, indent=1, sort_keys=True)
     timing = {'pack_s': round(t_pack - t0, 1), 'vm_s': round(t_end - t_pack, 1),
               'kernel': kimg, 'virtme_exit': rc}
     timing.update(_uptimes(log_path))
