@@ -202,6 +202,7 @@ class Bench:
         expect = counts(self.fs)
         tools = ['ours'] + (['peer'] if self.peer and with_peer else []) + ['floor']
         rec, notes = {}, []
+        self.notes = notes
         self.saves = {t: os.path.join(self.work, 'save-%s-%s.json' % (t, cfg.name)) for t in TOOLS}
         for tool in tools if self.warm_up else []:   # warm-up once: caches, .pyc, first exec
             if tool not in self.warmed:
@@ -215,7 +216,7 @@ class Bench:
                     self.measure(rec, tool, op)
         if counts(self.fs) != expect:
             notes.append('the create/delete round trips changed the tree: %s' % counts(self.fs))
-            bench_build.build(self.fs, cfg)
+            self.reset(cfg, notes)
         self.restore_src = self.saves['ours'] if rec.get('saveconfig', {}).get('ours', {}).get(
             'seconds') else (self.saves['peer'] if 'peer' in tools else None)
         if cycle:
@@ -251,6 +252,20 @@ class Bench:
             info[name] = info.get(name, 0) + 1
         return True
 
+    def reset(self, cfg, notes):
+        """Put `cfg` back after a tool left a broken tree; False if that is impossible."""
+        try:
+            bench_build.build(self.fs, cfg)
+            return True
+        except OSError as e:
+            notes.append('raw clear/build failed on the tree a tool left (%s)' % e)
+        if self.real:
+            return False
+        self.open_tree(cfg)              # simulator: start over in a fresh directory
+        bench_build.build(self.fs, cfg)
+        notes.append('rebuilt the configuration in a fresh simulated kernel')
+        return True
+
     def trace_cycle(self, rec, cfg, expect):
         """One untimed clearconfig+restoreconfig of ours, recorded for the floor."""
         if not self.restore_src or self.restore_src != self.saves['ours']:
@@ -259,11 +274,15 @@ class Bench:
         self.trace(rec, 'clearconfig')
         if any(counts(self.fs).values()):
             self.traces['clearconfig'] = None
-            bench_floor.do_clear(self.fs)
+            try:
+                bench_floor.do_clear(self.fs)
+            except OSError:
+                self.reset(cfg, self.notes)
+                bench_floor.do_clear(self.fs)
         self.trace(rec, 'restoreconfig')
         if counts(self.fs) != expect:
             self.traces['restoreconfig'] = None
-            bench_build.build(self.fs, cfg)
+            self.reset(cfg, self.notes)
 
     def cycle(self, rec, tool, cfg, expect):
         """clearconfig then restoreconfig, `cycle_runs` times; each must leave the expected tree."""
@@ -274,20 +293,25 @@ class Bench:
                                                 'errors': ['no save file to restore from']}
             return
         for _ in range(self.cycle_runs):
-            if counts(self.fs) != expect:
-                bench_build.build(self.fs, cfg)
+            if counts(self.fs) != expect and not self.reset(cfg, self.notes):
+                return
             ok = self.measure(rec, tool, 'clearconfig')
             left = counts(self.fs)
             if ok and any(left.values()):
                 rec['clearconfig'][tool]['errors'].append('left %s' % left)
             if any(left.values()):
-                bench_floor.do_clear(self.fs)
+                try:
+                    bench_floor.do_clear(self.fs)
+                except OSError:
+                    if not self.reset(cfg, self.notes):
+                        return
+                    bench_floor.do_clear(self.fs)
             ok = self.measure(rec, tool, 'restoreconfig')
             got = counts(self.fs)
             if ok and got != expect:
                 rec['restoreconfig'][tool]['errors'].append('restored %s, expected %s' % (got, expect))
         if counts(self.fs) != expect:
-            bench_build.build(self.fs, cfg)
+            self.reset(cfg, self.notes)
 
     def baselines(self):
         """Medians of bare interpreter starts: the part of every number no tool can remove."""
