@@ -343,15 +343,36 @@ class TPG(CFSNode):
         return tpg
 
 
-def _find_link(node, known):
-    """The one symlink in a LUN or mapped-LUN dir (its name is the alias)."""
-    for name in node._listdir():
-        if name not in known and node.fs.islink(node._sub(name)):
-            return name
-    raise RTSLibBrokenLink(f'{node._label()} has no link: it is broken; delete and recreate it')
+class _LinkedNode(CFSNode):
+    """A LUN or mapped-LUN dir: the kernel's FILES plus one symlink named by the alias."""
+
+    FILES = frozenset()
+
+    @property
+    def alias(self):
+        self._check_self()
+        for name in self._listdir():
+            if name not in self.FILES and self.fs.islink(self._sub(name)):
+                return name
+        raise RTSLibBrokenLink(f'{self._label()} has no link: it is broken; delete and '
+                               'recreate it')
+
+    def _link(self, target, alias):
+        self._call('symlink', target.cfs_path, self._sub(alias),
+                   action=f'link {target._label()} to', key='link')
+
+    def _link_rel(self):
+        """Where the alias link points (root-relative)."""
+        return self._call('readlink', self._sub(self.alias), action='read the link of')
+
+    def _unlink(self):
+        try:
+            self._call('unlink', self._sub(self.alias), action='unlink')
+        except RTSLibBrokenLink:
+            pass  # nothing to unlink: the dir can go
 
 
-class LUN(CFSNode):
+class LUN(_LinkedNode):
     """A TPG LUN: <tpg>/lun/lun_<n>, linked to a storage object."""
 
     FILES = frozenset({'alua_tg_pt_gp', 'alua_tg_pt_offline', 'alua_tg_pt_status',
@@ -392,8 +413,7 @@ class LUN(CFSNode):
             raise RTSLibError(f'Cannot export {storage_object._label()}: it does not exist')
         self._create_in_cfs('create')
         try:
-            self._call('symlink', storage_object.cfs_path, self._sub(alias),
-                       action=f'link {storage_object._label()} to', key='link')
+            self._link(storage_object, alias)
         except RTSLibError:
             self._rmdir()
             raise
@@ -408,16 +428,8 @@ class LUN(CFSNode):
         return f'<LUN {self._lun}>'
 
     @property
-    def alias(self):
-        self._check_self()
-        return _find_link(self, self.FILES)
-
-    def _so_rel(self):
-        return self._call('readlink', self._sub(self.alias), action='read the link of')
-
-    @property
     def storage_object(self):
-        return tcm.so_from_path(self.fs, self._so_rel())
+        return tcm.so_from_path(self.fs, self._link_rel())
 
     @property
     def mapped_luns(self):
@@ -426,7 +438,7 @@ class LUN(CFSNode):
         for acl in self.parent_tpg.node_acls:
             for mlun in acl.mapped_luns:
                 try:
-                    if mlun._lun_rel() == self._rel:
+                    if mlun._link_rel() == self._rel:
                         yield mlun
                 except RTSLibError:
                     continue
@@ -456,10 +468,7 @@ class LUN(CFSNode):
         self._check_self()
         for mlun in list(self.mapped_luns):
             mlun.delete()
-        try:
-            self._call('unlink', self._sub(self.alias), action='unlink')
-        except RTSLibBrokenLink:
-            pass
+        self._unlink()
         self._rmdir()
 
     def dump(self):
@@ -743,7 +752,7 @@ class NodeACL(CFSNode):
         return acl
 
 
-class MappedLUN(CFSNode):
+class MappedLUN(_LinkedNode):
     """A mapped LUN: <acl>/lun_<m>, linked to a TPG LUN."""
 
     FILES = frozenset({'write_protect', 'statistics'})
@@ -771,8 +780,7 @@ class MappedLUN(CFSNode):
         lun = self._tpg_lun_of(tpg_lun)
         self._create_in_cfs('create')
         try:
-            self._call('symlink', lun.cfs_path, self._sub(alias or tcm.new_alias()),
-                       action=f'link {lun._label()} to', key='link')
+            self._link(lun, alias or tcm.new_alias())
             self.write_protect = bool(int(write_protect or 0))
         except (RTSLibError, ValueError):
             self.delete()
@@ -804,16 +812,8 @@ class MappedLUN(CFSNode):
         return f'<MappedLUN {self.node_wwn} lun {self._mapped_lun}>'
 
     @property
-    def alias(self):
-        self._check_self()
-        return _find_link(self, self.FILES)
-
-    def _lun_rel(self):
-        return self._call('readlink', self._sub(self.alias), action='read the link of')
-
-    @property
     def tpg_lun(self):
-        rel = self._lun_rel()
+        rel = self._link_rel()
         m = re.search(r'/lun/lun_(\d+)$', rel)
         if not m:
             raise RTSLibBrokenLink(f'{self._label()} points at {rel}, not a TPG LUN')
@@ -831,10 +831,7 @@ class MappedLUN(CFSNode):
 
     def delete(self):
         self._check_self()
-        try:
-            self._call('unlink', self._sub(self.alias), action='unlink')
-        except RTSLibBrokenLink:
-            pass
+        self._unlink()
         self._rmdir()
 
     def dump(self):

@@ -284,7 +284,7 @@ class StorageObject(CFSNode):
             luns = RTSRoot(fs=self.fs).luns
         for lun in luns:
             try:
-                if lun._so_rel() == self._rel:
+                if lun._link_rel() == self._rel:
                     yield lun
             except RTSLibError:
                 continue
