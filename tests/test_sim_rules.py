@@ -171,3 +171,13 @@ def test_alua_group_ids_are_set_once_and_unique(fs):
     fs.mkdir('core/alua/lu_gps/l1')
     fs.write('core/alua/lu_gps/l1/lu_gp_id', '3')
     assert err(fs.write, 'core/alua/lu_gps/l1/lu_gp_id', '4') == 'EINVAL'
+
+
+def test_state_left_by_a_killed_process_does_not_block(fs):
+    # a process died after recording a LUN link but before making the symlink
+    fs.mkdir(T + '/lun/lun_1')
+    fs.symlink(DEV, T + '/lun/lun_1/x')
+    import os
+    os.unlink(fs.abspath(T + '/lun/lun_1/x'))        # the link never appeared
+    fs.symlink(DEV, T + '/lun/lun_1/y')               # not EEXIST: stale record dropped
+    assert fs.read(DEV + '/statistics/scsi_dev/ports') == '2\n'

@@ -195,7 +195,7 @@ class SimConfigFS:
             tnode = resolve(tparts)
             if tnode is None or not os.path.isdir(self.abspath('/'.join(tparts))):
                 raise fail(errno.ENOENT)
-            objects.on_link(self, holder, tnode)
+            objects.on_link(self, holder, tnode, lparts[-1])
             ups = '../' * len(lparts)        # out of the link's dir and out of target/
             os.symlink(ups + 'target/' + '/'.join(tparts), self.abspath(link))
 

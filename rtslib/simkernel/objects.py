@@ -129,19 +129,19 @@ def _create_portal(fs, node, name):
     table = 'np-%d.json' % port
     reg = fs.store.table(table)
     key = _np_key(port, addr, tpg)
-    if addr in reg:
-        users = fs.store.state(key).get('tpgs', [])
-        if tpg in users:
-            raise fail(errno.EEXIST)
-        if users:
-            # the same np in two TPGs of one target is refused; other targets share it
-            raise fail(errno.EINVAL)
-    elif port and any(_bind_conflict(addr, other) for other in reg):
+    users = fs.store.state(key).get('tpgs', []) if addr in reg else []
+    stale = tpg in users                 # its dir does not exist (mkdir checked): a dead process
+    if users and not stale:
+        # the same np in two TPGs of one target is refused; other targets share it
+        raise fail(errno.EINVAL)
+    if addr not in reg and port and any(_bind_conflict(addr, other) for other in reg):
         raise fail(errno.EINVAL)         # kernel_bind() failed: -EADDRINUSE
-    reg[addr] = reg.get(addr, 0) + 1
+    if not stale:
+        reg[addr] = reg.get(addr, 0) + 1
     fs.store.save_table(table, reg)
     fs.store.save_state(key, {'tpgs': [tpg]})
-    count_nps(fs, node.obj, 1)
+    if not stale:
+        count_nps(fs, node.obj, 1)
     return {'addr': addr, 'port': port, 'iser': 0, 'cxgbit': 0}
 
 
@@ -294,20 +294,32 @@ def member_name(dev_obj):
 
 # -- symlinks -----------------------------------------------------------------------
 
-def on_link(fs, holder, target):
+def on_link(fs, holder, target, name):
+    """Checks and bookkeeping of `ln -s target holder/name` (the link itself is
+    made afterwards by the caller)."""
     if holder.kind == 'lun':
-        _link_lun(fs, holder, target)
+        _link_lun(fs, holder, target, name)
     else:
-        _link_mapped_lun(fs, holder, target)
+        _link_mapped_lun(fs, holder, target, name)
 
 
-def _link_lun(fs, lun, dev):
+def _stale(fs, holder_obj, recorded):
+    """A link the state records but the tree lacks: a process died between the
+    two (state is saved first); such a record is dropped, as if never made."""
+    return bool(recorded) and not fs.islink(holder_obj + '/' + recorded.get('name', ''))
+
+
+def _link_lun(fs, lun, dev, name):
     if dev.kind != 'device' or dev.sub:
         raise fail(errno.EFAULT)         # "Bad se_dev_ci"
     dst = fs.store.state(dev.obj)
     if not dst.get('enabled'):
         raise fail(errno.ENODEV)         # "se_device not configured yet"
     lst = fs.store.state(lun.obj)
+    if _stale(fs, lun.obj, lst.get('dev')):
+        on_unlink(fs, lun)
+        dst = fs.store.state(dev.obj)
+        lst = fs.store.state(lun.obj)
     if lst.get('dev'):
         raise fail(errno.EEXIST)         # "Port Symlink already exists"
     fab, wwn, tpgt_dir = lun.obj.split('/')[:3]
@@ -317,7 +329,7 @@ def _link_lun(fs, lun, dev):
     rtpi = dst['rtpi_next']
     member = '%s/%s/tpgt_%d/lun_%d' % (fabric_name(fab), wwn, tpg['tpgt'], lst['lun'])
     lst.update(dev={'obj': dev.obj, 'dev_index': dst['dev_index'],
-                    'hba_inst': dst['hba_inst']},
+                    'hba_inst': dst['hba_inst'], 'name': name},
                rtpi=rtpi, wwn=wwn, tpgt=tpg['tpgt'], member=member,
                tpg_inst=wst.get('tiqn_index', 1), tg_pt_gp='default_tg_pt_gp',
                tg_pt_gp_id=0)
@@ -352,7 +364,7 @@ def _loop_scsi_device(fs, tpg, lst, lun_obj, add=True):
         fs.store.drop_state('scsi:' + hctl)
 
 
-def _link_mapped_lun(fs, mlun, lun):
+def _link_mapped_lun(fs, mlun, lun, name):
     if lun.kind != 'lun' or lun.sub:
         raise fail(errno.EFAULT)         # "Bad lun_ci"
     lst = fs.store.state(lun.obj)
@@ -361,6 +373,10 @@ def _link_mapped_lun(fs, mlun, lun):
     if tpg_of(lun.obj).split('/')[1:] != tpg_of(mlun.obj).split('/')[1:]:
         raise fail(errno.EINVAL)         # "Illegal Initiator ACL Symlink outside of ..."
     mst = fs.store.state(mlun.obj)
+    if _stale(fs, mlun.obj, {'name': mst.get('link_name', '')} if mst.get('link') else None):
+        on_unlink(fs, mlun)
+        lst = fs.store.state(lun.obj)
+        mst = fs.store.state(mlun.obj)
     if mst.get('link'):
         raise fail(errno.EINVAL)         # "Existing orig->se_lun doesn't match new lun"
     acl_obj = parent_obj(mlun.obj, 1)
@@ -371,7 +387,8 @@ def _link_mapped_lun(fs, mlun, lun):
                  or 0)
     mst.update(lun={'obj': lun.obj, 'dev_index': lst['dev']['dev_index'],
                     'rtpi': lst['rtpi'], 'tpg_inst': lst['tpg_inst']},
-               link=lun.obj, acl=acl_obj.rsplit('/', 1)[1], acl_index=acl['acl_index'],
+               link=lun.obj, link_name=name, acl=acl_obj.rsplit('/', 1)[1],
+               acl_index=acl['acl_index'],
                wp=wp, creation_time=jiffies())
     lst['refs'] = lst.get('refs', 0) + 1
     lst.setdefault('mapped_by', []).append(mlun.obj)
@@ -393,8 +410,8 @@ def on_unlink(fs, holder):
             return
         dst = fs.store.state(link['obj'])
         if dst:
-            dst['exports'] -= 1
-            dst['refs'] -= 1
+            dst['exports'] = max(0, dst['exports'] - 1)
+            dst['refs'] = max(0, dst['refs'] - 1)
             drop_tg_member(fs, link['obj'], lst.get('tg_pt_gp', 'default_tg_pt_gp'),
                            lst['member'], holder.obj)
             fs.store.save_state(link['obj'], dst)
