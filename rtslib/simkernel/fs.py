@@ -219,14 +219,18 @@ class SimConfigFS:
         """Re-render the state-dependent files of one object."""
         node = resolve(obj.split('/') if obj else [])
         st = self.store.state(obj)
+        files = node.template['files']
         for rel, content in render.dynamic(self, node, st).items():
             full = (obj + '/' + rel) if obj else rel
             try:
-                if self.store.get_file(full) == content:
-                    continue
+                info = os.lstat(self.store.abspath(full))
             except FileNotFoundError:
                 continue
-            self.store.set_value(full, content)
+            # still hard-linked to the template cache: it holds the template value
+            current = files[rel][1] if info.st_nlink > 1 and rel in files \
+                else self.store.get_file(full)
+            if current != content:
+                self.store.put_file(full, content, info.st_mode & 0o7777)
 
     def read_values(self, obj, rels):
         out = []
