@@ -136,8 +136,10 @@ class UIBackstore(UINode):
                 self.shell.log.warning("export_backstore_name_as_model is set but the "
                                        "kernel does not support emulate_model_alias")
 
-    def created(self, so, message):
-        self.setup_model_alias(so)
+    def created(self, so, message, model_alias=True):
+        """The UI node for a new storage object (pscsi and user ones do not set the model alias)."""
+        if model_alias:
+            self.setup_model_alias(so)
         node = UIStorageObject(so, self)
         self.info(message)
         return self.new_node(node)
@@ -255,6 +257,13 @@ def _create_file(path, size, sparse):
     os.close(fd)
 
 
+def _complete_dev(self, parameters, text, current_param):
+    """Completion of create's dev= (block and pscsi)."""
+    if current_param != 'dev':
+        return []
+    return complete_path(text, blocks=True)
+
+
 class UIBlockBackstore(UIBackstore):
     plugin = 'block'
 
@@ -270,10 +279,7 @@ class UIBlockBackstore(UIBackstore):
         so = BlockStorageObject(name, dev, readonly=readonly, wwn=wwn, exclusive=exclusive)
         return self.created(so, f"Created block storage object {name} using {dev}.")
 
-    def ui_complete_create(self, parameters, text, current_param):
-        if current_param != 'dev':
-            return []
-        return complete_path(text, blocks=True)
+    ui_complete_create = _complete_dev
 
 
 class UIPSCSIBackstore(UIBackstore):
@@ -287,14 +293,10 @@ class UIPSCSIBackstore(UIBackstore):
         '''
         from rtslib import PSCSIStorageObject
         so = PSCSIStorageObject(name, dev)
-        node = UIStorageObject(so, self)
-        self.info(f"Created pscsi storage object {name} using {dev}")
-        return self.new_node(node)
+        return self.created(so, f"Created pscsi storage object {name} using {dev}",
+                            model_alias=False)
 
-    def ui_complete_create(self, parameters, text, current_param):
-        if current_param != 'dev':
-            return []
-        return complete_path(text, blocks=True)
+    ui_complete_create = _complete_dev
 
 
 class UIRamdiskBackstore(UIBackstore):
@@ -342,9 +344,8 @@ class UIUserBackstore(UIBackstore):
         size = human_to_bytes(size)
         so = UserBackedStorageObject(name, size=size, config=f"{self.handler}/{cfgstring}",
                                      wwn=wwn, hw_max_sectors=hw_max_sectors, control=control)
-        node = UIStorageObject(so, self)
-        self.info(f"Created user-backed storage object {name} size {size}.")
-        return self.new_node(node)
+        return self.created(so, f"Created user-backed storage object {name} size {size}.",
+                            model_alias=False)
 
 
 BACKSTORE_CLASSES = {cls.plugin: cls for cls in
