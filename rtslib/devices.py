@@ -164,6 +164,36 @@ def fabric_wwns(fs, source, fabric):
     return []
 
 
+def module_present(fs, fabric_dir, module):
+    """Whether a fabric's kernel module is loaded or installed (never loads it).
+    A simulated host answers from its 'fabric_modules' (fabric dir -> module)."""
+    host = sim_host(fs)
+    if host is not None:
+        return fabric_dir in (host.get('fabric_modules') or {})
+    name = module.replace('-', '_')
+    return os.path.isdir(f'/sys/module/{name}') or name in _installed_modules()
+
+
+_installed = {}
+
+
+def _installed_modules():
+    """Module names of the running kernel's modules.dep and modules.builtin,
+    read once per process (on first use, never at import)."""
+    if 'names' not in _installed:
+        names, base = set(), f'/lib/modules/{os.uname().release}'
+        for index in ('modules.dep', 'modules.builtin'):
+            try:
+                with open(os.path.join(base, index), encoding='utf-8') as f:
+                    for line in f:
+                        stem = os.path.basename(line.split(':', 1)[0].strip())
+                        names.add(stem.split('.ko', 1)[0].replace('-', '_'))
+            except OSError:
+                continue
+        _installed['names'] = names
+    return _installed['names']
+
+
 def _ib_wwns():
     out, base = [], '/sys/class/infiniband'
     for dev in _ls(base):

@@ -144,6 +144,18 @@ class FabricModule(CFSNode):
         return generate(self.wwn_types[0], host.get('hostname') or devices.SIM_HOSTNAME,
                         host.get('machine'))
 
+    @property
+    def present(self):
+        """Whether the fabric can be used on this host: its dir exists, or (fabrics
+        bound to hardware) it has local ports, or its kernel module is loaded or
+        installed.  Nothing is loaded or created to find out."""
+        if self.exists:
+            return True
+        wwns = self.wwns
+        if wwns is not None:
+            return bool(wwns)
+        return devices.module_present(self.fs, self.configfs_dir, self.kernel_module)
+
     # -- children -------------------------------------------------------------
     @property
     def targets(self):

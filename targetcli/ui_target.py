@@ -1,5 +1,4 @@
 """Fabric modules, targets and TPGs."""
-import os
 import re
 
 from targetcli.cshell import ExecutionError
@@ -18,51 +17,10 @@ DEFAULT_PORT = 3260
 _TPG_NAME = re.compile(r'(?:tpgt?|tgpt)(\d+)\Z')
 
 
-def _fabric_present(fabric):
-    """Whether a fabric can be used here: its dir exists, its hardware is there,
-    or its kernel module is loaded or installed (nothing is loaded to find out).
-    An rtslib that knows (a `present` property) is asked instead."""
-    if isinstance(getattr(type(fabric), 'present', None), property):
-        return bool(fabric.present)
-    if fabric.exists:
-        return True
-    wwns = fabric.wwns
-    if wwns is not None:
-        return bool(list(wwns))
-    from rtslib import devices
-    host = devices.sim_host(fabric.fs)
-    if host is not None:
-        return fabric.configfs_dir in (host.get('fabric_modules') or {})
-    return _module_available(fabric.kernel_module)
-
-
-_modules_cache = {}
-
-
-def _module_available(module):
-    """Module loaded (/sys/module) or installed (modules.dep / modules.builtin)."""
-    name = module.replace('-', '_')
-    if os.path.isdir(f'/sys/module/{name}'):
-        return True
-    if not _modules_cache:
-        names = set()
-        base = f'/lib/modules/{os.uname().release}'
-        for index in ('modules.dep', 'modules.builtin'):
-            try:
-                with open(os.path.join(base, index)) as f:
-                    for line in f:
-                        stem = os.path.basename(line.split(':', 1)[0].strip())
-                        names.add(stem.split('.ko', 1)[0].replace('-', '_'))
-            except OSError:
-                continue
-        _modules_cache['names'] = names
-    return name in _modules_cache['names']
-
-
 def listed_fabrics(rtsroot):
     """The fabrics `ls /` shows: listed in their spec and present on this host."""
     for fabric in rtsroot.fabric_modules:
-        if getattr(fabric, 'listed', True) and _fabric_present(fabric):
+        if getattr(fabric, 'listed', True) and fabric.present:
             yield fabric
 
 
@@ -73,7 +31,7 @@ def find_fabric(name):
         fabric = FabricModule(name)
     except (RTSLibError, KeyError, ValueError, OSError):
         return None
-    return fabric if _fabric_present(fabric) else None
+    return fabric if fabric.present else None
 
 
 class UIFabricModule(UIRTSLibNode):

@@ -189,3 +189,16 @@ def test_storage_object_factory_and_attribute_dicts(simdir):
         StorageObjectFactory('/nonexistent')
     assert block.attributes['block_size'] == '512'
     assert 'hw_block_size' in block.attributes and 'hw_block_size' not in block.dump()['attributes']
+
+
+def test_fabric_present_follows_the_host_and_loads_nothing(simdir):
+    from rtslib import FabricModule
+    fs = sim_fs(simdir, fabric_modules={'iscsi': 'iscsi_target_mod'},
+                fabric_wwns={'qla2xxx': ['naa.2100001b32000001']})
+    iscsi, loopback = FabricModule('iscsi', fs=fs), FabricModule('loopback', fs=fs)
+    assert iscsi.present and not iscsi.exists  # asking made no fabric dir
+    assert not loopback.present
+    assert FabricModule('qla2xxx', fs=fs).present  # a hardware fabric: it has a port
+    assert not FabricModule('srpt', fs=fs).present
+    iscsi.target('iqn.2003-01.org.linux-iscsi.x:t1')
+    assert iscsi.exists and iscsi.present
