@@ -8,7 +8,8 @@
   reads back, and deletes everything again; its tree dump is compared too.
 - rtslib_fb_reads_our_tree: a configuration with every kind of object, built
   with our rtslib; Debian's rtslib-fb (its own /usr/bin/python3) dumps it in
-  one process; both dump() documents go to the host for comparison.
+  one process; both dump() documents go to the host for comparison.  Then
+  rtslib-fb restores our dump into the emptied kernel and ours reads it back.
 
 Secrets are hashed (lib_compare.mask_*) before results leave the guest.
 """
