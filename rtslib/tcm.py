@@ -4,9 +4,14 @@ Layout as the kernel and rtslib-fb make it: core/<hba>_<index>/<name>, one
 HBA directory per storage object, the index the lowest one no HBA of any
 plugin uses.  Creation order as rtslib-fb: HBA dir, object dir, control
 write(s), udev_path, enable, then the unit serial (wwn/vpd_unit_serial).
+
+Past the first LAYOUT_LIMIT indexes an object we create gets its "home"
+index, derived from its plugin and name, so that a lookup by name is one
+stat however many objects there are (rtslib-fb finds it by its scan).
 """
 import re
 import uuid
+import zlib
 
 from rtslib import devices
 from rtslib.errors import (RTSLibALUANotSupported, RTSLibError, RTSLibNotInCFS,
@@ -22,6 +27,20 @@ UNSAFE_BEFORE_ENABLE = {'fileio': frozenset({'emulate_tpu'})}
 
 # Where a storage object remembers its HBA index: (fs id, hba, name) -> index.
 _hba_memo = {}
+
+# Indexes below this are handed out lowest-free, as rtslib-fb does, so that small
+# configurations look as rtslib-fb makes them.  Home indexes lie in
+# [HOME_BASE, 2**31): rtslib-fb never picks one (it takes the lowest free below
+# 2**20) and the kernel parses the HBA name "%s_%u" (u32; recorded: even larger
+# ones are accepted), so no tool's choice collides with ours.
+LAYOUT_LIMIT = 64
+HOME_BASE = 1 << 20
+HOME_SPAN = (1 << 31) - HOME_BASE
+
+
+def home_index(hba, name):
+    """The HBA index a new object `name` takes once the low indexes are used."""
+    return HOME_BASE + zlib.crc32(f'{hba}/{name}'.encode()) % HOME_SPAN
 
 
 def _hba_dirs(fs):
@@ -47,15 +66,20 @@ def _fs_key(fs):
 def _find_index(fs, prefix, name):
     """The index of the HBA holding `name`, or None.
 
-    Costs one isdir for a remembered object; otherwise one listdir of core/
-    and one isdir per HBA of the same plugin (never a read of the tree).
+    Costs one isdir for a remembered object or one at its home index;
+    otherwise (objects in the low indexes, trees made by other tools, names
+    that do not exist) one listdir of core/ and one isdir per HBA of the same
+    plugin, lowest index first (never a read of the tree).
     """
     key = (_fs_key(fs), prefix, name)
-    index = _hba_memo.get(key)
-    if index is not None and fs.isdir(f'core/{prefix}_{index}/{name}'):
-        return index
+    home = home_index(prefix, name)
+    for index in dict.fromkeys((_hba_memo.get(key), home)):
+        if index is not None and fs.isdir(f'core/{prefix}_{index}/{name}'):
+            _hba_memo[key] = index
+            return index
     for hba_prefix, index in sorted(_hba_dirs(fs), key=lambda h: h[1]):
-        if hba_prefix == prefix and fs.isdir(f'core/{prefix}_{index}/{name}'):
+        if hba_prefix == prefix and index != home and \
+                fs.isdir(f'core/{prefix}_{index}/{name}'):
             _hba_memo[key] = index
             return index
     return None
@@ -76,9 +100,11 @@ class StorageObject(CFSNode):
                               f"contain '/', spaces, tabs or newlines")
         self._name = name
         self._hba_made = False
+        found = False
         if index is None:
             index = _find_index(self.fs, self.hba, name)
-            if index is not None and mode == 'create':
+            found = index is not None
+            if found and mode == 'create':
                 raise RTSLibError(f'{self._label()} already exists')
             if index is None and mode == 'lookup':
                 raise RTSLibNotInCFS(f'No storage object {self.plugin}/{name}')
@@ -86,13 +112,14 @@ class StorageObject(CFSNode):
             index = self._new_hba()
         else:
             self._index = int(index)
-            if mode != 'lookup' and not self.fs.isdir(self._hba_rel()):
+            if not found and mode != 'lookup' and not self.fs.isdir(self._hba_rel()):
                 self._call('mkdir', self._hba_rel(), action='create')
                 self._hba_made = True
         self._index = index
         self._rel = f'{self._hba_rel()}/{name}'
         try:
-            self._create_in_cfs(mode)
+            # _find_index has just seen the dir: no second stat
+            self._create_in_cfs('listed' if found else mode)
         except RTSLibError:
             self._drop_hba()
             raise
@@ -111,12 +138,16 @@ class StorageObject(CFSNode):
         return f'core/{self.hba}_{self._index}'
 
     def _new_hba(self):
-        """mkdir the lowest HBA index no plugin uses; retry if another process won."""
+        """mkdir the lowest HBA index no plugin uses, or past LAYOUT_LIMIT the home
+        index (the lowest free one if another object holds that); retry if
+        another process won."""
         used = {index for _, index in _hba_dirs(self.fs)}
-        index = 0
+        lowest = 0
+        home = home_index(self.hba, self._name)
         while True:
-            while index in used:
-                index += 1
+            while lowest in used:
+                lowest += 1
+            index = home if lowest >= LAYOUT_LIMIT and home not in used else lowest
             self._index = index
             try:
                 self.fs.mkdir(self._hba_rel())

@@ -139,3 +139,43 @@ def test_storage_object_delete_finds_its_luns_without_a_scan(simdir):
     left = [(lun.parent_tpg.parent_target.wwn, lun.lun) for lun in RTSRoot(fs=fs).luns]
     # build() exports ram0 as LUNs 0 and 2 of each target (LUN n uses ram{n % 2})
     assert left == [(WWN.format(0), 1), (WWN.format(1), 1)]
+
+
+def _so_lookup_cost(fs, name):
+    from rtslib import RDMCPStorageObject, RTSRoot
+    RTSRoot(fs=fs).invalidate_caches()  # as a new one-shot process starts
+    calls, paths, so = cost(fs, lambda f: RDMCPStorageObject(name, fs=f))
+    assert so.name == name
+    return sum(calls.values()), paths
+
+
+def test_storage_object_lookup_is_flat_past_the_rtslib_fb_layout(simdir, tmp_path,
+                                                                   monkeypatch):
+    """Objects past the first LAYOUT_LIMIT HBAs are found with one stat, whatever the
+    number of objects; the first ones keep rtslib-fb's lowest-free layout."""
+    from rtslib import RDMCPStorageObject, tcm
+    from rtslib.simkernel import SimConfigFS
+    monkeypatch.setattr(tcm, 'LAYOUT_LIMIT', 3)  # a small limit keeps the tree small
+    small, large = sim_fs(simdir), SimConfigFS(str(tmp_path / 'large'))
+    for fs, count in ((small, 2), (large, 40)):
+        sos = [RDMCPStorageObject(f'ram{i}', 4096, fs=fs) for i in range(count)]
+    assert [so.index for so in sos[:3]] == [0, 1, 2]
+    assert all(so.index >= tcm.HOME_BASE for so in sos[3:])
+    last, paths = _so_lookup_cost(large, 'ram39')
+    assert last == 1 and paths == [('isdir', sos[39].cfs_path)]
+    # an object in the low indexes costs what it does in a 2-object tree, plus
+    # the (one) listdir seeing more HBA names: the scan stops at the low ones
+    small_cost, _ = _so_lookup_cost(small, 'ram1')
+    large_cost, _ = _so_lookup_cost(large, 'ram1')
+    assert large_cost == small_cost
+
+
+def test_storage_object_made_by_another_tool_is_found_by_the_scan(simdir):
+    """A tree made by rtslib-fb (any index) still reads: the home index is only a hint."""
+    from rtslib import RDMCPStorageObject
+    fs = sim_fs(simdir)
+    fs.mkdir('core/rd_mcp_7')
+    fs.mkdir('core/rd_mcp_7/other')
+    _, paths = _so_lookup_cost(fs, 'other')
+    assert ('listdir', 'core') in paths
+    assert RDMCPStorageObject('other', fs=fs).cfs_path == 'core/rd_mcp_7/other'
