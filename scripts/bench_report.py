@@ -156,8 +156,9 @@ def target_floor(configs, ops, limit):
         for op in ops:
             o, f = ours(cfg, op), med(cfg['ops'].get(op, {}).get('floor'))
             if o is None or f is None:
-                parts.append('%s %s: -' % (cfg['name'], op))
-                ok = False
+                measured = op in cfg['ops'] and (cfg['ops'][op].get('ours') or {}).get('errors')
+                parts.append('%s %s: %s' % (cfg['name'], op, 'FAILED' if measured else 'not run'))
+                ok = ok and not measured      # a failed command misses; one not run says nothing
                 continue
             have = True
             parts.append('%s %s %.2fx' % (cfg['name'], op, o / f))

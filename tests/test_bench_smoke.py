@@ -21,7 +21,7 @@ def test_bench_smoke_produces_a_complete_table(tmp_path):
                           capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(raw.read_text())
-    assert [c['name'] for c in data['configs']] == ['0', '1x2x1']
+    assert [c['name'] for c in data['configs']] == ['1x1x1']
     assert incomplete_cells(data) == []
     assert table_problems(data, 'simulate') == []
     text = out.read_text()
