@@ -696,19 +696,23 @@ def so_from_path(fs, rel):
     return cls._bind(fs, index, parts[2])
 
 
-def all_storage_objects(fs):
-    """Every storage object: listdir of core/ and of each HBA dir."""
+# The kernel's files in an HBA dir; every other entry is a storage object dir.
+HBA_FILES = frozenset({'hba_info', 'hba_mode'})
+
+
+def all_storage_objects(fs, hba=None):
+    """Every storage object (of one HBA prefix if given): listdir of core/ and
+    of each (matching) HBA dir."""
     for prefix, index in sorted(_hba_dirs(fs), key=lambda h: h[1]):
         cls = so_mapping.get(prefix)
-        if cls is None:
+        if cls is None or hba not in (None, prefix):
             continue
-        hba = f'core/{prefix}_{index}'
         try:
-            names = fs.listdir(hba)
+            names = fs.listdir(f'core/{prefix}_{index}')
         except OSError:
             continue  # removed meanwhile
         for name in names:
-            if name not in ('hba_info', 'hba_mode') and fs.isdir(f'{hba}/{name}'):
+            if name not in HBA_FILES:
                 yield cls._bind(fs, index, name)
 
 

@@ -74,10 +74,10 @@ class UIBackstores(UINode):
     def load_children(self):
         for plugin in PLUGINS:
             BACKSTORE_CLASSES[plugin](self)
-        from rtslib import RTSRoot
+        from rtslib.tcm import all_storage_objects
         handlers = set()
-        for so in RTSRoot().storage_objects:
-            if so.plugin == 'user' and so.config:
+        for so in all_storage_objects(self.get_root().rtsroot.fs, 'user'):
+            if so.config:
                 handlers.add(so.config.split('/', 1)[0])
         for handler in sorted(handlers):
             UIUserBackstore(self, handler)
@@ -111,8 +111,9 @@ class UIBackstore(UINode):
         return so.plugin == self.plugin
 
     def load_children(self):
-        from rtslib import RTSRoot
-        for so in RTSRoot().storage_objects:
+        from rtslib.tcm import all_storage_objects
+        # only this plugin's HBA dirs are listed; one shared RTSRoot per shell
+        for so in all_storage_objects(self.get_root().rtsroot.fs, self.so_class().hba):
             if self.mine(so):
                 UIStorageObject(so, self)
 
