@@ -276,7 +276,8 @@ def _service_restore(ctx, log):
     for argv, ignored in unit_commands(unit):
         res = run(argv, env=env)
         log('$ %s  -> exit %d (target.service)%s %s'
-            % (' '.join(argv), res.returncode, ' (failure ignored)' if ignored else '',
+            % (' '.join(argv), res.returncode,
+               ' (the unit ignores this failure)' if ignored and res.returncode else '',
                output(res)))
         expect(res.returncode == 0 or ignored, '%s failed: %s' % (' '.join(argv), output(res)))
 
