@@ -8,6 +8,24 @@ soft-RoCE, and the tcm_loop SCSI disk.  Each check returns its log
 
 The harness clears the configfs tree before each check; each check logs its
 initiator out at the end so that the clear is never refused.
+
+What was found in this guest (Debian 6.1 kernel, TCG, no network device):
+- open-iscsi works with /etc/iscsi writable (e2e_guest overlays /etc) and
+  `iscsid` started once (it daemonizes; /run is a writable tmpfs).
+- iSER: `ip link add ... type veth`, `modprobe rdma_rxe`, `rdma link add
+  NAME type rxe netdev VETH`; writing np/IP:PORT/iser=1 loads ib_isert; the
+  initiator uses open-iscsi's built-in iface `iser` (no `-o new` needed).
+  iser=1 on an address whose interface has no RDMA device: ENODEV (kernel log
+  "isert_setup_id: rdma_bind_addr() failed: -19"); on an address on no
+  interface: EADDRNOTAVAIL (-99); on 127.0.0.1 it is accepted.
+- Demo mode: generate_node_acls=1 makes the kernel set cache_dynamic_acls=1;
+  a dynamic ACL cached that way keeps admitting its initiator after
+  generate_node_acls=0 (even after cache_dynamic_acls=0 once it has logged
+  out; a TPG disable/enable drops it).  Turned off together with the cache
+  while the initiator is still logged in, it is dropped at logout.
+- rtslib-fb (peer) rejects IQNs without a dot after the date part
+  (iqn.2026-01.test:x): names here are iqn.2003-01.org.example.*.
+- A tcm_loop LUN shows up at once as SCSI H:0:1:L, H from the TPG's `address`.
 """
 import glob
 import os
