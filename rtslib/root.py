@@ -24,6 +24,14 @@ def _saveconfig(func):
     return impl
 
 
+def _every(parents, children):
+    """A listing property: each of `children` of each of `parents`, read lazily."""
+    def listing(self):
+        for parent in getattr(self, parents):
+            yield from getattr(parent, children)
+    return property(listing, doc=f'Every {children[:-1]} of every {parents[:-1]} (generator).')
+
+
 class RTSRoot(CFSNode):
     """The root of the target tree (/sys/kernel/config/target)."""
 
@@ -62,60 +70,21 @@ class RTSRoot(CFSNode):
     def fabric_modules(self):
         return FabricModule.all(fs=self.fs)
 
-    @property
-    def targets(self):
-        for fabric in self.fabric_modules:
-            yield from fabric.targets
+    targets = _every('fabric_modules', 'targets')
 
     @property
     def storage_objects(self):
         return all_storage_objects(self.fs)
 
-    @property
-    def alua_tpgs(self):
-        for so in self.storage_objects:
-            yield from so.alua_tpgs
-
-    @property
-    def tpgs(self):
-        for target in self.targets:
-            yield from target.tpgs
-
-    @property
-    def node_acls(self):
-        for tpg in self.tpgs:
-            yield from tpg.node_acls
-
-    @property
-    def node_acl_groups(self):
-        for tpg in self.tpgs:
-            yield from tpg.node_acl_groups
-
-    @property
-    def mapped_lun_groups(self):
-        for group in self.node_acl_groups:
-            yield from group.mapped_lun_groups
-
-    @property
-    def mapped_luns(self):
-        for acl in self.node_acls:
-            yield from acl.mapped_luns
-
-    @property
-    def network_portals(self):
-        for tpg in self.tpgs:
-            yield from tpg.network_portals
-
-    @property
-    def luns(self):
-        for tpg in self.tpgs:
-            yield from tpg.luns
-
-    @property
-    def sessions(self):
-        for acl in self.node_acls:
-            if acl.session:
-                yield acl.session
+    alua_tpgs = _every('storage_objects', 'alua_tpgs')
+    tpgs = _every('targets', 'tpgs')
+    node_acls = _every('tpgs', 'node_acls')
+    node_acl_groups = _every('tpgs', 'node_acl_groups')
+    mapped_lun_groups = _every('node_acl_groups', 'mapped_lun_groups')
+    mapped_luns = _every('node_acls', 'mapped_luns')
+    network_portals = _every('tpgs', 'network_portals')
+    luns = _every('tpgs', 'luns')
+    sessions = _every('tpgs', 'sessions')
 
     @property
     def dbroot(self):
