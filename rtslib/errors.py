@@ -35,6 +35,9 @@ RTSLibNotInCFSError = RTSLibNotInCFS
 RTSLibALUANotSupportedError = RTSLibALUANotSupported
 
 
+# cxgbit answers EINVAL or ENODEV for the same cause
+_NO_CXGBIT = 'no Chelsio (cxgbit) offload device serves that portal'
+
 # What an errno means for one kind of operation: (action, errno) -> hint.
 # action is the verb passed by the object layer; None holds the fallbacks.
 HINTS = {
@@ -45,10 +48,8 @@ HINTS = {
         'no RDMA device serves that address (ib_isert found no device); load the RDMA '
         'driver or use another portal',
     ('enable iSER on', errno.EINVAL): 'the kernel accepts only 0 or 1',
-    ('enable offload on', errno.EINVAL):
-        'no Chelsio (cxgbit) offload device serves that portal',
-    ('enable offload on', errno.ENODEV):
-        'no Chelsio (cxgbit) offload device serves that portal',
+    ('enable offload on', errno.EINVAL): _NO_CXGBIT,
+    ('enable offload on', errno.ENODEV): _NO_CXGBIT,
     ('create', errno.EEXIST): 'it already exists',
     ('create', errno.ENAMETOOLONG): 'the name is too long for the kernel',
     ('create', errno.ENOENT): 'its parent does not exist',

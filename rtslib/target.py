@@ -36,6 +36,15 @@ def _indexes(names, prefix):
     return out
 
 
+def _dump_chap(node, d):
+    """The CHAP settings a TPG or ACL has, into its dump (rtslib-fb's chap_* keys)."""
+    if node.has_feature('acls_auth'):
+        for attr in AUTH_PARAMS:
+            value = getattr(node, 'chap_' + attr)
+            if value:
+                d['chap_' + attr] = value
+
+
 class Target(CFSNode):
     """A target: <fabric>/<wwn>."""
 
@@ -306,11 +315,7 @@ class TPG(CFSNode):
         d['luns'] = [lun.dump() for lun in self.luns]
         d['portals'] = [portal.dump() for portal in self.network_portals]
         d['node_acls'] = [acl.dump() for acl in self.node_acls]
-        if self.has_feature('acls_auth'):
-            for attr in AUTH_PARAMS:
-                value = getattr(self, 'chap_' + attr)
-                if value:
-                    d['chap_' + attr] = value
+        _dump_chap(self, d)
         return d
 
     @classmethod
@@ -723,11 +728,7 @@ class NodeACL(CFSNode):
         d['mapped_luns'] = [mlun.dump() for mlun in self.mapped_luns]
         if self.tag:
             d['tag'] = self.tag
-        if self.has_feature('acls_auth'):
-            for attr in AUTH_PARAMS:
-                value = getattr(self, 'chap_' + attr)
-                if value:
-                    d['chap_' + attr] = value
+        _dump_chap(self, d)
         return d
 
     @classmethod
