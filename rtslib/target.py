@@ -370,6 +370,13 @@ class _LinkedNode(CFSNode):
         """Where the alias link points (root-relative)."""
         return self._call('readlink', self._sub(self.alias), action='read the link of')
 
+    def links_to(self, node):
+        """True if the alias link points at `node` (a broken link points nowhere)."""
+        try:
+            return self._link_rel() == node.cfs_path
+        except RTSLibError:
+            return False
+
     def _unlink(self):
         try:
             self._call('unlink', self._sub(self.alias), action='unlink')
@@ -441,12 +448,7 @@ class LUN(_LinkedNode):
         """Mapped LUNs of the TPG's ACLs that point at this LUN."""
         self._check_self()
         for acl in self.parent_tpg.node_acls:
-            for mlun in acl.mapped_luns:
-                try:
-                    if mlun._link_rel() == self._rel:
-                        yield mlun
-                except RTSLibError:
-                    continue
+            yield from (mlun for mlun in acl.mapped_luns if mlun.links_to(self))
 
     def _get_alua_tg_pt_gp_name(self):
         self._check_self()

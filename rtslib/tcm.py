@@ -313,12 +313,7 @@ class StorageObject(CFSNode):
         if luns is None:
             from rtslib.root import RTSRoot
             luns = RTSRoot(fs=self.fs).luns
-        for lun in luns:
-            try:
-                if lun._link_rel() == self._rel:
-                    yield lun
-            except RTSLibError:
-                continue
+        yield from (lun for lun in luns if lun.links_to(self))
 
     def _member_luns(self):
         """LUN objects named by 'members' (lines fabric/wwn/tpgt_N/lun_M), or None."""
