@@ -6,7 +6,6 @@ RTSRoot keeps rtslib-fb's method names and hands over to it.
 """
 import subprocess
 
-from rtslib import configfs
 from rtslib.errors import RTSLibError
 from rtslib.fabric import FabricModule
 from rtslib.node import CFSNode
@@ -131,8 +130,3 @@ class RTSRoot(CFSNode):
     def invalidate_caches(self):
         """Forget remembered HBA indexes (another process may have changed core/)."""
         _hba_memo.clear()
-
-
-def default_root():
-    """An RTSRoot on the process-wide backend."""
-    return RTSRoot(configfs.default_fs())
