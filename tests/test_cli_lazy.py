@@ -90,3 +90,16 @@ def test_ls_of_a_subtree_stays_in_it(machine, shell):
     assert 'ACLs: 0' in sh.out.getvalue()
     seen = touched(fs)
     assert iqns[1] not in seen and iqns[2] not in seen and 'core' not in seen
+
+
+def test_ls_of_the_whole_tree_reads_each_thing_once(machine, shell):
+    """`ls /` lists each HBA dir and reads dbroot once: the backstore nodes share
+    the shell's RTSRoot and list only their own plugin's HBAs."""
+    sim, iqns = machine
+    sh, fs = shell
+    sh.run_tokens(['/', 'ls'])
+    assert all(f'ram{n}' in sh.out.getvalue() for n in range(3))
+    hba_listings = [p for op, p, *_ in fs.paths if op == 'listdir' and p.startswith('core/')
+                    and p.count('/') == 1]
+    assert len(hba_listings) == len(set(hba_listings)) >= 3  # other tests may add objects
+    assert [p for op, p, *_ in fs.paths if p == 'dbroot' and op == 'read'] == ['dbroot']
