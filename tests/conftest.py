@@ -4,7 +4,9 @@ import os
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REFERENCE = os.path.join(os.path.dirname(ROOT), 'shared', 'reference')
+# A copy of ../shared/reference (real-kernel and targetcli-fb recordings), so
+# the suite runs from any clone.
+REFERENCE = os.path.join(ROOT, 'tests', 'data', 'reference')
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import shlex
 
 import pytest
 
-REF = os.environ.get('LIO_REFERENCE', '/work/shared/reference')
+REF = os.environ.get('LIO_REFERENCE') or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), 'data', 'reference')
 CFS = '/sys/kernel/config/target'
 RECORDINGS = ('kernel-6.1', 'kernel-6.1-probes')
 _VAR = re.compile(r'\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?')

@@ -7,17 +7,13 @@ import pytest
 
 from cli_helpers import batch, configure_host
 
-REF = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                   'shared', 'reference', 'peer-2.1.53')
+REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data', 'reference', 'peer-2.1.53')
 IQN = 'iqn.2003-01.org.linux-iscsi.liohost.x8664:sn.291008ada71d'
 CLIENT = 'iqn.1994-05.com.redhat:client'
 
 
 def reference(name):
-    path = os.path.join(REF, name)
-    if not os.path.exists(path):
-        pytest.skip(f"reference recordings not found at {REF}")
-    with open(path) as f:
+    with open(os.path.join(REF, name)) as f:
         return f.read()
 
 

@@ -1,15 +1,12 @@
 """Every attribute file of every recorded object kind: same mode and value as the
 kernel's attributes.tsv (both recordings), after the same creation steps."""
-import pytest
 
 from rtslib.simkernel import SimConfigFS
 from sim_helpers import tmp_path  # noqa: F401  (sim dirs on tmpfs: much faster)
-from sim_helpers import (have_reference, kernel61_stages, object_files,
+from sim_helpers import (kernel61_stages, object_files,
                          parse_command, ref_path, run, seed_ops, seed_script,
                          base_variables)
 
-pytestmark = pytest.mark.skipif(not have_reference(),
-                                reason='reference recordings not found (LIO_REFERENCE)')
 
 
 # (kind, path inside the object) -> why the value is the host's, not the kernel's

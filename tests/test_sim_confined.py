@@ -9,7 +9,7 @@ import pytest
 
 import rtslib.simkernel
 from rtslib.simkernel import SimConfigFS
-from sim_helpers import (RECORDINGS, error_rows, have_reference, run, seed_ops,
+from sim_helpers import (RECORDINGS, error_rows, run, seed_ops,
                          tmp_path)  # noqa: F401  (tmp_path: sim dirs on tmpfs)
 
 PATH_CALLS = [(os, 'open'), (builtins, 'open'), (os, 'mkdir'), (os, 'makedirs'),
@@ -18,7 +18,6 @@ PATH_CALLS = [(os, 'open'), (builtins, 'open'), (os, 'mkdir'), (os, 'makedirs'),
               (os, 'chmod'), (os, 'stat'), (os, 'lstat'), (os, 'readlink')]
 
 
-@pytest.mark.skipif(not have_reference(), reason='reference recordings not found')
 @pytest.mark.parametrize('recording', RECORDINGS)
 def test_every_path_touched_is_inside_dir(tmp_path, recording):
     simdir = str(tmp_path / 'sim')

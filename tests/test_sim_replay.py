@@ -4,10 +4,8 @@ import pytest
 
 from rtslib.simkernel import SimConfigFS
 from sim_helpers import tmp_path  # noqa: F401  (sim dirs on tmpfs: much faster)
-from sim_helpers import RECORDINGS, error_rows, have_reference, run, seed_ops
+from sim_helpers import RECORDINGS, error_rows, run, seed_ops
 
-pytestmark = pytest.mark.skipif(not have_reference(),
-                                reason='reference recordings not found (LIO_REFERENCE)')
 
 
 

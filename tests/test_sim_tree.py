@@ -6,11 +6,9 @@ import pytest
 
 from rtslib.simkernel import SimConfigFS
 from sim_helpers import tmp_path  # noqa: F401  (sim dirs on tmpfs: much faster)
-from sim_helpers import (dump, error_rows, have_reference, kernel61_stages, recorded_tree,
+from sim_helpers import (dump, error_rows, kernel61_stages, recorded_tree,
                          run, seed_ops)
 
-pytestmark = pytest.mark.skipif(not have_reference(),
-                                reason='reference recordings not found (LIO_REFERENCE)')
 
 
 # path pattern -> why its value cannot match a recording made on another machine
