@@ -49,8 +49,8 @@ class SimConfigFS:
         """Make the tree as the kernel shows it with the modules loaded (once)."""
         if self._ready:
             return
-        if not os.path.isdir(self.root):
-            with self.store.locked():
+        if not os.path.isdir(self.root) or self.store.interrupted():
+            with self.store.locked():         # also rolls back a killed op
                 if not os.path.isdir(self.root):
                     self.host()
                     os.makedirs(os.path.dirname(self.root), exist_ok=True)
@@ -151,9 +151,10 @@ class SimConfigFS:
             objects.on_remove(self, node, st)
             trash = os.path.join(self.store.meta, 'trash.%d' % os.getpid())
             shutil.rmtree(trash, ignore_errors=True)
+            self.store.intent(restore=p, trash=trash)
             os.rename(p, trash)
-            shutil.rmtree(trash)
             self.store.drop_state(node.obj)
+            self.store.discard_after_commit(trash)  # kept until then for a rollback
 
     def write(self, path, value, create=False):
         """open(O_WRONLY) + one write(2), like RealConfigFS.write.
@@ -197,6 +198,7 @@ class SimConfigFS:
                 raise fail(errno.ENOENT)
             objects.on_link(self, holder, tnode, lparts[-1])
             ups = '../' * len(lparts)        # out of the link's dir and out of target/
+            self.store.intent(remove=self.abspath(link))
             os.symlink(ups + 'target/' + '/'.join(tparts), self.abspath(link))
 
     def unlink(self, path):
@@ -212,6 +214,7 @@ class SimConfigFS:
         with self.store.locked():
             holder = resolve(parts[:-1])
             objects.on_unlink(self, holder)
+            self.store.intent(relink=p, dest=os.readlink(p))
             os.unlink(p)
 
     # -- helpers used by the rule modules ------------------------------------------------
@@ -317,5 +320,6 @@ class SimConfigFS:
             except OSError:                  # EMLINK, no hard links here...
                 self.store.create_file(dst, value, mode)
         os.chmod(scratch, 0o755)
+        self.store.intent(remove=dest)
         os.rename(scratch, dest)
         self.refresh(node.obj)

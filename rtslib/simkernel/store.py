@@ -9,6 +9,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 
 SIM_SUBDIR = 'sys/kernel/config/target'
 
@@ -18,6 +19,8 @@ class Store:
         self.simdir = os.path.abspath(simdir)
         self.root = os.path.join(self.simdir, SIM_SUBDIR)
         self.meta = os.path.join(self.simdir, '.simstate')
+        self._kept = None           # files saved by the running op's journal
+        self._trash = []
 
     # -- the visible tree -------------------------------------------------
     def abspath(self, rel):
@@ -26,6 +29,7 @@ class Store:
     def put_file(self, rel, content, mode):
         """Atomically (re)write an attribute file with the kernel's mode."""
         path = self.abspath(rel)
+        self.keep(path)
         tmp = os.path.join(self.meta, 'tmp.%d' % os.getpid())
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -42,6 +46,7 @@ class Store:
     def append(self, rel, text):
         """Add to a list file (members) without rewriting it: O(1)."""
         path = self.abspath(rel)
+        self.keep(path)
         st = os.lstat(path)
         if st.st_nlink > 1:                 # still shared with the template cache
             self.set_value(rel, self.get_file(rel) + text)
@@ -111,8 +116,10 @@ class Store:
         self._write_json(self._obj_path(rel), data)
 
     def drop_state(self, rel):
+        path = self._obj_path(rel)
+        self.keep(path)
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._obj_path(rel))
+            os.unlink(path)
 
     # -- small global tables --------------------------------------------------
     def table(self, name):
@@ -124,6 +131,7 @@ class Store:
 
     def save_table(self, name, data):
         path = os.path.join(self.meta, name)
+        self.keep(path)
         if data:
             self._write_json(path, data)
         else:
@@ -139,6 +147,7 @@ class Store:
         return value
 
     def _write_json(self, path, data):
+        self.keep(path)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = '%s.tmp.%d' % (path, os.getpid())
         with open(tmp, 'w') as f:
@@ -147,11 +156,116 @@ class Store:
 
     @contextlib.contextmanager
     def locked(self):
-        """One mutating operation at a time across processes sharing DIR."""
+        """One mutating operation at a time across processes sharing DIR,
+        applied whole or not at all, as the kernel applies it."""
         os.makedirs(self.meta, exist_ok=True)
         fd = os.open(os.path.join(self.meta, 'lock'), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
+            self._rollback()
+            self._kept, self._trash = set(), []
+            try:
+                yield
+            finally:
+                self._commit()
         finally:
             os.close(fd)
+
+    # -- crash safety ---------------------------------------------------------
+    # The kernel applies each configfs operation whole; here one operation is
+    # several file writes.  Before changing a file an operation logs the file's
+    # prior content (and before a tree change, how to undo it); the next
+    # operation rolls back one whose process was killed half-way.
+    def _journal(self):
+        return os.path.join(self.meta, 'journal')
+
+    def interrupted(self):
+        """Whether a killed process left an operation half-applied."""
+        return os.path.isdir(self._journal())
+
+    def keep(self, path):
+        """Save `path`'s current content before the running op first changes it."""
+        if self._kept is None or path in self._kept:
+            return
+        self._kept.add(path)
+        entry = {'path': path}
+        if os.path.lexists(path):
+            entry['copy'] = os.path.join(self._open_journal(), str(len(self._kept)))
+            shutil.copy2(path, entry['copy'], follow_symlinks=False)
+        self._log(entry)
+
+    def intent(self, **undo):
+        """Log how to undo a tree change the running op is about to make:
+        remove=PATH, relink=PATH with dest=TARGET, or restore=PATH from trash=PATH."""
+        self._log({'tree': undo})
+
+    def discard_after_commit(self, path):
+        self._trash.append(path)
+
+    def _open_journal(self):
+        j = self._journal()
+        if not os.path.isdir(j):
+            os.mkdir(j)
+        return j
+
+    def _log(self, entry):
+        if self._kept is None:
+            return
+        with open(os.path.join(self._open_journal(), 'log'), 'a') as f:
+            f.write(json.dumps(entry) + '\n')
+
+    def _commit(self):
+        j = self._journal()
+        if os.path.isdir(j):
+            done = '%s.done.%d' % (j, os.getpid())
+            shutil.rmtree(done, ignore_errors=True)   # left by a killed commit
+            os.rename(j, done)              # the commit point
+            # its files are known by name: no directory scan on the hot path
+            for name in ['log'] + [str(n) for n in range(1, len(self._kept) + 1)]:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(done, name))
+            os.rmdir(done)
+        for path in self._trash:
+            shutil.rmtree(path, ignore_errors=True)
+        self._kept, self._trash = None, []
+
+    def _rollback(self):
+        j = self._journal()
+        if not os.path.isdir(j):
+            return
+        try:
+            with open(os.path.join(j, 'log')) as f:
+                lines = f.read().split('\n')
+        except FileNotFoundError:
+            lines = []
+        entries = []
+        for line in lines:
+            try:
+                entries.append(json.loads(line))
+            except ValueError:              # the line being written at the kill
+                break
+        for entry in reversed(entries):
+            _undo(entry)
+        shutil.rmtree(j)
+
+
+def _undo(entry):
+    tree = entry.get('tree')
+    if tree is None:
+        path = entry['path']
+        if 'copy' in entry:
+            if os.path.lexists(entry['copy']):
+                os.replace(entry['copy'], path)
+        elif os.path.lexists(path):
+            os.unlink(path)
+    elif 'remove' in tree and os.path.lexists(tree['remove']):
+        p = tree['remove']
+        if os.path.isdir(p) and not os.path.islink(p):
+            shutil.rmtree(p)
+        else:
+            os.unlink(p)
+    elif 'relink' in tree and not os.path.lexists(tree['relink']):
+        os.symlink(tree['dest'], tree['relink'])
+    elif 'restore' in tree and os.path.lexists(tree['trash']) \
+            and not os.path.lexists(tree['restore']):
+        os.rename(tree['trash'], tree['restore'])
