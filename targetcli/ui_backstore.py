@@ -432,6 +432,17 @@ class UIStorageObject(UIRTSLibNode):
         '''
         self.shell.con.display(f"Backstore plugin {self.rtsnode.plugin} {self.rtsnode.version}")
 
+    def ui_command_saveconfig(self, savefile=None):
+        '''
+        Saves only this storage object (and what it needs) into the save file
+        (default: the default save file), keeping every other object saved
+        there as it is.
+        '''
+        self.get_root().save_selection(savefile, so_path=f'/backstores/{self.rtsnode.plugin}/{self.rtsnode.name}')
+
+    def ui_complete_saveconfig(self, parameters, text, current_param):
+        return self.get_root().ui_complete_saveconfig(parameters, text, current_param)
+
 
 class UIALUAGroups(UINode):
     """alua/: the storage object's ALUA target port groups."""

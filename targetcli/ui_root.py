@@ -62,6 +62,15 @@ class UIRoot(UINode):
                      warn=self.shell.log.warning)
         self.info(f"Configuration saved to {savefile}")
 
+    def save_selection(self, savefile, **selection):
+        """saveconfig on a storage object or target node: write that object
+        (so_path= or target=) into the file and keep everything else in it."""
+        from rtslib.saveconfig import save_to_file
+        savefile = os.path.abspath(os.path.expanduser(savefile or self.default_save_file()))
+        save_to_file(self.rtsroot, savefile, max_backup_files=self._max_backups(),
+                     warn=self.shell.log.warning, **selection)
+        self.info(f"Configuration saved to {savefile}")
+
     def autosave(self):
         """auto_save_on_exit: never replaces a saved configuration with an empty
         one unless clearconfig emptied it on purpose."""

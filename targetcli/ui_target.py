@@ -154,7 +154,22 @@ class UIFabricModule(UIRTSLibNode):
                                f"{self.rtsnode.version}".strip())
 
 
-class UIMultiTPGTarget(UIRTSLibNode):
+class SavesItself:
+    """saveconfig on a target node: only that target (and its storage objects)."""
+
+    def ui_command_saveconfig(self, savefile=None):
+        '''
+        Saves only this target (and the storage objects its LUNs use) into
+        the save file (default: the default save file), keeping every other
+        object saved there as it is.
+        '''
+        self.get_root().save_selection(savefile, target=self.target_wwn())
+
+    def ui_complete_saveconfig(self, parameters, text, current_param):
+        return self.get_root().ui_complete_saveconfig(parameters, text, current_param)
+
+
+class UIMultiTPGTarget(SavesItself, UIRTSLibNode):
     """A target with TPGs (iscsi): children tpg1, tpg2, ..."""
 
     def __init__(self, target, parent):
@@ -162,6 +177,9 @@ class UIMultiTPGTarget(UIRTSLibNode):
 
     def define_groups(self):
         pass  # targets have no attribute groups of their own
+
+    def target_wwn(self):
+        return self.rtsnode.wwn
 
     def load_children(self):
         for tpg in self.rtsnode.tpgs:
@@ -396,8 +414,11 @@ class UITPG(UIRTSLibNode):
             self.info(f"{name}: {shown(name, value)}")
 
 
-class UITarget(UITPG):
+class UITarget(SavesItself, UITPG):
     """A target of a fabric without TPGs (loopback, vhost): shown merged with TPG 1."""
+
+    def target_wwn(self):
+        return self.target.wwn
 
     def __init__(self, target, parent, tpg=None):
         from rtslib import TPG
