@@ -8,7 +8,7 @@ import os
 import re
 import statistics
 
-from bench_run import CYCLE, ONE_SHOT, OP_TEXT, OPS, READS
+from bench_run import ONE_SHOT, OP_TEXT, OPS, READS
 
 FLAT_LIMIT, READ_LIMIT, RESTORE_LIMIT, PEER_FACTOR, STARTUP_LIMIT = 1.2, 2.0, 1.5, 20.0, 0.1
 HEADER = """# Benchmark results (issue 7)

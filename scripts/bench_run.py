@@ -15,7 +15,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import time
 
 import bench_build
 import bench_floor
