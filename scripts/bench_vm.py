@@ -63,10 +63,6 @@ def run(args):
     with open(os.path.join(workdir, 'bench-params.json'), 'w') as f:
         json.dump(params, f)
     t0 = time.time()
-    # On a busy host TCG is so slow that the kernel's boot-time timer check fails
-    # ("IO-APIC + timer doesn't work!" panic); skip that check for this long run.
-    plain = harness.virtme_command
-    harness.virtme_command = lambda *a: plain(*a) + ['--kopt', 'no_timer_check']
     try:
         results = harness.run_in_vm(['bench.run'], timeout=args.vm_timeout, workdir=workdir)
     except harness.VMError as e:
