@@ -140,22 +140,9 @@ def _has_user_dirs(path):
 
 def sim_fs(simdir, **host):
     """The simulated kernel under simdir (LIO_SIMULATE is set by the simdir fixture),
-    with host overrides (sim-host.json) applied; skips with a reason if it is missing."""
-    import pytest
-    try:
-        from rtslib.simkernel import SimConfigFS  # noqa: F401
-    except ImportError as e:
-        pytest.skip(f'the simulated kernel (rtslib/simkernel) is not available yet: {e}')
+    with host overrides (sim-host.json) applied."""
     from rtslib import configfs
     fs = configfs.default_fs()
     if host:
-        configure = getattr(fs, 'configure_host', None)
-        if callable(configure):
-            configure(**host)
-        else:
-            from rtslib.simkernel.host import load_host, write_host
-            path = os.path.join(str(simdir), 'sim-host.json')
-            data = load_host(path)
-            data.update(host)
-            write_host(path, data)
+        fs.configure_host(**host)
     return fs
