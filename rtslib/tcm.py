@@ -9,6 +9,7 @@ Past the first LAYOUT_LIMIT indexes an object we create gets its "home"
 index, derived from its plugin and name, so that a lookup by name is one
 stat however many objects there are (rtslib-fb finds it by its scan).
 """
+import contextlib
 import re
 import uuid
 import zlib
@@ -27,6 +28,46 @@ UNSAFE_BEFORE_ENABLE = {'fileio': frozenset({'emulate_tpu'})}
 
 # Where a storage object remembers its HBA index: (fs id, hba, name) -> index.
 _hba_memo = {}
+
+# Inside batch_lookups(): fs id -> {'names': {(hba, name): index}, 'used': {index}}.
+_batch = {}
+
+
+@contextlib.contextmanager
+def batch_lookups(fs):
+    """One scan of core/ answers every storage-object lookup and free HBA index
+    made inside (a restore creates thousands; each would otherwise rescan
+    core/ to prove its name unused: quadratic)."""
+    key = _fs_key(fs)
+    if key in _batch:
+        yield
+        return
+    names, used = {}, set()
+    for prefix, index in _hba_dirs(fs):
+        used.add(index)
+        for name in fs.listdir(f'core/{prefix}_{index}'):
+            if name not in ('hba_info', 'hba_mode'):
+                names[(prefix, name)] = index
+    _batch[key] = {'names': names, 'used': used}
+    try:
+        yield
+    finally:
+        _batch.pop(key, None)
+
+
+def _remember(fs, hba, name, index):
+    _hba_memo[(_fs_key(fs), hba, name)] = index
+    batch = _batch.get(_fs_key(fs))
+    if batch is not None:
+        batch['names'][(hba, name)] = index
+        batch['used'].add(index)
+
+
+def _forget(fs, hba, name):
+    _hba_memo.pop((_fs_key(fs), hba, name), None)
+    batch = _batch.get(_fs_key(fs))
+    if batch is not None:
+        batch['names'].pop((hba, name), None)
 
 # Indexes below this are handed out lowest-free, as rtslib-fb does, so that small
 # configurations look as rtslib-fb makes them.  Home indexes lie in
@@ -71,6 +112,9 @@ def _find_index(fs, prefix, name):
     that do not exist) one listdir of core/ and one isdir per HBA of the same
     plugin, lowest index first (never a read of the tree).
     """
+    batch = _batch.get(_fs_key(fs))
+    if batch is not None:
+        return batch['names'].get((prefix, name))
     key = (_fs_key(fs), prefix, name)
     home = home_index(prefix, name)
     for index in dict.fromkeys((_hba_memo.get(key), home)):
@@ -123,7 +167,7 @@ class StorageObject(CFSNode):
         except RTSLibError:
             self._drop_hba()
             raise
-        _hba_memo[(_fs_key(self.fs), self.hba, name)] = index
+        _remember(self.fs, self.hba, name, index)
 
     @classmethod
     def _bind(cls, fs, index, name):
@@ -141,7 +185,8 @@ class StorageObject(CFSNode):
         """mkdir the lowest HBA index no plugin uses, or past LAYOUT_LIMIT the home
         index (the lowest free one if another object holds that); retry if
         another process won."""
-        used = {index for _, index in _hba_dirs(self.fs)}
+        batch = _batch.get(_fs_key(self.fs))
+        used = set(batch['used']) if batch else {index for _, index in _hba_dirs(self.fs)}
         lowest = 0
         home = home_index(self.hba, self._name)
         while True:
@@ -165,7 +210,10 @@ class StorageObject(CFSNode):
         try:
             self.fs.rmdir(self._hba_rel())
         except OSError:
-            pass
+            return
+        batch = _batch.get(_fs_key(self.fs))
+        if batch is not None:
+            batch['used'].discard(self._index)
 
     def _label(self):
         return f'storage object {self.plugin}/{self._name}'
@@ -196,7 +244,7 @@ class StorageObject(CFSNode):
         (a Datera-style backstore made beforehand stays for its owner to delete)."""
         if self.exists:
             self._rmdir()
-        _hba_memo.pop((_fs_key(self.fs), self.hba, self._name), None)
+        _forget(self.fs, self.hba, self._name)
         if self._hba_made:
             self._drop_hba()
 
@@ -352,7 +400,7 @@ class StorageObject(CFSNode):
         for lun in list(self.attached_luns):
             lun.delete()
         self._rmdir()
-        _hba_memo.pop((_fs_key(self.fs), self.hba, self._name), None)
+        _forget(self.fs, self.hba, self._name)
         self._drop_hba()
         if save:
             from rtslib.root import RTSRoot

@@ -11,6 +11,7 @@ import copy
 import json
 import os
 
+from rtslib import tcm
 from rtslib.saveconfig import clear, objects, paths, schema
 from rtslib.saveconfig.errors import (ConfigInvalid, RestoreFailed, RTSLibError,
                                       SaveConfigError)
@@ -342,9 +343,10 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
     try:
         if clear_existing:
             clear.clear_existing(root, target, storage_object, confirm=True)
-        r.storage_objects(sos)
-        r.fabric_modules(fabrics)
-        r.targets(targets)
+        with tcm.batch_lookups(root.fs):
+            r.storage_objects(sos)
+            r.fabric_modules(fabrics)
+            r.targets(targets)
     except (_Refused, RTSLibError, OSError) as err:
         rollback = r.undo()
         if before is not None:
