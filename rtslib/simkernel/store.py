@@ -31,12 +31,7 @@ class Store:
         path = self.abspath(rel)
         self.keep(path)
         tmp = os.path.join(self.meta, 'tmp.%d' % os.getpid())
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, content.encode('utf-8', 'surrogateescape'))
-            os.fchmod(fd, mode)
-        finally:
-            os.close(fd)
+        self.create_file(tmp, content, mode, replace=True)
         os.replace(tmp, path)
 
     def get_file(self, rel):
@@ -76,8 +71,11 @@ class Store:
         mode = os.lstat(self.abspath(rel)).st_mode & 0o7777
         self.put_file(rel, content, mode)
 
-    def create_file(self, path, content, mode):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    def create_file(self, path, content, mode, replace=False):
+        """Write a new file with the kernel's mode (replace=True: over a
+        scratch file a killed process may have left)."""
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
+        fd = os.open(path, flags, 0o600)
         try:
             os.write(fd, content.encode('utf-8', 'surrogateescape'))
             os.fchmod(fd, mode)
