@@ -5,7 +5,6 @@ only when created; creating it makes the kernel load the module of some
 fabrics (iscsi, loopback).  Nothing is created by a lookup or a listing.
 """
 import functools
-import subprocess
 from collections.abc import Mapping
 
 from rtslib import devices, spec
@@ -88,6 +87,7 @@ class FabricModule(CFSNode):
 
     def _modprobe(self):
         """Load the fabric's module on a real host; True if modprobe succeeded."""
+        import subprocess   # here, not at import: only a missing fabric needs it
         try:
             done = subprocess.run(['modprobe', self.kernel_module], capture_output=True,
                                   check=False, timeout=60)

@@ -4,7 +4,6 @@ Listings are generators that read only what they yield.  The bodies of
 save/restore/clear live in rtslib/saveconfig (the save agent's module);
 RTSRoot keeps rtslib-fb's method names and hands over to it.
 """
-import subprocess
 
 from rtslib.errors import RTSLibError
 from rtslib.fabric import FabricModule
@@ -41,6 +40,7 @@ class RTSRoot(CFSNode):
         super().__init__(fs)
         if not self.fs.isdir(''):
             if not self.fs.simulated:
+                import subprocess   # here, not at import: only an unloaded LIO needs it
                 subprocess.run(['modprobe', 'target_core_mod'], capture_output=True,
                                check=False)
             if not self.fs.isdir(''):

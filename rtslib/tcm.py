@@ -10,8 +10,8 @@ index, derived from its plugin and name, so that a lookup by name is one
 stat however many objects there are (rtslib-fb finds it by its scan).
 """
 import contextlib
+import os
 import re
-import uuid
 import zlib
 
 from rtslib import devices
@@ -886,4 +886,4 @@ for _name, _conv in ALUA_RO.items():
 
 def new_alias():
     """A LUN/mapped-LUN link name as rtslib-fb makes it: 10 hex digits."""
-    return uuid.uuid4().hex[-10:]
+    return os.urandom(5).hex()

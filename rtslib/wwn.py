@@ -5,8 +5,6 @@ or '-' separators; iqn names are kept as given apart from case.
 """
 import os
 import re
-import socket
-import uuid
 
 from rtslib.errors import RTSLibError
 
@@ -29,7 +27,7 @@ EXAMPLES = {
     'eui': 'eui.001405abcdef0123',
     'ib': 'ib.' + '0' * 16 + 'fe8000000000abcd',
     'fc': 'fc.21000024ff000001',
-    'unit_serial': str(uuid.UUID(int=0x1234)),
+    'unit_serial': '00000000-0000-0000-0000-000000001234',
 }
 
 # Kernel limit for vpd_unit_serial is 254 bytes including the terminator.
@@ -72,7 +70,10 @@ def safe_hostname(name=None):
     A VM's hostname '(none)' made targetcli-fb generate an IQN its own path
     parser rejected; keep only [a-z0-9-].
     """
-    name = (name if name is not None else socket.gethostname()).split('.')[0].lower()
+    if name is None:
+        import socket   # here, not at import: start-up time of every one-shot
+        name = socket.gethostname()
+    name = name.split('.')[0].lower()
     name = re.sub(r'[^a-z0-9-]', '', name).strip('-')
     return name or 'localhost'
 
@@ -84,6 +85,7 @@ def safe_arch(machine=None):
 
 def generate(wwn_type, hostname=None, machine=None):
     """A new random WWN of wwn_type (the first of a fabric's wwn_types)."""
+    import uuid   # here, not at import: start-up time of every one-shot
     if wwn_type in ('free', 'unit_serial'):
         return str(uuid.uuid4())
     if wwn_type == 'iqn':
@@ -107,7 +109,7 @@ def check_unit_serial(serial):
                           f'at most {UNIT_SERIAL_MAX}')
     if not all(0x21 <= ord(c) <= 0x7e for c in serial):
         raise RTSLibError(f"Invalid unit serial '{serial}': use printable ASCII without "
-                          f"spaces (e.g. a UUID like {uuid.uuid4()})")
+                          f"spaces (e.g. a UUID like {EXAMPLES['unit_serial']})")
     return serial
 
 

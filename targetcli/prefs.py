@@ -8,7 +8,6 @@ see the same values.
 import json
 import os
 import sys
-import tempfile
 import time
 
 from targetcli.cshell import Log, Prefs
@@ -29,6 +28,7 @@ def write_private(path, text):
     """Atomically replace path with text, mode 0600 (temp file, fsync, rename)."""
     directory = os.path.dirname(path) or '.'
     make_private_dir(directory)
+    import tempfile   # here, not at import: only a save needs it
     fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=directory)
     try:
         with os.fdopen(fd, 'w') as f:
