@@ -6,7 +6,9 @@
     python3 scripts/bench.py --simulate --smoke   tiny sizes, 1 run (what CI runs)
 
 Configurations (built once each with raw configfs operations, reused for every
-timing): 0, 1,000 LUNs, 10,000 LUNs, 1,000 LUNs x 100 ACLs mapping every LUN.
+timing): 0, 1,000 LUNs, 10,000 LUNs, 1,000 LUNs x 100 ACLs mapping every LUN,
+in the layout our restore leaves; 100x100-fb is the 10,000 LUNs again in the
+layout targetcli-fb leaves (one-shots only unless --only says otherwise).
 For each, every tool runs each command as its own process; the medians, peak
 RSS, ratios and the issue's targets (met/missed) go to stdout and to
 scripts/bench-results.md (one section per mode, the other kept).
@@ -28,7 +30,7 @@ import bench_report  # noqa: E402
 import bench_run     # noqa: E402
 
 RESULTS = os.path.join(HERE, 'bench-results.md')
-FULL_CONFIGS = '0,10x100,100x100,10x100x100'
+FULL_CONFIGS = '0,10x100,100x100,100x100-fb,10x100x100'
 SMOKE_CONFIGS = '1x1x1'
 
 
@@ -54,6 +56,13 @@ def parse_args(argv):
     p.add_argument('--json', help='also write the raw measurements here')
     p.add_argument('--workdir', help='scratch dir (default a temp dir)')
     p.add_argument('--timeout', type=float, default=1800, help='per command, seconds')
+    p.add_argument('--oneshot-runs', type=int,
+                   help='runs of the four one-shot commands (default --runs): they are short')
+    p.add_argument('--repeat-limit', type=float,
+                   help='a command that took longer than this (s) once is not repeated')
+    p.add_argument('--peer-timeout', type=float, help="per peer command (default --timeout)")
+    p.add_argument('--peer-only', action='append', default=[], metavar='CONFIG:OP,OP',
+                   help='the peer runs only these ops on CONFIG (time budget); repeatable')
     p.add_argument('--vm-timeout', type=float, default=3600, help='whole VM run, seconds')
     args = p.parse_args(argv)
     args.runs = args.runs or (1 if args.smoke else 5)
@@ -68,6 +77,27 @@ def config_list(text):
     return [bench_build.Config.parse(c.strip()) for c in text.split(',') if c.strip()]
 
 
+def parse_only(items):
+    """{config name: {op}} from CONFIG:OP,OP items."""
+    only = {}
+    for item in items:
+        name, _, ops = item.partition(':')
+        only[name] = set(o for o in ops.split(',') if o)
+        unknown = only[name] - set(bench_run.OPS)
+        if unknown:
+            raise SystemExit('%s: unknown ops %s (have: %s)' % (item, sorted(unknown),
+                                                              ', '.join(bench_run.OPS)))
+    return only
+
+
+def compile_ours():
+    """Byte-compile ours as an install (pip, dpkg) leaves it; under PYTHONDONTWRITEBYTECODE
+    or on a read-only tree every timed start would compile from source instead."""
+    import compileall
+    for pkg in ('rtslib', 'targetcli'):
+        compileall.compile_dir(os.path.join(REPO, pkg), quiet=2)
+
+
 def measure_local(args, real):
     """Run the whole benchmark here (simulator on the host, or the real kernel in the guest)."""
     # tmpfs when there is one: the simulated kernel's state, like configfs, lives in memory
@@ -75,22 +105,24 @@ def measure_local(args, real):
     work = args.workdir or tempfile.mkdtemp(prefix='lio-bench-', dir=scratch)
     os.makedirs(work, exist_ok=True)
     peer_names = None if args.peer_configs is None else set(args.peer_configs.split(','))
-    only = {}
-    for item in args.only:
-        name, _, ops = item.partition(':')
-        only[name] = set(o for o in ops.split(',') if o)
-        unknown = only[name] - set(bench_run.OPS)
-        if unknown:
-            raise SystemExit('--only %s: unknown ops %s (have: %s)' % (item, sorted(unknown),
-                                                                    ', '.join(bench_run.OPS)))
+    only = parse_only(args.only)
+    for cfg in config_list(args.configs):     # the -fb layout differs in lookups only
+        if cfg.layout == 'fb':
+            only.setdefault(cfg.name, set(bench_run.ONE_SHOT))
+    compile_ours()
     bench = bench_run.Bench(work=work, real=real, runs=args.runs, cycle_runs=args.cycle_runs,
                             timeout=args.timeout,
                             peer=real and not args.no_peer, simroot=args.simulate or None,
-                            warm_up=not args.smoke)
+                            warm_up=not args.smoke, peer_timeout=args.peer_timeout,
+                            peer_only=parse_only(args.peer_only), oneshot_runs=args.oneshot_runs,
+                            repeat_limit=args.repeat_limit)
     data = {'meta': bench_run.machine_meta(real), 'runs': args.runs, 'cycle_runs': args.cycle_runs,
-            'configs': []}
+            'oneshot_runs': args.oneshot_runs or args.runs, 'configs': []}
     data['meta'].update(mode='vm' if real else 'simulate', smoke=args.smoke,
                         date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))
+    data['meta'].setdefault('notes', []).append(
+        'ours runs byte-compiled, as an install leaves it (compileall before timing); the '
+        "peer's Debian package ships its .pyc")
     data['baselines'] = [] if args.smoke else bench.baselines()
     for cfg in config_list(args.configs):
         with_peer = peer_names is None or cfg.name in peer_names

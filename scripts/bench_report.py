@@ -20,10 +20,12 @@ mode.
 How to read it:
 - Every number is one whole process (start-up included), started fresh as a user would, median
   over the runs; memory is that process's own peak RSS (wait4 ru_maxrss).
-- Configurations are built once each with raw configfs operations (scripts/bench_build.py) in
-  the layout targetcli-fb leaves (one HBA per storage object, ramdisk of one 4 KiB page), plus a
-  probe target and ramdisk that the one-shot commands work on; the create/delete pair and the
-  clearconfig/restoreconfig pairs put the tree back, so every tool sees the same tree.
+- Configurations are built once each with raw configfs operations (scripts/bench_build.py):
+  one HBA per storage object (ramdisk of one 4 KiB page) at the index our restore gives it, as
+  every boot with target.service leaves the tree; a `-fb` configuration puts them at the lowest
+  free index instead, as targetcli-fb leaves it (our lookup by name then scans the HBAs).  Each
+  holds a probe target and ramdisk that the one-shot commands work on; the create/delete pair
+  and the clearconfig/restoreconfig pairs put the tree back, so every tool sees the same tree.
 - "floor" is `scripts/bench_floor.py replay`: the same configfs reads (ls, saveconfig, the
   small ls: read/listdir/readlink) or the same changes (create, delete, set, clear, restore:
   mkdir/write/symlink/rmdir/unlink) that our command made, recorded by scripts/bench_trace.py in
@@ -111,6 +113,9 @@ def errors_of(cfg):
                     out.append('- ours / %s under bench_trace.py: %s (floor = independent minimal)'
                                % (op, cell['error']))
                 continue
+            if cell.get('once'):
+                out.append('- %s / %s: run once (it took over %d s; time budget)'
+                           % (tool, op, cell['once']))
             if cell.get('timeout'):
                 out.append('- %s / %s: killed after %d s, not finished (the time is a lower bound)'
                            % (tool, op, cell['timeout']))
@@ -132,21 +137,25 @@ def verdict(ok, measured):
 
 
 def target_flat(configs):
+    """Every layout of the largest configuration without ACLs against the empty one."""
     empty = next((c for c in configs if c['luns'] == 0), None)
-    big = max((c for c in configs if c['luns'] and not c['acls']), key=lambda c: c['luns'],
-              default=None)
-    if not empty or not big:
+    plain = [c for c in configs if c['luns'] and not c['acls']]
+    most = max((c['luns'] for c in plain), default=0)
+    if not empty or not plain:
         return 'not measured (needs config 0 and a large one without ACLs)', 'not measured'
-    parts, ok, have = [], True, True
-    for op in ONE_SHOT:
-        a, b = ours(big, op), ours(empty, op)
-        if a is None or b is None:
-            parts.append('%s: -' % op)
-            have = False
-            continue
-        parts.append('%s %.2fx' % (op, a / b))
-        ok = ok and a / b <= FLAT_LIMIT
-    return '%s vs %s: %s' % (big['name'], empty['name'], ', '.join(parts)), verdict(ok, have)
+    texts, ok, have = [], True, True
+    for big in (c for c in plain if c['luns'] == most):
+        parts = []
+        for op in ONE_SHOT:
+            a, b = ours(big, op), ours(empty, op)
+            if a is None or b is None:
+                parts.append('%s: -' % op)
+                have = False
+                continue
+            parts.append('%s %.2fx' % (op, a / b))
+            ok = ok and a / b <= FLAT_LIMIT
+        texts.append('%s vs %s: %s' % (big['name'], empty['name'], ', '.join(parts)))
+    return '; '.join(texts), verdict(ok, have)
 
 
 def target_floor(configs, ops, limit):
@@ -234,8 +243,10 @@ def render(data):
     mode = meta.get('mode', '?')
     title = {'simulate': 'Simulated kernel (host)', 'vm': 'Real kernel in the VM (TCG)'}.get(mode, mode)
     lines = ['## %s%s' % (title, ' - SMOKE SIZES, NOT A MEASUREMENT' if meta.get('smoke') else ''), '',
-             '- date: %s; runs per cell: %s (median); clearconfig/restoreconfig cycles: %s'
-             % (meta.get('date'), data['runs'], data.get('cycle_runs', data['runs'])),
+             '- date: %s; runs per cell: %s (median), of the one-shot commands: %s; '
+             'clearconfig/restoreconfig cycles: %s'
+             % (meta.get('date'), data['runs'], data.get('oneshot_runs') or data['runs'],
+                data.get('cycle_runs', data['runs'])),
              '- machine: %s, %s x %s, %s; python %s' % (meta.get('host'), meta.get('cpus'),
                                                         meta.get('cpu'), meta.get('mem'),
                                                         meta.get('python')),

@@ -90,8 +90,14 @@ class Bench:
     """Measures every (op, tool) on each configuration; see config()."""
 
     def __init__(self, work, real, runs, timeout, peer, simroot=None, cycle_runs=None,
-                 warm_up=True):
+                 warm_up=True, peer_timeout=None, peer_only=None, oneshot_runs=None,
+                 repeat_limit=None):
         self.work, self.real, self.runs, self.timeout = work, real, runs, timeout
+        self.oneshot_runs = oneshot_runs or runs
+        self.repeat_limit = repeat_limit     # a command slower than this once is not repeated
+        self.peer_timeout = peer_timeout or timeout
+        self.peer_only = peer_only or {}     # config name -> the only ops the peer runs there
+        self.peer_ops = None
         self.warm_up = warm_up
         self.spawner = None
         self.spawn(['true'], dict(os.environ))     # start the spawner while we are small
@@ -131,14 +137,15 @@ class Bench:
         src = self.restore_src if op == 'restoreconfig' else save_file
         return [sys.executable, FLOOR] + sim + floor_args(op, src, probe_dir)
 
-    def spawn(self, argv, env):
+    def spawn(self, argv, env, timeout=None):
         """(seconds, peak RSS KiB, exit code, stderr tail, stdout bytes) of one process."""
+        timeout = timeout or self.timeout
         out_path, err_path = os.path.join(self.work, 'out.txt'), os.path.join(self.work, 'err.txt')
         if self.spawner is None:        # small and started early: see bench_spawn.py
             self.spawner = subprocess.Popen([sys.executable, '-I', '-S', SPAWNER], text=True,
                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         req = {'argv': argv, 'env': env, 'cwd': self.work, 'stdout': out_path,
-               'stderr': err_path, 'timeout': self.timeout}
+               'stderr': err_path, 'timeout': timeout}
         self.spawner.stdin.write(json.dumps(req) + '\n')
         self.spawner.stdin.flush()
         ans = json.loads(self.spawner.stdout.readline())
@@ -148,21 +155,27 @@ class Bench:
             return 0.0, 0, 127, ans['error'], 0
         rc = os.waitstatus_to_exitcode(ans['status'])
         if rc < 0:
-            tail = 'killed by signal %d (timeout %ds?) %s' % (-rc, self.timeout, tail)
+            tail = 'killed by signal %d (timeout %ds?) %s' % (-rc, timeout, tail)
         self.last_cpu = ans.get('cpu')
         return ans['seconds'], ans['maxrss_kib'], rc, tail, os.path.getsize(out_path)
 
     def measure(self, rec, tool, op):
+        if tool == 'peer' and self.peer_ops is not None and op not in self.peer_ops:
+            return False
+        timeout = self.peer_timeout if tool == 'peer' else self.timeout
         cell = rec.setdefault(op, {}).setdefault(tool, {'seconds': [], 'rss_kib': [], 'errors': [],
                                                         'cpu': []})
         if len(cell['errors']) >= 2 or cell.get('timeout'):   # broken or too slow: do not repeat
             return False
+        if self.repeat_limit and cell['seconds'] and cell['seconds'][0] > self.repeat_limit:
+            cell['once'] = self.repeat_limit
+            return False
         if tool == 'floor':
             cell['kind'] = 'replay' if self.traces.get(op) else 'minimal'
-        sec, rss, rc, tail, nout = self.spawn(self.argv(tool, op), self.env(tool))
+        sec, rss, rc, tail, nout = self.spawn(self.argv(tool, op), self.env(tool), timeout)
         progress('%s %s %s: %.2f s, exit %d' % (self.name, op, tool, sec, rc))
-        if rc == -signal.SIGKILL and sec >= self.timeout:
-            cell['timeout'] = self.timeout       # a lower bound, shown as >N
+        if rc == -signal.SIGKILL and sec >= timeout:
+            cell['timeout'] = timeout            # a lower bound, shown as >N
             return False
         if rc != 0:
             cell['errors'].append('exit %d: %s' % (rc, tail.splitlines()[-1] if tail else ''))
@@ -196,23 +209,29 @@ class Bench:
         build_s = bench_build.build(self.fs, cfg)
         progress('%s built in %.1f s' % (cfg.name, build_s))
         kernel_mb = {k: round((meminfo().get(k, 0) - v) / 1024.0, 1) for k, v in mem_before.items()}
-        self.probe_hba = 'rd_mcp_%d' % cfg.total_luns
+        self.probe_hba = cfg.probe_hba()
         self.traces = {}
         expect = counts(self.fs)
         tools = ['ours'] + (['peer'] if self.peer and with_peer else []) + ['floor']
         rec, notes = {}, []
         self.notes = notes
+        self.peer_ops = self.peer_only.get(cfg.name)
+        if 'peer' in tools and self.peer_ops is not None:
+            notes.append('peer run here on %s only (time budget: each of its commands rebuilds '
+                         'the whole tree)' % (', '.join(sorted(self.peer_ops)) or 'nothing'))
         self.saves = {t: os.path.join(self.work, 'save-%s-%s.json' % (t, cfg.name)) for t in TOOLS}
         for tool in tools if self.warm_up else []:   # warm-up once: caches, .pyc, first exec
             if tool not in self.warmed:
                 self.warmed.add(tool)
-                self.spawn(self.argv(tool, 'startup_ls'), self.env(tool))
+                self.spawn(self.argv(tool, 'startup_ls'), self.env(tool),
+                           self.peer_timeout if tool == 'peer' else None)
         for op in ops:                          # what ours does, for the floor to replay
             self.trace(rec, op)
-        for _ in range(self.runs):
+        for i in range(max(self.runs, self.oneshot_runs)):
             for tool in tools:
                 for op in ops:
-                    self.measure(rec, tool, op)
+                    if i < (self.oneshot_runs if op in ONE_SHOT else self.runs):
+                        self.measure(rec, tool, op)
         if counts(self.fs) != expect:
             notes.append('the create/delete round trips changed the tree: %s' % counts(self.fs))
             self.reset(cfg, notes)
@@ -285,6 +304,8 @@ class Bench:
 
     def cycle(self, rec, tool, cfg, expect):
         """clearconfig then restoreconfig, `cycle_runs` times; each must leave the expected tree."""
+        if tool == 'peer' and self.peer_ops is not None and not set(CYCLE) <= self.peer_ops:
+            return
         if tool != 'floor' and not os.path.exists(self.saves[tool]) or \
                 tool == 'floor' and not (self.traces.get('restoreconfig') or self.restore_src):
             for op in CYCLE:

@@ -59,16 +59,21 @@ def run(args):
         pack_peer(workdir)
     params = {'configs': args.configs, 'runs': args.runs, 'cycle_runs': args.cycle_runs,
               'no_peer': args.no_peer,
-              'peer_configs': args.peer_configs, 'timeout': args.timeout, 'only': args.only}
+              'peer_configs': args.peer_configs, 'timeout': args.timeout, 'only': args.only,
+              'peer_timeout': args.peer_timeout, 'peer_only': args.peer_only,
+              'oneshot_runs': args.oneshot_runs, 'repeat_limit': args.repeat_limit}
     with open(os.path.join(workdir, 'bench-params.json'), 'w') as f:
         json.dump(params, f)
     t0 = time.time()
+    data_path = os.path.join(workdir, 'bench-data.json')
     try:
         results = harness.run_in_vm(['bench.run'], timeout=args.vm_timeout, workdir=workdir)
     except harness.VMError as e:
-        raise SystemExit('bench --vm: %s' % e)
+        if not os.path.exists(data_path):     # the guest writes it after each configuration
+            raise SystemExit('bench --vm: %s' % e)
+        results = {'bench.run': {'ok': False, 'detail': 'VM run ended early (%s); the '
+                                 'configurations finished before it are kept' % e}}
     res = results.get('bench.run', {})
-    data_path = os.path.join(workdir, 'bench-data.json')
     if not os.path.exists(data_path):
         raise SystemExit('bench --vm: the guest left no measurements; check said:\n%s'
                          % res.get('detail', results))

@@ -27,3 +27,22 @@ def test_bench_smoke_produces_a_complete_table(tmp_path):
     text = out.read_text()
     assert '<!-- bench:simulate -->' in text and 'SMOKE SIZES' in text
     assert 'targetcli-fb cannot run here' in text      # the peer is n/a, and says why
+
+
+def test_bench_layouts_match_the_tools_they_name(tmp_path):
+    """The builder's 'ours' layout is where our library puts objects created in that
+    order; '-fb' is the lowest free index each, as rtslib-fb gives."""
+    import bench_build
+    from rtslib import RDMCPStorageObject
+    from rtslib.configfs import open_configfs
+    fs = open_configfs(simulate=str(tmp_path / 'sim'))
+    names = ['rd%d' % i for i in range(70)] + [bench_build.PROBE_SO]
+    for name in names:
+        RDMCPStorageObject(name, size=4096, fs=fs)
+    made = {n: int(h.rpartition('_')[2]) for h in fs.listdir('core') if h.startswith('rd_mcp_')
+            for n in fs.listdir('core/' + h) if n not in ('hba_info', 'hba_mode')}
+    ours = bench_build.Config.parse('1x70')
+    assert [made[n] for n in names] == ours.hba_indexes()
+    assert max(ours.hba_indexes()) > 70          # past the first 64: home indexes
+    fb = bench_build.Config.parse('1x70-fb')
+    assert fb.name == '1x70-fb' and fb.hba_indexes() == list(range(71))

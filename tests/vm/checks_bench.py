@@ -72,6 +72,13 @@ def run(ctx):
         argv += ['--peer-configs', params['peer_configs']]
     for item in params.get('only') or []:
         argv += ['--only', item]
+    for item in params.get('peer_only') or []:
+        argv += ['--peer-only', item]
+    for key in ('oneshot_runs', 'repeat_limit'):
+        if params.get(key):
+            argv += ['--' + key.replace('_', '-'), str(params[key])]
+    if params.get('peer_timeout'):
+        argv += ['--peer-timeout', str(params['peer_timeout'])]
     bench = load_bench(ctx)
     bench.main(argv)
     with open(out) as f:
