@@ -109,8 +109,8 @@ def _find_index(fs, prefix, name):
 
     Costs one isdir for a remembered object or one at its home index;
     otherwise (objects in the low indexes, trees made by other tools, names
-    that do not exist) one listdir of core/ and one isdir per HBA of the same
-    plugin, lowest index first (never a read of the tree).
+    that do not exist) one listdir of core/ and one access(2) per HBA of the
+    same plugin, lowest index first (never a read of the tree).
     """
     batch = _batch.get(_fs_key(fs))
     if batch is not None:
@@ -121,12 +121,13 @@ def _find_index(fs, prefix, name):
         if index is not None and fs.isdir(f'core/{prefix}_{index}/{name}'):
             _hba_memo[key] = index
             return index
-    for hba_prefix, index in sorted(_hba_dirs(fs), key=lambda h: h[1]):
-        if hba_prefix == prefix and index != home and \
-                fs.isdir(f'core/{prefix}_{index}/{name}'):
-            _hba_memo[key] = index
-            return index
-    return None
+    indexes = sorted(i for p, i in _hba_dirs(fs) if p == prefix and i != home)
+    hit = fs.first_dir([f'core/{prefix}_{i}/{name}' for i in indexes])
+    if hit is None:
+        return None
+    index = int(hit.split('/')[1].rpartition('_')[2])
+    _hba_memo[key] = index
+    return index
 
 
 class StorageObject(CFSNode):

@@ -42,10 +42,26 @@ def install(trace):
             return result
         return traced
 
+    def wrap_probes(orig):
+        def traced(self, paths):        # one 'access' per path probed, as the syscalls go
+            def probes():
+                for path in paths:
+                    if depth[0] == 1:
+                        trace.append(['access', [path], 0])
+                    yield path
+            depth[0] += 1
+            try:
+                return orig(self, probes())
+            finally:
+                depth[0] -= 1
+        return traced
+
     for cls in classes:
         for name in METHODS:
             if name in vars(cls):
                 setattr(cls, name, wrap(vars(cls)[name], name))
+        if 'first_dir' in vars(cls):
+            cls.first_dir = wrap_probes(vars(cls)['first_dir'])
 
 
 def main():

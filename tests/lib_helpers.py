@@ -12,7 +12,7 @@ import shutil
 from rtslib.configfs import RealConfigFS
 
 OPS = ('exists', 'isdir', 'islink', 'listdir', 'mkdir', 'rmdir', 'read', 'write',
-       'symlink', 'readlink', 'unlink')
+       'symlink', 'readlink', 'unlink', 'first_dir')
 
 
 class CountingFS:
@@ -28,11 +28,20 @@ class CountingFS:
         if name not in OPS:
             return attr
 
+        if name == 'first_dir':       # one probe per path it gets to
+            return lambda paths: attr(self._probes(paths))
+
         def counted(*args):
             self.calls[name] += 1
             self.paths.append((name, args[0] if args else ''))
             return attr(*args)
         return counted
+
+    def _probes(self, paths):
+        for path in paths:
+            self.calls['first_dir'] += 1
+            self.paths.append(('first_dir', path))
+            yield path
 
     def reset(self):
         self.calls.clear()

@@ -174,8 +174,17 @@ def test_storage_object_made_by_another_tool_is_found_by_the_scan(simdir):
     """A tree made by rtslib-fb (any index) still reads: the home index is only a hint."""
     from rtslib import RDMCPStorageObject
     fs = sim_fs(simdir)
-    fs.mkdir('core/rd_mcp_7')
-    fs.mkdir('core/rd_mcp_7/other')
+    for i in (7, 3, 12):
+        fs.mkdir('core/rd_mcp_%d' % i)
+        fs.mkdir('core/rd_mcp_%d/r%d' % (i, i))
+    fs.mkdir('core/rd_mcp_9')
+    fs.mkdir('core/rd_mcp_9/other')
+    fs.mkdir('core/fileio_8')              # another plugin's HBA is not probed
     _, paths = _so_lookup_cost(fs, 'other')
     assert ('listdir', 'core') in paths
-    assert RDMCPStorageObject('other', fs=fs).cfs_path == 'core/rd_mcp_7/other'
+    # the scan: one probe list over this plugin's HBAs, lowest index first, no reads
+    probes = [p for op, p in paths if op == 'first_dir']
+    assert probes == ['core/rd_mcp_%d/other' % i for i in (3, 7, 9)]
+    assert not [op for op, _ in paths if op in ('read', 'readlink')]
+    assert RDMCPStorageObject('other', fs=fs).cfs_path == 'core/rd_mcp_9/other'
+    assert RDMCPStorageObject('r12', fs=fs).cfs_path == 'core/rd_mcp_12/r12'

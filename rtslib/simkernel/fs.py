@@ -9,6 +9,7 @@ import errno
 import os
 import shutil
 
+from rtslib.configfs import first_dir_under
 from rtslib.simkernel import objects, render, writes
 from rtslib.simkernel.host import load_host, write_host
 from rtslib.simkernel.kinds import (CONTAINERS, LINK_HOLDERS, default_children, resolve, split,
@@ -70,6 +71,10 @@ class SimConfigFS:
         self._ensure()
         p = self.abspath(path)
         return os.path.isdir(p) and not os.path.islink(p)
+
+    def first_dir(self, paths):
+        self._ensure()
+        return first_dir_under(self, paths)
 
     def islink(self, path):
         self._ensure()
