@@ -509,7 +509,7 @@ class LUN(_LinkedNode):
         return lun
 
 
-def _portal_address(ip_address):
+def portal_address(ip_address):
     """Validate an IP address; IPv6 goes in brackets as the kernel's np dir names."""
     text = str(ip_address).strip()
     bare = text[1:-1] if text.startswith('[') and text.endswith(']') else text
@@ -536,7 +536,7 @@ class NetworkPortal(CFSNode):
             raise RTSLibError(f"Invalid port '{port}': give a number 1-65535") from None
         if not 0 < self._port < 65536:
             raise RTSLibError(f'Invalid port {self._port}: use 1-65535')
-        self._ip_address = str(ip_address) if mode == 'listed' else _portal_address(ip_address)
+        self._ip_address = str(ip_address) if mode == 'listed' else portal_address(ip_address)
         if not parent_tpg.has_feature('nps') and mode != 'listed':
             raise RTSLibError(f'{parent_tpg._label()} has no network portals (fabric '
                               f'{parent_tpg.parent_target.fabric_module.name})')

@@ -1,5 +1,4 @@
 """A TPG's children: luns/, acls/ (with mapped LUNs) and portals/."""
-import ipaddress
 import re
 
 from targetcli.cshell import ExecutionError
@@ -379,17 +378,19 @@ class UIMappedLUN(UIRTSLibNode):
 
 
 def _portal_ip(text):
-    """Canonical address for rtslib: dotted IPv4, or IPv6 in brackets."""
-    raw = str(text).strip()
-    bare = raw[1:-1] if raw.startswith('[') and raw.endswith(']') else raw
+    """(address for rtslib, address as messages show it); rtslib checks the syntax,
+    this keeps targetcli-fb's message and shows IPv6 as typed, without brackets."""
+    from rtslib import RTSLibError
+    from rtslib.target import portal_address
     try:
-        address = ipaddress.ip_address(bare)
-    except ValueError:
+        ip = portal_address(text)
+    except RTSLibError:
         raise ExecutionError(f"Invalid IP address {text}: give an IPv4 address such as "
                              "192.168.1.10 or an IPv6 address such as ::1") from None
-    if address.version == 6:
-        return f"[{address.compressed if bare not in ('::0',) else bare}]", bare
-    return str(address), str(address)
+    if not ip.startswith('['):
+        return ip, ip
+    bare = str(text).strip().strip('[]')
+    return (f'[{bare}]' if bare == '::0' else ip), bare
 
 
 def _portal_port(text):
