@@ -346,32 +346,15 @@ def test_save_through_a_symlinked_file(peer_root, tmp_path):
 def _every_kind(root):
     """Every backstore type, ALUA group, CHAP (TPG and mutual ACL), discovery
     auth, changed attributes and parameters: the configuration the issue names."""
-    from rtslib import (ALUATargetPortGroup, BlockStorageObject, FabricModule,
-                        FileIOStorageObject, LUN, MappedLUN, NetworkPortal, NodeACL,
-                        PSCSIStorageObject, RDMCPStorageObject, Target, TPG)
+    from rtslib import (BlockStorageObject, FileIOStorageObject, PSCSIStorageObject,
+                        RDMCPStorageObject)
+    from save_every_kind import wire_every_kind
     sos = [FileIOStorageObject('f1', '/mnt/w/file1', size=64 << 20, write_back=False),
            FileIOStorageObject('f2', '/mnt/w/new.img', size=1 << 20),
            BlockStorageObject('b1', '/dev/sdc', readonly=True),
            PSCSIStorageObject('p1', '/dev/sdb'),
            RDMCPStorageObject('r1', size=1 << 20, nullio=True)]
-    sos[0].set_attribute('emulate_3pc', 0)
-    ALUATargetPortGroup(sos[2], 'ao', 7).alua_access_state = 1
-    iscsi = FabricModule('iscsi')
-    tpg = TPG(Target(iscsi, 'iqn.2003-01.org.example:every'), 1)
-    NetworkPortal(tpg, '127.0.0.1', 3261)
-    luns = [LUN(tpg, i, so) for i, so in enumerate(sos) if so is not sos[3]]
-    luns.append(LUN(tpg, 9, sos[3]))
-    luns[2].alua_tg_pt_gp_name = 'ao'
-    tpg.set_parameter('MaxRecvDataSegmentLength', 65536)
-    tpg.chap_userid, tpg.chap_password = 'tpg-user', 'tpg-secret'
-    acl = NodeACL(tpg, 'iqn.1994-05.com.example:init')
-    acl.chap_userid, acl.chap_password = 'alice', 'secret1'
-    acl.chap_mutual_userid, acl.chap_mutual_password = 'bob', 'secret2'
-    MappedLUN(acl, 0, luns[0])
-    MappedLUN(acl, 5, luns[2], write_protect=True)
-    tpg.enable = True
-    iscsi.discovery_userid, iscsi.discovery_password = 'du', 'dp'
-    iscsi.discovery_enable_auth = True
+    wire_every_kind(sos, sos[2], alua_state=1, lun_numbers=[0, 1, 2, 9, 4])
 
 
 def test_every_kind_of_object_survives_save_clear_restore(root, simdir, tmp_path):

@@ -142,9 +142,9 @@ def _every_kind(ctx):
     """fileio, block, ramdisk (nullio), user (TCMU, no runner needed to enable),
     an ALUA group, TPG CHAP, ACL mutual CHAP, mapped LUNs, discovery auth.
     pscsi is left out: it needs a SCSI device the guest does not have."""
-    from rtslib import (ALUATargetPortGroup, BlockStorageObject, FabricModule,
-                        FileIOStorageObject, LUN, MappedLUN, NetworkPortal, NodeACL,
-                        RDMCPStorageObject, Target, TPG, UserBackedStorageObject)
+    from rtslib import (BlockStorageObject, FileIOStorageObject, RDMCPStorageObject,
+                        UserBackedStorageObject)
+    from save_every_kind import wire_every_kind
     path = os.path.join(ctx.scratch, 'save_every.img')
     if os.path.exists(path):
         os.unlink(path)
@@ -152,23 +152,7 @@ def _every_kind(ctx):
            BlockStorageObject('b1', ctx.loop_device()),
            RDMCPStorageObject('r1', size=1 << 20, nullio=True),
            UserBackedStorageObject('u1', config='file/x', size=1 << 20)]
-    sos[0].set_attribute('emulate_3pc', 0)
-    ALUATargetPortGroup(sos[1], 'ao', 7)
-    iscsi = FabricModule('iscsi')
-    tpg = TPG(Target(iscsi, 'iqn.2003-01.org.example:every'), 1)
-    NetworkPortal(tpg, '127.0.0.1', 3261)
-    luns = [LUN(tpg, i, so) for i, so in enumerate(sos)]
-    luns[1].alua_tg_pt_gp_name = 'ao'
-    tpg.set_parameter('MaxRecvDataSegmentLength', 65536)
-    tpg.chap_userid, tpg.chap_password = 'tpg-user', 'tpg-secret'
-    acl = NodeACL(tpg, 'iqn.1994-05.com.example:init')
-    acl.chap_userid, acl.chap_password = 'alice', 'secret1'
-    acl.chap_mutual_userid, acl.chap_mutual_password = 'bob', 'secret2'
-    MappedLUN(acl, 0, luns[0])
-    MappedLUN(acl, 5, luns[1], write_protect=True)
-    tpg.enable = True
-    iscsi.discovery_userid, iscsi.discovery_password = 'du', 'dp'
-    iscsi.discovery_enable_auth = True
+    wire_every_kind(sos, sos[1])
 
 
 @check
