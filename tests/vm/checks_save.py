@@ -92,23 +92,30 @@ def _refused_half_way(doc):
 @check
 @_leaves_clean
 def save_clear_restore_is_identical(ctx, log):
-    from rtslib.saveconfig import clear_existing, restore, restore_from_file, save_to_file
+    from rtslib.saveconfig import restore
     root = _root(ctx)
     expect(restore(root, _peer_doc(ctx), clear_existing=True) == [], 'restore reported problems')
-    before = _tree(ctx)
     path = os.path.join(ctx.scratch, 'save-test.json')
+    return {'entries': _round_trip(ctx, root, path, log)}
+
+
+def _round_trip(ctx, root, path, log):
+    """save to path, clear, restore: the tree must come back entry for entry."""
+    from rtslib.saveconfig import clear_existing, restore_from_file, save_to_file
+    before = _tree(ctx)
     expect(save_to_file(root, path) == [], 'save reported problems')
     clear_existing(root, confirm=True)
     left = leftovers(ctx.fs)
     expect(not left, 'clear left: %s' % left)
-    expect(restore_from_file(root, path) == [], 'restore reported problems')
+    report = restore_from_file(root, path)
+    expect(report == [], 'restore reported: %s' % list(report))
     diff = tree_diff(before, _tree(ctx))
     log('TREE after save/clear/restore %s before (%d entries)' % ('!=' if diff else '==',
                                                                   len(before)))
     for line in diff:
         log('    ' + line)
     expect(not diff, 'restored tree differs:\n' + '\n'.join(diff))
-    return {'entries': len(before)}
+    return len(before)
 
 
 @check
@@ -158,31 +165,20 @@ def _every_kind(ctx):
 @check
 @_leaves_clean
 def every_backstore_kind_survives(ctx, log):
-    from rtslib.saveconfig import clear_existing, restore_from_file, save_to_file
+    from rtslib.saveconfig import save_to_file
     root = _root(ctx)
     _every_kind(ctx)
-    before = _tree(ctx)
     path = os.path.join(ctx.scratch, 'save-every.json')
-    expect(save_to_file(root, path) == [], 'save reported problems')
+    entries = _round_trip(ctx, root, path, log)
     with open(path) as f:
         doc = json.load(f)
     log('saved: %s' % ', '.join('%s/%s' % (so['plugin'], so['name'])
                                 for so in doc['storage_objects']))
-    clear_existing(root, confirm=True)
-    expect(not leftovers(ctx.fs), 'clear left: %s' % leftovers(ctx.fs))
-    report = restore_from_file(root, path)
-    expect(report == [], 'restore reported: %s' % list(report))
-    diff = tree_diff(before, _tree(ctx))
-    log('TREE after save/clear/restore %s before (%d entries)' % ('!=' if diff else '==',
-                                                                  len(before)))
-    for line in diff:
-        log('    ' + line)
-    expect(not diff, 'restored tree differs:\n' + '\n'.join(diff))
     again = path + '.again'
     expect(save_to_file(root, again) == [], 'second save reported problems')
     with open(again) as f:
         expect(json.load(f) == doc, 'the second save differs from the first')
-    return {'entries': len(before), 'storage_objects': len(doc['storage_objects'])}
+    return {'entries': entries, 'storage_objects': len(doc['storage_objects'])}
 
 
 CHECKS = [save_clear_restore_is_identical, refused_restore_leaves_tree_as_before,
