@@ -214,7 +214,6 @@ class FabricModule(CFSNode):
     @property
     def cpus_allowed_list(self):
         self._assert_feature('cpus_allowed_list')
-        self._check_self()
         return self._read('cpus_allowed_list')
 
     @cpus_allowed_list.setter

@@ -9,6 +9,8 @@ Attribute groups are described as data: `attr_groups` maps the public kind
 (attribute, parameter, auth_attr, discovery_auth) to the object's configfs
 subdirectory, and one code path lists, reads and writes them all.
 """
+import errno
+
 from rtslib import configfs
 from rtslib.errors import RTSLibError, RTSLibNotInCFS, kernel_error
 
@@ -86,6 +88,8 @@ class CFSNode:
         try:
             return getattr(self.fs, op)(rel, *args)
         except OSError as e:
+            if e.errno == errno.ENOENT and rel != self._rel:
+                self._check_self()     # gone: say so, rather than "no such file"
             raise kernel_error(e, action, what or self._label(), key) from None
 
     def _read(self, name, action='read'):
@@ -164,10 +168,10 @@ class CFSNode:
 
     def get_group(self, kind, name):
         sub = self._group_dir(kind)
-        self._check_self()
         try:
             value = self.fs.read(f'{self._sub(sub)}/{name}').strip()
         except OSError as e:
+            self._check_self()       # only on failure: a dump reads hundreds of attributes
             raise RTSLibError(f"{self._label()} has no readable {kind} '{name}' "
                               f"({configfs.errno_name(e)})") from None
         if kind in AUTH_KINDS and value == 'NULL':

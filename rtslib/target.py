@@ -191,10 +191,10 @@ class TPG(CFSNode):
 
     # -- enable / nexus ---------------------------------------------------------
     def _get_enable(self):
-        self._check_self()
         try:
             return bool(int(self.fs.read(self._sub('enable')).strip() or 0))
         except OSError:
+            self._check_self()
             return True  # fabrics without an enable file are always enabled
 
     def _set_enable(self, enable):

@@ -795,8 +795,7 @@ ALUA_RO = {'tg_pt_gp_id': int, 'alua_support_lba_dependent': int}
 
 def _alua_prop(name, conv, writable):
     def fget(self):
-        self._check_self()
-        raw = self._read(name)
+        raw = self._read(name)       # a vanished group: RTSLibNotInCFS from _call
         if isinstance(conv, list):
             return conv.index(raw) if raw in conv else intify(raw)
         return intify(raw)

@@ -200,3 +200,21 @@ def test_delete_in_use_storage_object_via_raw_rmdir_is_explained(simdir):
     msg = str(kernel_error(raw.value, 'delete', so._label()))
     assert msg.startswith('Cannot delete storage object ramdisk/r1: it is in use')
     assert msg.endswith('(EBUSY)')
+
+
+def test_an_object_removed_behind_our_back_says_so(simdir):
+    """A handle whose directory another tool removed answers RTSLibNotInCFS on a read,
+    not a bare 'no such file' (the existence check runs only when a read fails)."""
+    fs = sim_fs(simdir)
+    from rtslib import RDMCPStorageObject, RTSLibNotInCFS, ALUATargetPortGroup
+    so = RDMCPStorageObject('gone', size=4096)
+    group = ALUATargetPortGroup(so, 'ao', 3)
+    assert so.get_attribute('block_size') == '512' and group.tg_pt_gp_id == 3
+    fs.rmdir(group.cfs_path)
+    with pytest.raises(RTSLibNotInCFS):
+        group.tg_pt_gp_id
+    fs.rmdir(so.cfs_path)
+    with pytest.raises(RTSLibNotInCFS):
+        so.get_attribute('block_size')
+    with pytest.raises(RTSLibNotInCFS):
+        so.set_attribute('emulate_tpu', 1)
