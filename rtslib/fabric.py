@@ -180,6 +180,15 @@ class FabricModule(CFSNode):
                 continue
         return None
 
+    # the fabric dir is made on first use, so its groups check (and make) it first
+    def get_group(self, kind, name):
+        self._check_self()
+        return super().get_group(kind, name)
+
+    def set_group(self, kind, name, value):
+        self._check_self()
+        super().set_group(kind, name, value)
+
     # -- discovery authentication (iscsi) -------------------------------------
     def _disc_check(self):
         self._assert_feature('discovery_auth')
@@ -214,6 +223,7 @@ class FabricModule(CFSNode):
     @property
     def cpus_allowed_list(self):
         self._assert_feature('cpus_allowed_list')
+        self._check_self()
         return self._read('cpus_allowed_list')
 
     @cpus_allowed_list.setter

@@ -89,7 +89,7 @@ class CFSNode:
             return getattr(self.fs, op)(rel, *args)
         except OSError as e:
             if e.errno == errno.ENOENT and rel != self._rel:
-                self._check_self()     # gone: say so, rather than "no such file"
+                self._raise_if_gone()  # gone: say so, rather than "no such file"
             raise kernel_error(e, action, what or self._label(), key) from None
 
     def _read(self, name, action='read'):
@@ -109,9 +109,13 @@ class CFSNode:
     exists = property(lambda self: self._exists(),
                       doc='True while the configfs directory exists.')
 
-    def _check_self(self):
-        if not self.exists:
+    def _raise_if_gone(self):
+        if not self._exists():
             raise RTSLibNotInCFS(f'{self._label()} does not exist in configfs')
+
+    def _check_self(self):
+        """Before an operation: raise if the object is gone (subclasses may make it)."""
+        self._raise_if_gone()
 
     def _create_in_cfs(self, mode):
         """Apply mode: 'any' looks up or creates, 'lookup' must exist,
@@ -171,7 +175,7 @@ class CFSNode:
         try:
             value = self.fs.read(f'{self._sub(sub)}/{name}').strip()
         except OSError as e:
-            self._check_self()       # only on failure: a dump reads hundreds of attributes
+            self._raise_if_gone()    # only on failure: a dump reads hundreds of attributes
             raise RTSLibError(f"{self._label()} has no readable {kind} '{name}' "
                               f"({configfs.errno_name(e)})") from None
         if kind in AUTH_KINDS and value == 'NULL':
@@ -180,7 +184,6 @@ class CFSNode:
 
     def set_group(self, kind, name, value):
         sub = self._group_dir(kind)
-        self._check_self()
         value = self._check_value(kind, name, value)
         shown = '***' if name in SECRETS else repr(value)
         if kind in AUTH_KINDS:
@@ -190,6 +193,7 @@ class CFSNode:
         try:
             self.fs.write(f'{self._sub(sub)}/{name}', value)
         except OSError as e:
+            self._raise_if_gone()    # only on failure: a restore writes thousands
             if self.fs.exists(f'{self._sub(sub)}/{name}'):
                 raise kernel_error(e, f'set {kind} {name}={shown} on', self._label()) from None
             raise RTSLibError(f"{self._label()} has no {kind} '{name}' "

@@ -194,7 +194,7 @@ class TPG(CFSNode):
         try:
             return bool(int(self.fs.read(self._sub('enable')).strip() or 0))
         except OSError:
-            self._check_self()
+            self._raise_if_gone()
             return True  # fabrics without an enable file are always enabled
 
     def _set_enable(self, enable):
