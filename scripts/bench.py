@@ -157,9 +157,23 @@ def write_json(path, data):
     os.replace(tmp, path)
 
 
+def git_head():
+    """The commit measured (with '+changes' if the tree differs from it), or None."""
+    import subprocess
+    try:
+        head = subprocess.run(['git', '-C', REPO, 'rev-parse', '--short', 'HEAD'],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(['git', '-C', REPO, 'status', '--porcelain', '--untracked-files=no'],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + (' +uncommitted changes' if dirty else '')
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = datetime.datetime.now(datetime.timezone.utc)
+    commit = None if args.guest or args.render else git_head()
     if args.render:
         with open(args.render) as f:
             data = json.load(f)
@@ -177,6 +191,7 @@ def main(argv=None):
         write_json(args.json, data)
         return 0
     data['meta']['date'] = started.strftime('%Y-%m-%d %H:%M UTC')
+    data['meta']['commit'] = commit
     data['meta']['mode'] = 'vm' if args.vm else 'simulate'
     data['meta']['smoke'] = args.smoke
     data['meta']['load'] = load_note(data['meta'].get('load'))

@@ -251,6 +251,8 @@ def render(data):
                                                         meta.get('cpu'), meta.get('mem'),
                                                         meta.get('python')),
              '- kernel: %s' % meta.get('kernel')]
+    if meta.get('commit'):
+        lines.append('- code measured: commit %s' % meta['commit'])
     if meta.get('host_kernel'):
         lines.append('- host: %s' % meta['host_kernel'])
     lines.append('- peer: %s' % (meta.get('peer') if any('peer' in c['tools'] for c in data['configs'])
@@ -296,6 +298,8 @@ def update_file(path, mode, text):
         new = re.sub(re.escape(begin) + '.*?' + re.escape(end), lambda m: block, old, flags=re.S)
     else:
         new = (old.rstrip('\n') + '\n\n' if old else HEADER + '\n') + block + '\n'
+    first = new.find('<!-- bench:')      # the explanation follows the code that made the numbers
+    new = HEADER + '\n' + new[first:]
     tmp = path + '.tmp'
     with open(tmp, 'w') as f:
         f.write(new)
