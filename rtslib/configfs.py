@@ -13,6 +13,7 @@ Two backends share this interface:
 """
 import errno
 import os
+import stat
 
 REAL_ROOT = '/sys/kernel/config/target'
 SIM_SUBDIR = 'sys/kernel/config/target'
@@ -28,14 +29,18 @@ class RealConfigFS:
         self.root = root.rstrip('/') or '/'
 
     def abspath(self, path):
-        return os.path.join(self.root, path) if path else self.root
+        # concatenation, not os.path.join: an ls of 1,000 LUNs makes 24,000 of these
+        return f'{self.root}/{path}' if path else self.root
 
     def exists(self, path):
         return os.path.lexists(self.abspath(path))
 
     def isdir(self, path):
-        p = self.abspath(path)
-        return os.path.isdir(p) and not os.path.islink(p)
+        """A directory, not a link to one: one lstat (os.path.isdir + islink made two)."""
+        try:
+            return stat.S_ISDIR(os.lstat(self.abspath(path)).st_mode)
+        except (OSError, ValueError):
+            return False
 
     def islink(self, path):
         return os.path.islink(self.abspath(path))
@@ -69,11 +74,14 @@ class RealConfigFS:
 
     def readlink(self, path):
         """Root-relative path of the object a link points at."""
-        dest = os.readlink(self.abspath(path))
-        full = os.path.normpath(os.path.join(os.path.dirname(self.abspath(path)), dest))
+        link = self.abspath(path)
+        dest = os.readlink(link)
+        full = os.path.normpath(dest if dest[:1] == '/' else f'{os.path.dirname(link)}/{dest}')
+        if full.startswith(self.root + '/'):
+            return full[len(self.root) + 1:]
         # configfs answers ../../target/core/...; map it back under our root
         marker = '/target/'
-        if marker in dest and not full.startswith(self.root + '/'):
+        if marker in dest:
             return dest.split(marker, 1)[1]
         return os.path.relpath(full, self.root)
 

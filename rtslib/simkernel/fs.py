@@ -8,6 +8,7 @@ their kernel-made children along).  Mutations hold DIR/.simstate/lock.
 import errno
 import os
 import shutil
+import stat
 
 from rtslib.configfs import first_dir_under
 from rtslib.simkernel import objects, render, writes
@@ -69,8 +70,10 @@ class SimConfigFS:
 
     def isdir(self, path):
         self._ensure()
-        p = self.abspath(path)
-        return os.path.isdir(p) and not os.path.islink(p)
+        try:
+            return stat.S_ISDIR(os.lstat(self.abspath(path)).st_mode)
+        except (OSError, ValueError):
+            return False
 
     def first_dir(self, paths):
         self._ensure()
@@ -87,7 +90,10 @@ class SimConfigFS:
     def readlink(self, path):
         self._ensure()
         p = self.abspath(path)
-        full = os.path.normpath(os.path.join(os.path.dirname(p), os.readlink(p)))
+        dest = os.readlink(p)
+        full = os.path.normpath(dest if dest[:1] == '/' else f'{os.path.dirname(p)}/{dest}')
+        if full.startswith(self.root + '/'):
+            return full[len(self.root) + 1:]
         return os.path.relpath(full, self.root)
 
     def read(self, path):

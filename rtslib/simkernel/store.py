@@ -24,7 +24,7 @@ class Store:
 
     # -- the visible tree -------------------------------------------------
     def abspath(self, rel):
-        return os.path.join(self.root, rel) if rel else self.root
+        return f'{self.root}/{rel}' if rel else self.root
 
     def put_file(self, rel, content, mode):
         """Atomically (re)write an attribute file with the kernel's mode."""
