@@ -196,6 +196,14 @@ class UINode(ConfigNode):
                 path, depth = None, path
         return ConfigNode.ui_command_ls(self, path, depth)
 
+    def _render_tree(self, root, margin=None, depth=None, do_list=False):
+        """configshell-fb's tree, drawn in one pass (targetcli/tree.py); the list form
+        (the interactive tree browser) stays configshell's."""
+        if do_list or margin is not None:
+            return ConfigNode._render_tree(self, root, margin, depth, do_list)
+        from targetcli.tree import TreeDrawer
+        return TreeDrawer(self.shell).draw(root, depth, self.shell.prefs['tree_show_root'])
+
     def remove_child(self, child):
         self._kids.pop(child.name, None)
 
