@@ -451,12 +451,17 @@ class LUN(_LinkedNode):
             yield from (mlun for mlun in acl.mapped_luns if mlun.links_to(self))
 
     def _get_alua_tg_pt_gp_name(self):
-        self._check_self()
-        if not self.storage_object.alua_supported:
+        return self.alua_tg_pt_gp_name_with(self.storage_object)
+
+    def alua_tg_pt_gp_name_with(self, storage_object):
+        """alua_tg_pt_gp_name when the caller has resolved the storage object already
+        (an ls shows both: resolving the link twice was a third of a LUN's cost)."""
+        if not storage_object.alua_supported:
             return None
         try:
             info = self.fs.read(self._sub('alua_tg_pt_gp'))
         except OSError:
+            self._raise_if_gone()
             return None
         first = info.splitlines()[0] if info.strip() else ''
         return first.split(':', 1)[1].strip() if ':' in first else None

@@ -283,15 +283,14 @@ class StorageObject(CFSNode):
 
     def is_configured(self):
         """True once enabled (objects without an enable file count as enabled)."""
-        self._check_self()
         try:
             return bool(int(self.fs.read(self._sub('enable')).strip() or 0))
         except OSError:
+            self._raise_if_gone()
             return True
 
     @property
     def udev_path(self):
-        self._check_self()
         path = self._read('udev_path')
         if not path and self.plugin == 'fileio':
             path = (self._parse_info('File') or '').strip()
@@ -322,7 +321,6 @@ class StorageObject(CFSNode):
     @property
     def status(self):
         """'activated' when a LUN exports it, else 'deactivated' (kernel info)."""
-        self._check_self()
         return (self._parse_info('Status') or 'unknown').lower()
 
     @property
@@ -642,7 +640,7 @@ class RDMCPStorageObject(StorageObject):
 
     pages = property(lambda self: self._pages()[0])
     page_size = property(lambda self: self._pages()[1])
-    size = property(lambda self: self._pages()[0] * self._pages()[1],
+    size = property(lambda self: (lambda p: p[0] * p[1])(self._pages()),
                     doc='Size in bytes.')
     nullio = property(lambda self: self._parse_info('nullio') == '1')
 

@@ -169,7 +169,7 @@ class UILUN(UIRTSLibNode):
         text = f"{so.plugin}/{so.name}"
         if so.udev_path:
             text += f" ({so.udev_path})"
-        group = getattr(lun, 'alua_tg_pt_gp_name', None)
+        group = lun.alua_tg_pt_gp_name_with(so)
         if group:
             text += f" ({group})"
         return (text, True)
