@@ -388,3 +388,18 @@ def test_user_backstore_survives_save_clear_restore(root, simdir, tmp_path):
     assert restore_from_file(root, str(path)) == []
     assert tree(simdir) == before
     assert saved(root, tmp_path / 'again.json') == doc
+
+
+def test_save_layout_is_json_dumps_sorted_indent_2(peer_root, tmp_path):
+    """The file is byte for byte what rtslib-fb's json.dumps(sort_keys, indent=2) writes,
+    for the peer's configuration and for awkward values."""
+    from rtslib.saveconfig import jsonfmt
+    path = tmp_path / 'saveconfig.json'
+    assert save_to_file(peer_root, str(path)) == []
+    text = path.read_text()
+    assert text == json.dumps(json.loads(text), sort_keys=True, indent=2) + '\n'
+    odd = {'b': [1, 2.5, True, None, 'x\u00e9\n"', [], {}], 'a': {'z': -1, 'y': float('nan')},
+           'c': (1, 2), 'd': 10 ** 30, 1: 'a non-string key'}
+    odd.pop(1)
+    assert jsonfmt.dumps(odd) == json.dumps(odd, sort_keys=True, indent=2)
+    assert jsonfmt.dumps({1: 'x'}) == json.dumps({1: 'x'}, sort_keys=True, indent=2)

@@ -8,13 +8,13 @@ backup/ when it changes (backup.py).
 import json
 import os
 
-from rtslib.saveconfig import atomic, backup, objects, paths, schema
+from rtslib.saveconfig import atomic, backup, jsonfmt, objects, paths, schema
 from rtslib.saveconfig.errors import RTSLibError, SaveConfigError
 
 
 def to_bytes(doc):
     """Serialise exactly as rtslib-fb does, so unchanged configs give identical bytes."""
-    return (json.dumps(doc, sort_keys=True, indent=2) + '\n').encode('utf-8')
+    return (jsonfmt.dumps(doc, indent=2) + '\n').encode('utf-8')
 
 
 def is_empty(doc):
