@@ -46,7 +46,8 @@ def parse_args(argv):
     p.add_argument('--runs', type=int, help='runs per measurement (median; default 5, smoke 1)')
     p.add_argument('--cycle-runs', type=int,
                    help='clearconfig+restoreconfig cycles per tool (default: --runs)')
-    p.add_argument('--configs', help='comma list of 0, TxL, TxLxA (default %s)' % FULL_CONFIGS)
+    p.add_argument('--configs', help='comma list of 0, TxL, TxLxA, each optionally -fb '
+                   "(storage objects in rtslib-fb's layout) (default %s)" % FULL_CONFIGS)
     p.add_argument('--peer-configs', help='configs on which the peer runs (default all)')
     p.add_argument('--no-peer', action='store_true', help='do not run targetcli-fb')
     p.add_argument('--only', action='append', default=[], metavar='CONFIG:OP,OP',
