@@ -65,6 +65,8 @@ def parse_args(argv):
     p.add_argument('--peer-only', action='append', default=[], metavar='CONFIG:OP,OP',
                    help='the peer runs only these ops on CONFIG (time budget); repeatable')
     p.add_argument('--vm-timeout', type=float, default=3600, help='whole VM run, seconds')
+    p.add_argument('--vm-memory', type=int, default=8192,
+                   help='guest MB: an ls of 100,000 mapped LUNs does not fit 2 GB with the kernel')
     args = p.parse_args(argv)
     args.runs = args.runs or (1 if args.smoke else 5)
     args.cycle_runs = args.cycle_runs or args.runs

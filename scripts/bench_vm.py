@@ -64,6 +64,7 @@ def run(args):
               'oneshot_runs': args.oneshot_runs, 'repeat_limit': args.repeat_limit}
     with open(os.path.join(workdir, 'bench-params.json'), 'w') as f:
         json.dump(params, f)
+    os.environ['LIO_VM_MEMORY'] = str(args.vm_memory)
     t0 = time.time()
     data_path = os.path.join(workdir, 'bench-data.json')
     try:
@@ -79,8 +80,8 @@ def run(args):
                          % res.get('detail', results))
     with open(data_path) as f:
         data = json.load(f)
-    data['meta']['host_kernel'] = '%s on %s (%s CPUs); guest: QEMU TCG (no KVM), 2 vCPUs, 2048 MB, ' \
-        'virtme-ng' % (platform.release(), platform.node(), os.cpu_count())
+    data['meta']['host_kernel'] = '%s on %s (%s CPUs); guest: QEMU TCG (no KVM), 2 vCPUs, %d MB, ' \
+        'virtme-ng' % (platform.release(), platform.node(), os.cpu_count(), args.vm_memory)
     data['meta'].setdefault('notes', []).append(
         'whole VM run %.0f s (boot + build + measurements)' % (time.time() - t0))
     if not res.get('ok'):
