@@ -640,8 +640,11 @@ class RDMCPStorageObject(StorageObject):
 
     pages = property(lambda self: self._pages()[0])
     page_size = property(lambda self: self._pages()[1])
-    size = property(lambda self: (lambda p: p[0] * p[1])(self._pages()),
-                    doc='Size in bytes.')
+    @property
+    def size(self):
+        """Size in bytes (one read of info)."""
+        pages, page_size = self._pages()
+        return pages * page_size
     nullio = property(lambda self: self._parse_info('nullio') == '1')
 
     def dump(self):
