@@ -56,15 +56,11 @@ class UIRoot(UINode):
         written atomically with mode 0600; the previous default file is kept
         in backup/.
         '''
-        from rtslib.saveconfig import save_to_file
-        savefile = os.path.abspath(os.path.expanduser(savefile or self.default_save_file()))
-        save_to_file(self.rtsroot, savefile, max_backup_files=self._max_backups(),
-                     warn=self.shell.log.warning)
-        self.info(f"Configuration saved to {savefile}")
+        self.save_selection(savefile)
 
     def save_selection(self, savefile, **selection):
-        """saveconfig on a storage object or target node: write that object
-        (so_path= or target=) into the file and keep everything else in it."""
+        """Save everything, or (so_path= or target=, from a storage object or target
+        node) only that object, keeping everything else in the file."""
         from rtslib.saveconfig import save_to_file
         savefile = os.path.abspath(os.path.expanduser(savefile or self.default_save_file()))
         save_to_file(self.rtsroot, savefile, max_backup_files=self._max_backups(),
