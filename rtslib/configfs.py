@@ -76,6 +76,9 @@ class RealConfigFS:
         """Root-relative path of the object a link points at."""
         link = self.abspath(path)
         dest = os.readlink(link)
+        head, sep, tail = dest.partition('/target/')
+        if sep and head.startswith('..') and not head.strip('./'):
+            return tail         # configfs's own form, ../../(...)/target/<rel>: no normpath
         full = os.path.normpath(dest if dest[:1] == '/' else f'{os.path.dirname(link)}/{dest}')
         if full.startswith(self.root + '/'):
             return full[len(self.root) + 1:]

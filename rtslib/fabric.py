@@ -180,14 +180,15 @@ class FabricModule(CFSNode):
                 continue
         return None
 
-    # the fabric dir is made on first use, so its groups check (and make) it first
-    def get_group(self, kind, name):
-        self._check_self()
-        return super().get_group(kind, name)
-
+    # the fabric dir is made on first use, so changing or listing a group makes it first
+    # (reading one of an unloaded module is refused below: see get_group)
     def set_group(self, kind, name, value):
         self._check_self()
         super().set_group(kind, name, value)
+
+    def list_group(self, kind, writable=None, readable=None):
+        self._check_self()
+        return super().list_group(kind, writable, readable)
 
     # -- discovery authentication (iscsi) -------------------------------------
     def _disc_check(self):

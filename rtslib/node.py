@@ -88,7 +88,7 @@ class CFSNode:
         try:
             return getattr(self.fs, op)(rel, *args)
         except OSError as e:
-            if e.errno == errno.ENOENT and rel != self._rel:
+            if e.errno == errno.ENOENT and (rel != self._rel or op == 'listdir'):
                 self._raise_if_gone()  # gone: say so, rather than "no such file"
             raise kernel_error(e, action, what or self._label(), key) from None
 
@@ -159,11 +159,17 @@ class CFSNode:
 
     def list_group(self, kind, writable=None, readable=None):
         """Names in an attribute group, optionally only (non-)writable ones."""
-        self._check_self()
         sub = self.attr_groups.get(kind)
-        if sub is None or not self.fs.isdir(self._sub(sub)):
+        if sub is None:
+            self._check_self()
             return []
-        names = self._listdir(sub)
+        try:
+            names = self.fs.listdir(self._sub(sub))
+        except OSError as e:
+            self._raise_if_gone()  # only on failure: a save lists every object's groups
+            if e.errno in (errno.ENOENT, errno.ENOTDIR):
+                return []
+            raise kernel_error(e, 'list', f'the {kind} group of {self._label()}') from None
         if writable is not None:
             names = [n for n in names if self._is_writable(sub, n) == writable]
         if readable is False:

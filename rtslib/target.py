@@ -7,17 +7,19 @@ Paths as the kernel makes them:
 Looking an object up costs a stat of its own directory; listing children
 costs one listdir of the parent and yields objects without further I/O.
 """
+import errno
 import ipaddress
 import re
 
 from rtslib import tcm
-from rtslib.errors import RTSLibBrokenLink, RTSLibError, RTSLibNotInCFS
+from rtslib.errors import RTSLibBrokenLink, RTSLibError, RTSLibNotInCFS, kernel_error
 from rtslib.node import CFSNode, auth_prop, set_attributes, set_parameters
 from rtslib.wwn import is_valid
 
 AUTH_PARAMS = ('userid', 'password', 'mutual_userid', 'mutual_password')
 MAX_TPG_TAG = 65535
 MAX_LUN = 65535
+_LUN_PATH = re.compile(r'/lun/lun_(\d+)$')
 
 
 def _lowest_free(used, start=0, stop=MAX_LUN + 1):
@@ -353,14 +355,24 @@ class _LinkedNode(CFSNode):
 
     FILES = frozenset()
 
-    @property
-    def alias(self):
-        self._check_self()
+    def _link_entry(self):
+        """(alias, root-relative target) of the link: one listdir and one readlink.
+
+        readlink tells a link from a file itself (EINVAL), so no lstat is needed:
+        an ls or a save reads this for every LUN and mapped LUN."""
         for name in self._listdir():
-            if name not in self.FILES and self.fs.islink(self._sub(name)):
-                return name
+            if name in self.FILES:
+                continue
+            try:
+                return name, self.fs.readlink(self._sub(name))
+            except OSError as e:
+                if e.errno != errno.EINVAL:
+                    self._raise_if_gone()
+                    raise kernel_error(e, 'read the link of', self._label()) from None
         raise RTSLibBrokenLink(f'{self._label()} has no link: it is broken; delete and '
                                'recreate it')
+
+    alias = property(lambda self: self._link_entry()[0])
 
     def _link(self, target, alias):
         self._call('symlink', target.cfs_path, self._sub(alias),
@@ -368,7 +380,7 @@ class _LinkedNode(CFSNode):
 
     def _link_rel(self):
         """Where the alias link points (root-relative)."""
-        return self._call('readlink', self._sub(self.alias), action='read the link of')
+        return self._link_entry()[1]
 
     def links_to(self, node):
         """True if the alias link points at `node` (a broken link points nowhere)."""
@@ -484,9 +496,10 @@ class LUN(_LinkedNode):
         self._rmdir()
 
     def dump(self):
-        so = self.storage_object
+        alias, rel = self._link_entry()
+        so = tcm.so_from_path(self.fs, rel)
         return {'storage_object': f'/backstores/{so.plugin}/{so.name}', 'index': self._lun,
-                'alias': self.alias, 'alua_tg_pt_gp_name': self.alua_tg_pt_gp_name}
+                'alias': alias, 'alua_tg_pt_gp_name': self.alua_tg_pt_gp_name_with(so)}
 
     @classmethod
     def setup(cls, tpg, data, err_func):
@@ -821,14 +834,15 @@ class MappedLUN(_LinkedNode):
 
     @property
     def tpg_lun(self):
-        rel = self._link_rel()
-        m = re.search(r'/lun/lun_(\d+)$', rel)
+        return self._lun_at(self._link_rel())
+
+    def _lun_at(self, rel):
+        m = _LUN_PATH.search(rel)
         if not m:
             raise RTSLibBrokenLink(f'{self._label()} points at {rel}, not a TPG LUN')
         return LUN(self.parent_nodeacl.parent_tpg, int(m.group(1)), mode='listed')
 
     def _get_write_protect(self):
-        self._check_self()
         return bool(int(self._read('write_protect') or 0))
 
     def _set_write_protect(self, value):
@@ -843,8 +857,9 @@ class MappedLUN(_LinkedNode):
         self._rmdir()
 
     def dump(self):
+        alias, rel = self._link_entry()
         return {'write_protect': self.write_protect, 'index': self._mapped_lun,
-                'tpg_lun': self.tpg_lun.lun, 'alias': self.alias}
+                'tpg_lun': self._lun_at(rel).lun, 'alias': alias}
 
     @classmethod
     def setup(cls, tpg, acl, data, err_func):

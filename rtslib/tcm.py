@@ -261,7 +261,18 @@ class StorageObject(CFSNode):
         self._write('udev_path', path, action='set udev_path of')
 
     def _info(self):
-        return ' '.join(self._read('info').split())
+        held = self.__dict__.get('_held_info')
+        return held if held is not None else ' '.join(self._read('info').split())
+
+    @contextlib.contextmanager
+    def held_info(self):
+        """Within: properties parsed from `info` (size, status, ...) share one read of it.
+        An ls line shows two or three of them, a save four."""
+        self._held_info = self._info()
+        try:
+            yield self
+        finally:
+            self._held_info = None
 
     def _parse_info(self, key):
         m = re.search(rf'(?<![\w/]){re.escape(key)}: ([^: ]+)', self._info())
@@ -299,7 +310,6 @@ class StorageObject(CFSNode):
     @property
     def wwn(self):
         """The T10 unit serial (wwn/vpd_unit_serial)."""
-        self._check_self()
         if not self.is_configured():
             raise RTSLibError(f'{self._label()} is not enabled: it has no unit serial yet')
         return self._read('wwn/vpd_unit_serial').partition(':')[2].strip()
@@ -338,10 +348,15 @@ class StorageObject(CFSNode):
 
     @property
     def alua_tpgs(self):
-        self._check_self()
-        if not self.alua_supported or not self.fs.isdir(self._sub('alua')):
+        if not self.alua_supported:
+            self._check_self()
             return
-        for name in self._listdir('alua'):
+        try:
+            names = self.fs.listdir(self._sub('alua'))
+        except OSError:
+            self._raise_if_gone()   # only on failure: an ls or a save lists every object's
+            return
+        for name in names:
             yield ALUATargetPortGroup(self, name, mode='listed')
 
     def alua_tpg(self, name, tag=None):
@@ -406,6 +421,10 @@ class StorageObject(CFSNode):
             RTSRoot(fs=self.fs).save_to_file(so_path=f'/backstores/{self.plugin}/{self._name}')
 
     def dump(self):
+        with self.held_info():     # size, status, ... from one read of `info`
+            return self._dump()
+
+    def _dump(self):
         d = super().dump()
         d['name'] = self._name
         d['plugin'] = self.plugin
@@ -511,8 +530,8 @@ class FileIOStorageObject(StorageObject):
             return devices.size(self.fs, self.udev_path)
         return int(self._parse_info('Size') or 0)
 
-    def dump(self):
-        d = super().dump()
+    def _dump(self):
+        d = super()._dump()
         d.update(write_back=self.write_back, wwn=self.wwn, dev=self.udev_path,
                  size=self.size, aio=self.aio)
         return d
@@ -552,8 +571,8 @@ class BlockStorageObject(StorageObject):
     def size(self):
         return devices.size(self.fs, self.udev_path)
 
-    def dump(self):
-        d = super().dump()
+    def _dump(self):
+        d = super()._dump()
         d.update(write_back=self.write_back, readonly=self.readonly, wwn=self.wwn,
                  dev=self.udev_path)
         return d
@@ -596,8 +615,8 @@ class PSCSIStorageObject(StorageObject):
     def alua_supported(self):
         return _alua_attr(self)
 
-    def dump(self):
-        d = super().dump()
+    def _dump(self):
+        d = super()._dump()
         d['dev'] = self.udev_path
         return d
 
@@ -647,8 +666,8 @@ class RDMCPStorageObject(StorageObject):
         return pages * page_size
     nullio = property(lambda self: self._parse_info('nullio') == '1')
 
-    def dump(self):
-        d = super().dump()
+    def _dump(self):
+        d = super()._dump()
         d.update(wwn=self.wwn, size=self.size)
         if self.nullio:
             d['nullio'] = True
@@ -707,8 +726,8 @@ class UserBackedStorageObject(StorageObject):
     def alua_supported(self):
         return _alua_attr(self)
 
-    def dump(self):
-        d = super().dump()
+    def _dump(self):
+        d = super()._dump()
         d.update(wwn=self.wwn, size=self.size, config=self.config,
                  hw_max_sectors=self.hw_max_sectors, control=self.control_tuples)
         return d

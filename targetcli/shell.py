@@ -55,6 +55,7 @@ class TargetShell(ConfigShell):
         self.debug = debug
         self.home = home
         self.simdir = simdir
+        self.ls_memo = None     # a dict while `ls` draws (targetcli/tree.py)
         self._cmd_history = os.path.join(home, 'history.txt')
         self._save_history = True
         self.prefs = JsonPrefs(os.path.join(home, 'prefs.json'))

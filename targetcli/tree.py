@@ -8,6 +8,9 @@ once and the level passed down.
 """
 
 
+def _plain(text, fgcolor=None, styles=None):
+    return text
+
 
 class TreeDrawer:
     """Lines of the tree under one node, for one console and one set of preferences."""
@@ -18,15 +21,24 @@ class TreeDrawer:
         self.node_char = 'o' if shell.prefs['tree_round_nodes'] else '+'
         self.status = shell.prefs['tree_status_mode']
         self.lines = []
+        # colour off (not a tty, or color_mode false): skip render_text's checks per word
+        self.render = shell.con.render_text
+        if self.render('x', 'red', styles=['bold']) == 'x':
+            self.render = _plain
 
     def draw(self, root, depth, show_root):
         """The whole tree text under root (root's own line if show_root)."""
         level = root.path.rstrip('/').count('/')
-        if show_root:
-            self.node(root, [0], depth, level, root_call=True)
-        else:
-            for child in root.children:
-                self.node(child, [False], depth, level + 1)
+        shell = root.shell
+        shell.ls_memo = {}      # facts several lines share, for this one drawing only
+        try:
+            if show_root:
+                self.node(root, [0], depth, level, root_call=True)
+            else:
+                for child in root.children:
+                    self.node(child, [False], depth, level + 1)
+        finally:
+            shell.ls_memo = None
         return '\n'.join(self.lines)
 
     def node(self, node, margin, depth, level, root_call=False):
@@ -42,7 +54,7 @@ class TreeDrawer:
             margin.pop()
 
     def line(self, node, margin, level, root_call):
-        render = self.con.render_text
+        render = self.render
         colour = None if not level % 3 else 'blue' if not (level - 1) % 3 else 'magenta'
         name = render(node.name, colour, styles=['bold', 'underline'] if root_call else ['bold'])
         description, healthy = node.summary()

@@ -412,7 +412,10 @@ class UIStorageObject(UIRTSLibNode):
         return None
 
     def summary(self):
-        so = self.rtsnode
+        with self.rtsnode.held_info() as so:   # status, size, ... from one read of `info`
+            return self._summary(so)
+
+    def _summary(self, so):
         status = so.status
         if so.plugin == 'ramdisk':
             nullio = "nullio " if so.nullio else ""

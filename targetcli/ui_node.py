@@ -53,8 +53,11 @@ def shown(name, value, reveal=False):
     return value
 
 
+_TRAILING_NUMBER = re.compile(r'(.*?)(\d+)$')
+
+
 def _natural_key(name):
-    match = re.search(r'(.*?)(\d+)$', name)
+    match = _TRAILING_NUMBER.match(name)
     return (match.group(1), int(match.group(2))) if match else (name, 0)
 
 
@@ -87,13 +90,17 @@ class UINode(ConfigNode):
     def __init__(self, name, parent=None, shell=None):
         self._name = name
         self._parent = parent
-        self._shell = shell
+        self._shell = shell if parent is None else parent._shell
         self._kids = {}
         self._all_loaded = False
         if parent is None:
             shell.attach_root_node(self)
         else:
             parent._kids[name] = self
+
+    # configshell finds the shell by walking up to the root on every use; each node
+    # has it from its parent instead (an ls asks it once per line)
+    shell = property(lambda self: self._shell)
 
     # -- children -----------------------------------------------------------
 

@@ -163,7 +163,7 @@ class UILUN(UIRTSLibNode):
         from rtslib import RTSLibBrokenLink
         lun = self.rtsnode
         try:
-            so = lun.storage_object
+            so = lun_storage_object(self.shell, lun)
         except RTSLibBrokenLink:
             return ("BROKEN STORAGE LINK", False)
         text = f"{so.plugin}/{so.name}"
@@ -370,11 +370,23 @@ class UIMappedLUN(UIRTSLibNode):
         mlun = self.rtsnode
         try:
             lun = mlun.tpg_lun
-            so = lun.storage_object
+            so = lun_storage_object(self.shell, lun)
         except RTSLibBrokenLink:
             return ("BROKEN LUN LINK", False)
         mode = 'ro' if mlun.write_protect else 'rw'
         return (f"lun{lun.lun} {so.plugin}/{so.name} ({mode})", True)
+
+
+def lun_storage_object(shell, lun):
+    """The LUN's storage object; during an ls, resolved once per LUN (every mapped LUN
+    line names it: 100 ACLs x 1,000 LUNs resolved the same 1,000 links 100 times)."""
+    memo = shell.ls_memo
+    if memo is None:
+        return lun.storage_object
+    so = memo.get(lun.cfs_path)
+    if so is None:
+        so = memo[lun.cfs_path] = lun.storage_object
+    return so
 
 
 def _portal_ip(text):
