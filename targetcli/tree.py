@@ -33,27 +33,27 @@ class TreeDrawer:
         shell.ls_memo = {}      # facts several lines share, for this one drawing only
         try:
             if show_root:
-                self.node(root, [0], depth, level, root_call=True)
+                self.node(root, '', False, depth, level, root_call=True)
             else:
                 for child in root.children:
-                    self.node(child, [False], depth, level + 1)
+                    self.node(child, '', False, depth, level + 1)
         finally:
             shell.ls_memo = None
         return '\n'.join(self.lines)
 
-    def node(self, node, margin, depth, level, root_call=False):
-        self.lines.append(self.line(node, margin, level, root_call))
+    def node(self, node, indent, more, depth, level, root_call=False):
+        """node's line, then its subtree; `more`: siblings follow below (a '|' rail)."""
+        self.lines.append(self.line(node, indent, level, root_call))
         if depth is not None and depth <= 0:
             return
         depth = None if depth is None else depth - 1
+        indent += '| ' if more else '  '
         children = node.children            # sorted by natural key, as configshell sorts
         last = len(children) - 1
         for i, child in enumerate(children):
-            margin.append(i < last)
-            self.node(child, margin, depth, level + 1)
-            margin.pop()
+            self.node(child, indent, i < last, depth, level + 1)
 
-    def line(self, node, margin, level, root_call):
+    def line(self, node, indent, level, root_call):
         render = self.render
         colour = None if not level % 3 else 'blue' if not (level - 1) % 3 else 'magenta'
         name = render(node.name, colour, styles=['bold', 'underline'] if root_call else ['bold'])
@@ -66,11 +66,10 @@ class TreeDrawer:
             shown = render(description, 'red', styles=['bold'])
         else:
             description = shown = description or '...'
-        summary = render(' [', styles=['bold']) + shown + render(']', styles=['bold'])
-        prefix = ''.join('| ' if pipe else '  ' for pipe in margin[:-1])
-        prefix += self.node_char + '- '
-        pad = (self.width - 1 - (len(description) + 3) - len(prefix) - len(node.name)) * '.'
+        prefix = indent + self.node_char + '- '
         text = prefix + name
         if self.status:
+            pad = (self.width - 1 - (len(description) + 3) - len(prefix) - len(node.name)) * '.'
+            summary = render(' [', styles=['bold']) + shown + render(']', styles=['bold'])
             text += f' {render(pad, colour)}{summary}'
         return text

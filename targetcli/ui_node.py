@@ -92,11 +92,13 @@ class UINode(ConfigNode):
         self._parent = parent
         self._shell = shell if parent is None else parent._shell
         self._kids = {}
+        self._sorted = None     # children in display order, until a child comes or goes
         self._all_loaded = False
         if parent is None:
             shell.attach_root_node(self)
         else:
             parent._kids[name] = self
+            parent._sorted = None
 
     # configshell finds the shell by walking up to the root on every use; each node
     # has it from its parent instead (an ls asks it once per line)
@@ -113,10 +115,12 @@ class UINode(ConfigNode):
 
     def _list_children(self):
         if not self._all_loaded:
-            self._kids = {}
+            self._kids, self._sorted = {}, None
             self.load_children()
             self._all_loaded = True
-        return sorted(self._kids.values(), key=lambda n: _natural_key(n.name))
+        if self._sorted is None:    # an ls asks twice per node (its count, then its lines)
+            self._sorted = sorted(self._kids.values(), key=lambda n: _natural_key(n.name))
+        return list(self._sorted)
 
     children = property(_list_children, doc="All child nodes (built on first use).")
 
@@ -213,10 +217,12 @@ class UINode(ConfigNode):
 
     def remove_child(self, child):
         self._kids.pop(child.name, None)
+        self._sorted = None
 
     def refresh(self):
         """Forget the children: they are rebuilt from the kernel when next needed."""
         self._kids = {}
+        self._sorted = None
         self._all_loaded = False
 
     # -- configuration groups, defined on first use ---------------------------
