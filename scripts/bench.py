@@ -65,6 +65,8 @@ def parse_args(argv):
     p.add_argument('--peer-only', action='append', default=[], metavar='CONFIG:OP,OP',
                    help='the peer runs only these ops on CONFIG (time budget); repeatable')
     p.add_argument('--vm-timeout', type=float, default=3600, help='whole VM run, seconds')
+    p.add_argument('--vm-cpus', type=int, default=2,
+                   help='guest vCPUs (1 lets two benchmark VMs share a 2-CPU host)')
     p.add_argument('--vm-memory', type=int, default=8192,
                    help='guest MB: an ls of 100,000 mapped LUNs does not fit 2 GB with the kernel')
     args = p.parse_args(argv)

@@ -65,6 +65,7 @@ def run(args):
     with open(os.path.join(workdir, 'bench-params.json'), 'w') as f:
         json.dump(params, f)
     os.environ['LIO_VM_MEMORY'] = str(args.vm_memory)
+    os.environ['LIO_VM_CPUS'] = str(args.vm_cpus)
     t0 = time.time()
     data_path = os.path.join(workdir, 'bench-data.json')
     try:
@@ -80,8 +81,9 @@ def run(args):
                          % res.get('detail', results))
     with open(data_path) as f:
         data = json.load(f)
-    data['meta']['host_kernel'] = '%s on %s (%s CPUs); guest: QEMU TCG (no KVM), 2 vCPUs, %d MB, ' \
-        'virtme-ng' % (platform.release(), platform.node(), os.cpu_count(), args.vm_memory)
+    data['meta']['host_kernel'] = '%s on %s (%s CPUs); guest: QEMU TCG (no KVM), %d vCPUs, %d MB, ' \
+        'virtme-ng' % (platform.release(), platform.node(), os.cpu_count(), args.vm_cpus,
+                       args.vm_memory)
     data['meta'].setdefault('notes', []).append(
         'whole VM run %.0f s (boot + build + measurements)' % (time.time() - t0))
     if not res.get('ok'):

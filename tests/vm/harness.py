@@ -297,7 +297,8 @@ def _write_guest_files(workdir, checks, setup=(), trees=(), tars=None):
 
 def virtme_command(kimg, workdir, script):
     return ['virtme-run', '--kimg', kimg, '--mods=auto', '--rwdir', workdir,
-            '--disable-kvm', '--memory', os.environ.get('LIO_VM_MEMORY', '2048'), '--cpus', '2',
+            '--disable-kvm', '--memory', os.environ.get('LIO_VM_MEMORY', '2048'),
+            '--cpus', os.environ.get('LIO_VM_CPUS', '2'),
             '--show-boot-console', '--script-sh', 'sh ' + script,
             # under TCG on a busy host the boot-time timer check can fail and
             # panic ("IO-APIC + timer doesn't work!"): skip it
