@@ -268,11 +268,12 @@ class StorageObject(CFSNode):
     def held_info(self):
         """Within: properties parsed from `info` (size, status, ...) share one read of it.
         An ls line shows two or three of them, a save four."""
+        outer = self.__dict__.get('_held_info')
         self._held_info = self._info()
         try:
             yield self
         finally:
-            self._held_info = None
+            self._held_info = outer
 
     def _parse_info(self, key):
         m = re.search(rf'(?<![\w/]){re.escape(key)}: ([^: ]+)', self._info())

@@ -103,3 +103,39 @@ def test_ls_of_the_whole_tree_reads_each_thing_once(machine, shell):
                     and p.count('/') == 1]
     assert len(hba_listings) == len(set(hba_listings)) >= 3  # other tests may add objects
     assert [p for op, p, *_ in fs.paths if p == 'dbroot' and op == 'read'] == ['dbroot']
+
+
+def test_ls_reads_each_link_and_info_once(tmp_path):
+    """An ls shows every mapped LUN's LUN and storage object: each link is read once
+    (not again per ACL that maps it), each storage object's info once, and no
+    existence check is made per LUN or mapped LUN."""
+    from rtslib import configfs
+    from rtslib.simkernel import SimConfigFS
+    from targetcli.shell import TargetShell
+    from targetcli.ui_root import UIRoot
+    sim = tmp_path / 'sim'
+    iqn = 'iqn.2003-01.org.example:maps'
+    lines = [f'/iscsi create {iqn}'] + [
+        f'/backstores/ramdisk create name=r{n} size=1M' for n in range(2)] + [
+        f'/iscsi/{iqn}/tpg1/luns create /backstores/ramdisk/r{n}' for n in range(2)] + [
+        f'/iscsi/{iqn}/tpg1/acls create iqn.1994-05.com.example:c{n}' for n in range(3)]
+    done = batch(sim, lines)
+    assert done.returncode == 0, done.stderr
+    fs = CountingFS(SimConfigFS(str(sim)))
+    configfs.set_default_fs(fs)
+    try:
+        sh = TargetShell(str(tmp_path / 'home'), simdir=str(sim))
+        sh.con._stdout = sh.con._stderr = sh.out = io.StringIO()
+        UIRoot(sh)
+        sh.run_tokens(['/', 'ls'])
+    finally:
+        configfs.set_default_fs(None)
+    out = sh.out.getvalue()
+    assert out.count('mapped_lun1 ') == 3 and 'lun1 ramdisk/r1 (rw)' in out
+    links = [p for op, p, *_ in fs.paths if op == 'readlink']
+    assert len(links) == len(set(links)) == 2 + 3 * 2      # 2 LUNs, 3 ACLs x 2 mapped LUNs
+    infos = [p for op, p, *_ in fs.paths if op == 'read' and p.endswith('/info')]
+    assert sorted(infos) == sorted(set(infos)) and len(infos) == 2
+    checks = [p for op, p, *_ in fs.paths if op in ('isdir', 'islink', 'exists')
+              and ('/lun/lun_' in p or '/acls/' in p and '/lun_' in p)]
+    assert checks == []
