@@ -2,6 +2,8 @@
 JSON preferences, secret-free history and log, and completion that works
 on any terminal.
 """
+import contextlib
+import gc
 import os
 import sys
 
@@ -41,6 +43,23 @@ DEFAULT_PREFS = {
 }
 
 LOG_LEVELS = ('critical', 'error', 'warning', 'info', 'verbose', 'debug')
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cycle collector off while one command runs, on again after it.
+
+    A command's objects (the nodes it shows, their rtslib objects) live until it
+    ends, so collecting them meanwhile frees nothing: an `ls` of 100,000 mapped
+    LUNs spent a third of its time there.  Reference counting still frees the rest."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class TargetShell(ConfigShell):
@@ -88,7 +107,8 @@ class TargetShell(ConfigShell):
         self.log.verbose(f"Running command line '{' '.join(tokens.mask_tokens(toks))}'.")
         if cmd.path and not cmd.command:
             self._split_path_command(cmd)
-        self._execute_command(cmd.path, cmd.command, cmd.pparams, cmd.kparams)
+        with _collector_paused():
+            self._execute_command(cmd.path, cmd.command, cmd.pparams, cmd.kparams)
 
     def _split_path_command(self, cmd):
         """`/saveconfig` (the seed's cheat sheet) means `/ saveconfig` when no

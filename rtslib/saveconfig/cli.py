@@ -7,6 +7,7 @@ Exit status 0 only on full success; on any failure one line on stderr
 and a non-zero status, never a traceback (--debug shows one).
 """
 import argparse
+import gc
 import os
 import sys
 
@@ -100,6 +101,8 @@ def main(argv=None, out=sys.stdout, err=sys.stderr):
               '(or use --simulate DIR)', file=err)
         return 1
     command = {'save': save, 'restore': restore, 'clear': clear}[args.command]
+    collecting = gc.isenabled()
+    gc.disable()    # the command's objects live until it ends: see targetcli/shell.py
     try:
         return command(args, out, err)
     except KeyboardInterrupt:
@@ -110,6 +113,9 @@ def main(argv=None, out=sys.stdout, err=sys.stderr):
             raise
         print('targetctl: %s' % _one_line(e), file=err)
         return 1
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _one_line(e):
