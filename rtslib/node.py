@@ -125,15 +125,22 @@ class CFSNode:
             return False
         if mode not in ('any', 'lookup', 'create'):
             raise RTSLibError(f"Invalid mode '{mode}': use 'any', 'lookup' or 'create'")
-        exists = self.exists
-        if exists and mode == 'create':
-            raise RTSLibError(f'{self._label()} already exists')
-        if not exists and mode == 'lookup':
-            raise RTSLibNotInCFS(f'No such {self._label()} in configfs')
-        if not exists:
-            self._call('mkdir', self._rel, action='create',
-                       key=f'create {self._kind}' if self._kind else None)
-        return not exists
+        if mode == 'lookup':
+            if not self.exists:
+                raise RTSLibNotInCFS(f'No such {self._label()} in configfs')
+            return False
+        try:
+            # mkdir itself says whether it existed (EEXIST): a restore of 100,000
+            # mapped LUNs made 100,000 stats before as many mkdirs
+            self.fs.mkdir(self._rel)
+        except OSError as e:
+            if e.errno != errno.EEXIST:
+                raise kernel_error(e, 'create', self._label(),
+                                   f'create {self._kind}' if self._kind else None) from None
+            if mode == 'create':
+                raise RTSLibError(f'{self._label()} already exists') from None
+            return False
+        return True
 
     def _rmdir(self):
         self._call('rmdir', self._rel, action='delete')

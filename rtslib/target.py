@@ -390,10 +390,19 @@ class _LinkedNode(CFSNode):
             return False
 
     def _unlink(self):
-        try:
-            self._call('unlink', self._sub(self.alias), action='unlink')
-        except RTSLibBrokenLink:
-            pass  # nothing to unlink: the dir can go
+        """Remove the link (if any): unlink refuses a file (EPERM) or a dir (EISDIR) itself,
+        so neither an lstat nor a readlink is needed first."""
+        for name in self._listdir():
+            if name in self.FILES:
+                continue
+            try:
+                self.fs.unlink(self._sub(name))
+                return
+            except OSError as e:
+                if e.errno not in (errno.EPERM, errno.EISDIR):
+                    self._raise_if_gone()
+                    raise kernel_error(e, 'unlink', self._label()) from None
+        # no link: the dir can go
 
 
 class LUN(_LinkedNode):
@@ -492,6 +501,11 @@ class LUN(_LinkedNode):
         self._check_self()
         for mlun in list(self.mapped_luns):
             mlun.delete()
+        self._delete_unmapped()
+
+    def _delete_unmapped(self):
+        """Delete a LUN no mapped LUN uses any more (clearconfig removed them all first:
+        looking again costs a listdir per ACL per LUN)."""
         self._unlink()
         self._rmdir()
 
@@ -805,22 +819,20 @@ class MappedLUN(_LinkedNode):
             self.write_protect = bool(int(write_protect or 0))
         except (RTSLibError, ValueError):
             self.delete()
+            if not lun.exists:      # checked only now: a restore maps 100,000 LUNs
+                raise RTSLibError(f'Cannot map LUN {lun.lun}: {lun.parent_tpg._label()} '
+                                  f'has no LUN {lun.lun}') from None
             raise
 
     def _tpg_lun_of(self, tpg_lun):
-        """The parent TPG's LUN object for a LUN or a number (one stat)."""
-        tpg = self.parent_nodeacl.parent_tpg
+        """The parent TPG's LUN object for a LUN or a number (no I/O)."""
         if isinstance(tpg_lun, LUN):
             tpg_lun = tpg_lun.lun
         try:
             number = int(tpg_lun)
         except ValueError:
             raise RTSLibError('tpg_lun must be a LUN object or a number') from None
-        try:
-            return LUN(tpg, number)
-        except RTSLibNotInCFS:
-            raise RTSLibError(f'Cannot map LUN {number}: {tpg._label()} has no LUN {number}') \
-                from None
+        return LUN(self.parent_nodeacl.parent_tpg, number, mode='listed')
 
     mapped_lun = property(lambda self: self._mapped_lun)
     index = mapped_lun
@@ -846,14 +858,12 @@ class MappedLUN(_LinkedNode):
         return bool(int(self._read('write_protect') or 0))
 
     def _set_write_protect(self, value):
-        self._check_self()
         self._write('write_protect', '1' if value else '0', action='set write_protect of')
 
     write_protect = property(_get_write_protect, _set_write_protect)
 
     def delete(self):
-        self._check_self()
-        self._unlink()
+        self._unlink()      # its listdir says NotInCFS if the mapped LUN is gone
         self._rmdir()
 
     def dump(self):

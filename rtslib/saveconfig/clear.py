@@ -25,24 +25,25 @@ class Clearer:
         self.root = root
         self.failures = []
 
-    def delete(self, obj, what):
+    def delete(self, obj, what, method='delete'):
         try:
-            obj.delete()
+            getattr(obj, method)()
         except (RTSLibError, OSError) as err:
             self.failures.append('%s: %s' % (what, err))
 
     def targets(self, targets):
         tpgs = _children(targets, 'tpgs')
         acls = _children(tpgs, 'node_acls')
-        steps = [(_children(acls, 'mapped_luns'), 'mapped lun'),
-                 (_children(tpgs, 'luns'), 'lun'),
-                 (acls, 'node acl'),
-                 (_children(tpgs, 'network_portals'), 'portal'),
-                 (tpgs, 'tpg'),
-                 (targets, 'target')]
-        for objs, what in steps:
+        steps = [(_children(acls, 'mapped_luns'), 'mapped lun', 'delete'),
+                 # the mapped LUNs are gone: no LUN needs to look for its own again
+                 (_children(tpgs, 'luns'), 'lun', '_delete_unmapped'),
+                 (acls, 'node acl', 'delete'),
+                 (_children(tpgs, 'network_portals'), 'portal', 'delete'),
+                 (tpgs, 'tpg', 'delete'),
+                 (targets, 'target', 'delete')]
+        for objs, what, method in steps:
             for obj in objs:
-                self.delete(obj, '%s %s' % (what, getattr(obj, 'path', obj)))
+                self.delete(obj, '%s %s' % (what, getattr(obj, 'path', obj)), method)
 
     def discovery_auth(self):
         for fm in self.root.fabric_modules:
