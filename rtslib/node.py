@@ -90,6 +90,8 @@ class CFSNode:
         except OSError as e:
             if e.errno == errno.ENOENT and (rel != self._rel or op == 'listdir'):
                 self._raise_if_gone()  # gone: say so, rather than "no such file"
+            if callable(action):    # a message made only when needed (see _link)
+                action = action()
             raise kernel_error(e, action, what or self._label(), key) from None
 
     def _read(self, name, action='read'):

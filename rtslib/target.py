@@ -375,8 +375,10 @@ class _LinkedNode(CFSNode):
     alias = property(lambda self: self._link_entry()[0])
 
     def _link(self, target, alias):
+        # the label is a chain of f-strings up to the fabric: made only on failure,
+        # not for each of a restore's 100,000 links
         self._call('symlink', target.cfs_path, self._sub(alias),
-                   action=f'link {target._label()} to', key='link')
+                   action=lambda: f'link {target._label()} to', key='link')
 
     def _link_rel(self):
         """Where the alias link points (root-relative)."""
