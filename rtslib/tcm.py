@@ -10,6 +10,7 @@ index, derived from its plugin and name, so that a lookup by name is one
 stat however many objects there are (rtslib-fb finds it by its scan).
 """
 import contextlib
+import errno
 import os
 import re
 import zlib
@@ -354,9 +355,11 @@ class StorageObject(CFSNode):
             return
         try:
             names = self.fs.listdir(self._sub('alua'))
-        except OSError:
+        except OSError as e:
             self._raise_if_gone()   # only on failure: an ls or a save lists every object's
-            return
+            if e.errno in (errno.ENOENT, errno.ENOTDIR):
+                return              # no alua dir: no groups, as before
+            raise kernel_error(e, 'list', f'the ALUA groups of {self._label()}') from None
         for name in names:
             yield ALUATargetPortGroup(self, name, mode='listed')
 
@@ -660,6 +663,7 @@ class RDMCPStorageObject(StorageObject):
 
     pages = property(lambda self: self._pages()[0])
     page_size = property(lambda self: self._pages()[1])
+
     @property
     def size(self):
         """Size in bytes (one read of info)."""

@@ -52,14 +52,13 @@ def _collector_paused():
     A command's objects (the nodes it shows, their rtslib objects) live until it
     ends, so collecting them meanwhile frees nothing: an `ls` of 100,000 mapped
     LUNs spent a third of its time there.  Reference counting still frees the rest."""
-    if not gc.isenabled():
-        yield
-        return
+    collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        if collecting:
+            gc.enable()
 
 
 class TargetShell(ConfigShell):
