@@ -31,7 +31,7 @@ PROBE_PATH = '/iscsi/%s/tpg1' % PROBE_IQN
 ONE_SHOT = ['startup_ls', 'create', 'delete', 'set_attr']
 READS = ['ls', 'saveconfig']
 CYCLE = ['clearconfig', 'restoreconfig']
-WARM_RUNS = 3                  # warm-up runs of ours and of the floor before the first timing
+WARM_RUNS = 3       # untimed start-ups of ours and of the floor before their first timing
 OPS = ONE_SHOT + READS + CYCLE
 TOOLS = ['ours', 'peer', 'floor']
 OP_TEXT = {
@@ -221,18 +221,13 @@ class Bench:
             notes.append('peer run here on %s only (time budget: each of its commands rebuilds '
                          'the whole tree)' % (', '.join(sorted(self.peer_ops)) or 'nothing'))
         self.saves = {t: os.path.join(self.work, 'save-%s-%s.json' % (t, cfg.name)) for t in TOOLS}
-        for tool in tools if self.warm_up else []:   # warm-up once: caches, .pyc, first exec
-            if tool not in self.warmed:
-                self.warmed.add(tool)
-                # the first configuration came out cold once (fresh guest pages, TCG code
-                # cache): a few runs of the quick tools settle it; the peer's take 8 s each
-                for _ in range(1 if tool == 'peer' else WARM_RUNS):
-                    self.spawn(self.argv(tool, 'startup_ls'), self.env(tool),
-                               self.peer_timeout if tool == 'peer' else None)
         for op in ops:                          # what ours does, for the floor to replay
             self.trace(rec, op)
-        for i in range(max(self.runs, self.oneshot_runs)):
-            for tool in tools:
+        # One tool's runs together, after untimed runs of it: under TCG the first command
+        # after another interpreter ran paid ~1 s (code cache), whichever tool it was.
+        for tool in tools:
+            self.warm(tool)
+            for i in range(max(self.runs, self.oneshot_runs)):
                 for op in ops:
                     if i < (self.oneshot_runs if op in ONE_SHOT else self.runs):
                         self.measure(rec, tool, op)
@@ -255,6 +250,17 @@ class Bench:
                 'memory_mb': kernel_mb if self.real else None,
                 'load': [round(x, 1) for x in os.getloadavg()],
                 'ops': rec, 'notes': notes}
+
+    def warm(self, tool):
+        """Untimed start-ups of `tool`: more the first time; the peer's only then (on a big
+        tree one costs minutes, and the median of its runs drops a cold first one)."""
+        first = tool not in self.warmed
+        self.warmed.add(tool)
+        if not self.warm_up or (tool == 'peer' and not first):
+            return
+        for _ in range(WARM_RUNS if first and tool != 'peer' else 1):
+            self.spawn(self.argv(tool, 'startup_ls'), self.env(tool),
+                       self.peer_timeout if tool == 'peer' else None)
 
     def trace(self, rec, op):
         """Run ours once under bench_trace.py; keep the record if the command succeeded."""
