@@ -143,8 +143,9 @@ class Validator:
         return [('%s.%s[%d]' % (path, key, i), item) for i, item in enumerate(value)]
 
     def unique(self, seen, key, path, what):
+        """path and what may be callables: formatted only for a duplicate."""
         if key in seen:
-            self.problem(path, 'duplicate %s (also at %s)' % (what, seen[key]))
+            self.problem(_now(path), 'duplicate %s (also at %s)' % (_now(what), _now(seen[key])))
         else:
             seen[key] = path
 
@@ -258,12 +259,8 @@ class Validator:
             return '%s.mapped_luns[%d]' % (apath, i)
         if not _plain_mapped_lun(mlun) and not self.fields(mpath(), mlun, MAPPED_LUN):
             return
-        index = mlun['index']
-        if index in mapped:
-            self.problem(mpath() + '.index', 'duplicate mapped lun index %d (also at '
-                         '%s.mapped_luns[%d].index)' % (index, apath, mapped[index]))
-        else:
-            mapped[index] = i
+        self.unique(mapped, mlun['index'], lambda: mpath() + '.index',
+                    lambda: 'mapped lun index %d' % mlun['index'])
         if mlun['tpg_lun'] not in luns:
             self.problem(mpath() + '.tpg_lun', 'no lun %d in this tpg' % mlun['tpg_lun'])
 
@@ -289,6 +286,10 @@ class Validator:
         if not 0 < port < 65536:
             self.problem(path + '.port', '%d is not a port number (1-65535)' % port)
         self.unique(seen, (ip.strip('[]'), port), path, 'portal %s:%d' % (ip, port))
+
+
+def _now(text):
+    return text() if callable(text) else text
 
 
 def _plain_mapped_lun(mlun):
