@@ -28,7 +28,8 @@ or the log; `get auth password show_secrets=true` shows one on purpose.
 Batch lines are split like a shell does (quotes, backslashes); empty lines and
 lines starting with # are skipped.  Values are passed byte for byte.
 Exit status: 0 when every command succeeded, 1 when a command failed,
-2 for a bad invocation or when LIO is not usable here.
+2 for a bad invocation or when LIO is not usable here, 3 when `plan` found
+changes to make (the configuration differs from the file; not a failure).
 """
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -198,7 +199,8 @@ def run(argv):
             ok = report(lambda: shell.run_cmdline(args[0]))
         else:
             ok = report(lambda: shell.run_tokens(args))
-        return EXIT_OK if ok else EXIT_FAILED
+        # a command may end with a status other than 0 on success (plan: 3, differs)
+        return getattr(shell, 'exit_status', EXIT_OK) if ok else EXIT_FAILED
     if opts.file or not sys.stdin.isatty():
         failures = shell.run_lines(_batch_lines(opts), report, opts.keep_going)
         return EXIT_OK if not failures else EXIT_FAILED

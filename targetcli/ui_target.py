@@ -4,6 +4,7 @@ import re
 from targetcli.cshell import ExecutionError
 
 from targetcli.ui_backstore import one_or_many
+from targetcli.ui_declare import ExportsItself
 from targetcli.ui_node import UIRTSLibNode, shown
 
 AUTH_PARAMS = ('userid', 'password', 'mutual_userid', 'mutual_password')
@@ -169,7 +170,7 @@ class SavesItself:
         return self.get_root().ui_complete_saveconfig(parameters, text, current_param)
 
 
-class UIMultiTPGTarget(SavesItself, UIRTSLibNode):
+class UIMultiTPGTarget(SavesItself, ExportsItself, UIRTSLibNode):
     """A target with TPGs (iscsi): children tpg1, tpg2, ..."""
 
     def __init__(self, target, parent):
@@ -258,7 +259,7 @@ class UIMultiTPGTarget(SavesItself, UIRTSLibNode):
         return one_or_many([c.name[3:] for c in self.children if c.name[3:].startswith(text)])
 
 
-class UITPG(UIRTSLibNode):
+class UITPG(ExportsItself, UIRTSLibNode):
     """A TPG: luns/, acls/ and portals/ as its fabric supports them."""
 
     param_aliases = AUTH_ALIASES
