@@ -101,6 +101,12 @@ class UIRoot(UINode):
         self.refresh()
         for error in errors or ():
             self.shell.log.warning(str(error))
+        if errors:
+            from rtslib.exit_status import PARTIAL
+            self.shell.note_outcome(PARTIAL)
+            self.info(f"Configuration restored from {savefile} except the "
+                      f"{len(errors)} part(s) listed above")
+            return
         self.info(f"Configuration restored from {savefile}")
 
     def _list_backups(self, savefile):
