@@ -13,7 +13,7 @@ import json
 import os
 import zlib
 
-from rtslib import tcm
+from rtslib import hba
 from rtslib.saveconfig import clear, objects, paths, schema
 from rtslib.saveconfig.errors import (ConfigInvalid, RestoreFailed, RTSLibError,
                                       SaveConfigError)
@@ -360,7 +360,7 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
     try:
         if clear_existing:
             clear.clear_existing(root, target, storage_object, confirm=True)
-        with tcm.batch_lookups(root.fs):
+        with hba.batch_lookups(root.fs):
             r.storage_objects(sos)
             r.fabric_modules(fabrics)
             r.targets(targets)
