@@ -11,7 +11,7 @@ import sys
 
 from targetcli.cshell import ExecutionError
 
-DIFFERS = 3
+from rtslib.exit_status import DIFFERS
 
 
 def _write(node, text):
@@ -73,7 +73,7 @@ class DeclareCommands:
                                   **_scope(self, target, storage_object, clear_existing))
         _write(self, plan.to_json(changes) if format == 'json' else plan.to_text(changes))
         if changes:
-            self.shell.exit_status = DIFFERS
+            self.shell.note_outcome(DIFFERS)
 
     def ui_command_apply(self, file=None, target=None, storage_object=None,
                          clear_existing=None, quiet=None):

@@ -205,7 +205,7 @@ class Runner:
             return lib.FabricModule(key, fs=self.fs)
         if kind == 'storage_object':
             plugin, name = key.split('/', 1)
-            return lib.tcm.so_mapping[plugin](name, fs=self.fs)
+            return lib.storage.so_mapping[plugin](name, fs=self.fs)
         if kind == 'alua_tpg':
             return lib.ALUATargetPortGroup(self.lookup('storage_object', key[0]), key[1])
         if kind == 'target':

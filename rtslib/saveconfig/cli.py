@@ -6,20 +6,21 @@ and converge it to a file (export, plan, apply, diff).
               [--clear-existing] [--json] [--quiet] plan|apply|diff FILE
     targetctl [--simulate DIR] [--show-secrets] export [FILE|-]
 
-Exit status: 0 success (plan, diff: in sync); 1 a command failed (nothing
-changed, or only what is reported); 2 bad invocation or LIO not usable;
-3 plan/diff: the kernel differs from the file.  On any failure one line on
-stderr (validation lists each problem on its own indented line after it),
-never a traceback (--debug shows one).
+Exit status (rtslib/exit_status.py, the same as targetcli's): 0 success (plan,
+diff: in sync); 1 a command failed (nothing changed, or only what is reported);
+2 bad invocation or LIO not usable; 3 plan/diff: the kernel differs from the
+file; 4 --skip-missing left objects out.  A failure is one line on stderr
+(validation lists each problem on its own indented line after it), never a
+traceback (--debug shows one).
 """
 import argparse
 import gc
 import os
 import sys
 
-from rtslib import configfs
+from rtslib import configfs, exit_status
 
-FAILED, USAGE_ERROR, DIFFERS = 1, 2, 3
+USAGE_ERROR = exit_status.USAGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,7 +41,7 @@ def parse(argv):
                    '(as LIO_SIMULATE=DIR)')
     p.add_argument('--skip-missing', '--partial', dest='skip_missing', action='store_true',
                    help='restore: restore what can be restored when a device is missing; '
-                   'report each skipped object and exit 1')
+                   'report each skipped object and exit 4')
     p.add_argument('--target', metavar='WWN', help='plan/apply/diff: only this target '
                    '(and the storage objects its LUNs use)')
     p.add_argument('--storage-object', metavar='NAME', help='plan/apply/diff: only this '
@@ -72,7 +73,7 @@ def save(args, out, err):
     if problems:
         print('targetctl: saved to %s without %d object(s) listed above'
               % (where, len(problems)), file=err)
-        return 1
+        return exit_status.FAILED
     print('Configuration saved to %s' % where, file=out)
     return 0
 
@@ -93,7 +94,7 @@ def restore(args, out, err):
     if report:
         print('targetctl: restored from %s except %d object(s) listed above'
               % (args.file or _default(), len(report.skipped) or len(report)), file=err)
-        return 1
+        return exit_status.PARTIAL
     print('Configuration restored from %s' % (args.file or _default()), file=out)
     return 0
 
@@ -124,14 +125,14 @@ def plan(args, out, err):
     from rtslib.saveconfig import apply as ap, plan as pl
     changes = ap.plan_file(_root(), args.file, **_scope(args))
     out.write(pl.to_json(changes) if args.json else pl.to_text(changes))
-    return DIFFERS if changes else 0
+    return exit_status.DIFFERS if changes else 0
 
 
 def diff(args, out, err):
     from rtslib.saveconfig import apply as ap, plan as pl
     changes = ap.plan_file(_root(), args.file, **_scope(args))
     out.write(pl.diff_json(changes) if args.json else pl.diff_text(changes))
-    return DIFFERS if changes else 0
+    return exit_status.DIFFERS if changes else 0
 
 
 def apply(args, out, err):
@@ -147,16 +148,18 @@ def _default():
     return default_save_file()
 
 
-def main(argv=None, out=sys.stdout, err=sys.stderr):
+def main(argv=None, out=None, err=None):
+    out, err = out or sys.stdout, err or sys.stderr   # the streams of now, not of import
     try:
         args = parse(sys.argv[1:] if argv is None else argv)
     except SystemExit as e:
         return USAGE_ERROR if e.code else 0
     if args.simulate:
         os.environ[configfs.SIM_ENV] = os.path.abspath(args.simulate)
-    if not configfs.sim_dir() and os.geteuid() != 0:
-        print('targetctl: must run as root to change the kernel target configuration '
-              '(or use --simulate DIR)', file=err)
+    problem = None if configfs.sim_dir() else configfs.real_lio_problem()
+    if problem:
+        print('targetctl: %s Or use a simulated kernel: targetctl --simulate DIR.' % problem,
+              file=err)
         return USAGE_ERROR
     command = {'save': save, 'restore': restore, 'clear': clear, 'export': export,
                'plan': plan, 'apply': apply, 'diff': diff}[args.command]
@@ -171,7 +174,7 @@ def main(argv=None, out=sys.stdout, err=sys.stderr):
         if args.debug:
             raise
         print('targetctl: %s' % _one_line(e), file=err)
-        return 1
+        return exit_status.FAILED
     finally:
         if collecting:
             gc.enable()

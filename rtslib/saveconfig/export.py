@@ -27,7 +27,7 @@ def _empty():
 def document(root, node=None, warn=None):
     """The export of everything (node None), a storage object, a target or a TPG."""
     from rtslib.target import TPG, Target
-    from rtslib.tcm import StorageObject
+    from rtslib.storage import StorageObject
     if node is None:
         problems = []
         doc = save.dump_config(root, problems.append)
@@ -57,13 +57,13 @@ def document(root, node=None, warn=None):
 
 
 def _used_storage_objects(root, target):
-    from rtslib import tcm
+    from rtslib.storage import so_mapping
     keys = sorted({schema.parse_so_ref(lun['storage_object'])
                    for tpg in target['tpgs'] for lun in tpg['luns']})
     out = []
     for key in keys:
         plugin, name = key.split('/', 1)
-        out.append(tcm.so_mapping[plugin](name, fs=root.fs).dump())
+        out.append(so_mapping[plugin](name, fs=root.fs).dump())
     return out
 
 
