@@ -1,7 +1,7 @@
 """rtslib_fb.alua: ALUA target port groups of a storage object."""
 from rtslib import ALUATargetPortGroup  # noqa: F401
 from rtslib.node import CFSNode  # noqa: F401
-from rtslib.tcm import ALUA_RO, ALUA_RW, ALUA_STATUSES, ALUA_TYPES
+from rtslib.alua import ALUA_RO, ALUA_RW, ALUA_STATUSES, ALUA_TYPES
 from rtslib.utils import RTSLibALUANotSupported, RTSLibError, fread, fwrite  # noqa: F401
 from rtslib_fb._forward import forwarding
 
@@ -11,4 +11,4 @@ alua_ro_params = [*ALUA_RO, 'members']
 alua_types = list(ALUA_TYPES)
 alua_statuses = list(ALUA_STATUSES)
 
-__getattr__ = forwarding('alua', 'rtslib.tcm')
+__getattr__ = forwarding('alua', 'rtslib.alua')

@@ -170,3 +170,36 @@ def test_every_deliberate_difference_is_in_readme_and_still_differs():
         else:
             found = entry_problems(module, name, entry)
         assert found, f'{mod}.{what} is compatible now: drop it from DIFFERENCES and README'
+
+
+def test_rtslib_fb_clients_import_paths_give_our_objects(simdir):
+    import rtslib
+    import rtslib_fb
+    from rtslib_fb.utils import RTSLibError
+    assert rtslib_fb.root.RTSRoot is rtslib.RTSRoot          # cinder: after `import rtslib_fb`
+    assert RTSLibError is rtslib.RTSLibError and rtslib.utils.RTSLibError is RTSLibError
+    assert rtslib_fb.fabric.ISCSIFabricModule() == rtslib_fb.FabricModule('iscsi')
+
+
+def test_utils_answer_from_the_simulated_kernel_and_host(simdir):
+    from rtslib_fb import utils
+    import rtslib_fb
+    so = rtslib_fb.BlockStorageObject('disk', dev='/dev/sdb')
+    path = f'/sys/kernel/config/target/core/iblock_{so.index}/disk/attrib/emulate_tpu'
+    utils.fwrite(path, '1')
+    assert utils.fread(path) == '1' == so.get_attribute('emulate_tpu')
+    in_sim = simdir / 'sys/kernel/config/target' / path[len('/sys/kernel/config/target/'):]
+    assert in_sim.read_text().strip() == '1'             # the simulated tree, not the host's
+    assert utils.get_block_type('/dev/sdb') == 0
+    assert utils.get_block_type('/dev/nodevicehere') is None
+    assert utils.get_size_for_blk_dev('/dev/sdb') == 1073741824 // 512
+    assert utils.normalize_wwn(['naa'], '0x5001405aabbccdd1') == ('naa.5001405aabbccdd1', 'naa')
+    assert utils.generate_wwn('iqn').startswith('iqn.2003-01.org.linux-iscsi.')
+    try:
+        utils.generate_wwn('bogus')
+    except ValueError as e:
+        assert 'bogus' in str(e)
+    else:
+        raise AssertionError('generate_wwn took an unknown type')
+    with utils.ignored(utils.RTSLibError):
+        raise utils.RTSLibError('dropped')
