@@ -10,7 +10,8 @@ from collections.abc import Mapping
 
 from rtslib import configfs, devices, spec
 from rtslib.errors import RTSLibError, RTSLibNotInCFS
-from rtslib.node import CFSNode, auth_prop
+from rtslib.fields import BOOL, STR
+from rtslib.node import AUTH_PARAMS, CFSNode, auth_prop
 from rtslib.wwn import colonize, generate, normalize
 
 # Entries of a fabric dir that are not targets.
@@ -253,10 +254,19 @@ class FabricModule(CFSNode):
         return super().get_group(kind, name)
 
     # -- save/restore ---------------------------------------------------------
-    def dump(self):
+    @property
+    def saved(self):
+        """rtslib-fb saves a fabric only for its discovery auth, and only if enabled."""
+        return self.has_feature('discovery_auth') and self.exists and self.discovery_enable_auth
+
+    SAVE_FIELDS = ({'name': STR}, dict({'discovery_' + a: STR for a in AUTH_PARAMS},
+                                       discovery_enable_auth=BOOL))
+
+    def dump(self, warn=None):
+        """A leaf: read whole or not at all (warn is not used)."""
         d = {'name': self.name}
         if self.has_feature('discovery_auth') and self.exists:
-            for attr in ('userid', 'password', 'mutual_userid', 'mutual_password'):
+            for attr in AUTH_PARAMS:
                 value = getattr(self, 'discovery_' + attr)
                 if value:
                     d['discovery_' + attr] = value
