@@ -173,17 +173,17 @@ def main(argv=None, out=None, err=None):
     except Exception as e:  # the one boundary: a user sees one line, never a traceback
         if args.debug:
             raise
-        print('targetctl: %s' % _one_line(e), file=err)
+        print('targetctl: %s' % _message(e), file=err)
         return exit_status.FAILED
     finally:
         if collecting:
             gc.enable()
 
 
-def _one_line(e):
-    from rtslib.saveconfig.errors import RTSLibError
-    if isinstance(e, RTSLibError):
-        return str(e)
-    if isinstance(e, OSError):
-        return '%s%s' % (e.strerror or e, ': %s' % e.filename if e.filename else '')
-    return 'internal error (%s: %s); run with --debug for details' % (type(e).__name__, e)
+def _message(e):
+    """The error for the user: each problem of an invalid file on its own line."""
+    from rtslib.errors import user_message
+    text = user_message(e)
+    if text is None:
+        return 'internal error (%s: %s); run with --debug for details' % (type(e).__name__, e)
+    return text
