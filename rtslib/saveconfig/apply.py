@@ -65,7 +65,7 @@ def live_document(root, want, target=None, storage_object=None, clear_existing=F
     if not scoped:
         named = {fm['name'] for fm in want['fabric_modules']}
         for fm in root.fabric_modules:
-            if fm.name in named or (clear_existing and objects.fabric_saved(fm)):
+            if fm.name in named or (clear_existing and fm.saved):
                 doc['fabric_modules'][fm.name] = _strict_dump(fm, 'fabric ' + fm.name)
     return doc
 
