@@ -32,6 +32,25 @@ def find_fabric(name):
     return fabric if fabric.present else None
 
 
+def missing_fabric(name, simdir=None):
+    """Why fabric `name` has no node here (its module is not loaded or loadable, or
+    its spec file is broken), or None when no fabric has that name."""
+    from rtslib import spec
+    why = spec.broken().get(name.lower())
+    if why:
+        return f"fabric {name} is disabled: {why}"
+    known = spec.load_all().get(name.lower())
+    if known is None:
+        return None
+    module = known['kernel_module']
+    if simdir:
+        return (f"fabric {known['name']} needs kernel module {module}, which the simulated "
+                f"host does not have (add \"{known['configfs_dir']}\": \"{module}\" to "
+                f"fabric_modules in {simdir}/sim-host.json)")
+    return (f"fabric {known['name']} needs kernel module {module}, which is neither loaded "
+            f"nor loadable here (install it, or its hardware, then: modprobe {module})")
+
+
 class UIFabricModule(UIRTSLibNode):
     """A fabric (iscsi, loopback, ...): its targets are its children."""
 
