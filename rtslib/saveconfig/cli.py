@@ -23,10 +23,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, '%s: %s (see %s --help)\n' % (self.prog, message, self.prog))
 
 
-def parse(argv):
+# each command and what it does: argparse's --help and the man page (scripts/gen_man.py)
+COMMANDS = {
+    'save': 'Save the running configuration to FILE (atomically, mode 0600, with a '
+            'rotated backup of the default file).',
+    'restore': 'Replace the running configuration with the one in FILE (a gzipped backup '
+               'too), validated first, undone on a kernel refusal; no saved file at boot '
+               'is not an error.',
+    'clear': 'Remove every target and storage object.',
+}
+
+
+def parser():
     p = _Parser(
-        prog='targetctl', description='Save, restore or clear the LIO target configuration.')
-    p.add_argument('command', choices=('save', 'restore', 'clear'))
+        prog='targetctl', description='Save, restore or clear the LIO target configuration.',
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_epilog())
+    p.add_argument('command', choices=tuple(COMMANDS))
     p.add_argument('file', nargs='?', help='save file (default: /etc/target/saveconfig.json, '
                    'DIR/etc/target/saveconfig.json when simulated)')
     p.add_argument('--simulate', metavar='DIR', help='use the simulated kernel in DIR '
@@ -35,7 +47,24 @@ def parse(argv):
                    help='restore: restore what can be restored when a device is missing; '
                    'report each skipped object and exit 4')
     p.add_argument('--debug', action='store_true', help='show tracebacks')
-    return p.parse_args(argv)
+    return p
+
+
+def _epilog():
+    import textwrap
+    lines = ['commands:']
+    for name, text in COMMANDS.items():
+        lines += textwrap.wrap(text, 78, initial_indent='  %-9s' % name,
+                               subsequent_indent=' ' * 11)
+    lines.append('exit status:')
+    for status, text in exit_status.MEANINGS:
+        lines += textwrap.wrap(text, 78, initial_indent='  %-3d' % status,
+                               subsequent_indent=' ' * 5)
+    return '\n'.join(lines)
+
+
+def parse(argv):
+    return parser().parse_args(argv)
 
 
 def _root():
