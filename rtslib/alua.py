@@ -1,5 +1,6 @@
 """ALUA target port groups of a storage object: <storage object>/alua/<name>."""
 from rtslib.errors import RTSLibALUANotSupported, RTSLibError
+from rtslib.fields import INT, STR
 from rtslib.node import CFSNode, intify
 
 ALUA_TYPES = ['None', 'Implicit', 'Explicit', 'Implicit and Explicit']
@@ -76,7 +77,10 @@ class ALUATargetPortGroup(CFSNode):
             raise RTSLibError('Cannot delete default_tg_pt_gp: the kernel owns it')
         self._rmdir()
 
-    def dump(self):
+    SAVE_FIELDS = ({'name': STR}, {'tg_pt_gp_id': INT, '*': INT})
+
+    def dump(self, warn=None):
+        """A leaf: read whole or not at all (warn is not used)."""
         d = {'name': self.name, 'tg_pt_gp_id': self.tg_pt_gp_id}
         for param in ALUA_RW:
             d[param] = getattr(self, param)

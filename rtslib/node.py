@@ -66,6 +66,8 @@ class CFSNode:
     readonly_names = READONLY
     # what error hints call this kind of object ('create portal' ...)
     _kind = None
+    # rtslib-fb's name for where the kernel's tree is (a fabric's is its dir name)
+    configfs_dir = configfs.REAL_ROOT
 
     def __init__(self, fs=None):
         self.fs = fs or configfs.default_fs()
@@ -250,20 +252,21 @@ class CFSNode:
     def list_attributes(self, writable=None, readable=None):
         return self.list_group('attribute', writable, readable)
 
-    def get_attribute(self, name):
-        return self.get_group('attribute', name)
+    # (parameter names as rtslib-fb's, for keyword callers)
+    def get_attribute(self, attribute):
+        return self.get_group('attribute', attribute)
 
-    def set_attribute(self, name, value):
-        self.set_group('attribute', name, value)
+    def set_attribute(self, attribute, value):
+        self.set_group('attribute', attribute, value)
 
     def list_parameters(self, writable=None, readable=None):
         return self.list_group('parameter', writable, readable)
 
-    def get_parameter(self, name):
-        return self.get_group('parameter', name)
+    def get_parameter(self, parameter):
+        return self.get_group('parameter', parameter)
 
-    def set_parameter(self, name, value):
-        self.set_group('parameter', name, value)
+    def set_parameter(self, parameter, value):
+        self.set_group('parameter', parameter, value)
 
     def list_auth_attrs(self, writable=None, readable=None):
         return self.list_group('auth_attr', writable, readable)
@@ -284,17 +287,39 @@ class CFSNode:
         return {n: self.get_parameter(n) for n in self.list_parameters()}
 
     # -- save/restore ------------------------------------------------------
-    def dump(self):
+    def dump(self, warn=None):
         """rtslib-fb's fragment: writable attributes (as int where numeric)
-        and parameters."""
+        and parameters.
+
+        warn: a tolerant dump (saveconfig's): each part that cannot be read
+        is reported through warn(message) and left out, and the rest kept.
+        Without it, the first unreadable part raises RTSLibError."""
         d = {}
-        attrs = {n: intify(self.get_attribute(n)) for n in self.list_attributes(writable=True)}
+        attrs = self._dump_group('attribute', warn, intify)
         if attrs:
             d['attributes'] = attrs
-        params = {n: self.get_parameter(n) for n in self.list_parameters(writable=True)}
+        params = self._dump_group('parameter', warn)
         if params:
             d['parameters'] = params
         return d
+
+    def _dump_group(self, kind, warn, convert=str):
+        """{name: value} of the writable names of one attribute group."""
+        if warn is None:
+            return {n: convert(self.get_group(kind, n))
+                    for n in self.list_group(kind, writable=True)}
+        values = {}
+        try:
+            names = self.list_group(kind, writable=True)
+        except RTSLibError as err:
+            warn(f'{kind}s not saved: {err}')
+            return values
+        for name in names:
+            try:
+                values[name] = convert(self.get_group(kind, name))
+            except RTSLibError as err:
+                warn(f'{kind} {name} not saved: {err}')
+        return values
 
 
 def auth_prop(kind, name, missing_ok=False, doc=None):
@@ -313,16 +338,16 @@ def auth_prop(kind, name, missing_ok=False, doc=None):
     return property(fget, fset, doc=doc)
 
 
-def set_attributes(obj, attrs, err_func):
-    for name, value in attrs.items():
+def set_attributes(obj, attr_dict, err_func):
+    for name, value in attr_dict.items():
         try:
             obj.set_attribute(name, value)
         except RTSLibError as e:
             err_func(str(e))
 
 
-def set_parameters(obj, params, err_func):
-    for name, value in params.items():
+def set_parameters(obj, param_dict, err_func):
+    for name, value in param_dict.items():
         try:
             obj.set_parameter(name, value)
         except RTSLibError as e:
@@ -336,3 +361,40 @@ def dump_chap(node, d):
             value = getattr(node, 'chap_' + attr)
             if value:
                 d['chap_' + attr] = value
+
+
+# What a tolerant dump leaves out: the library's errors, and OSError from the
+# device checks outside configfs (a block device that vanished meanwhile).
+UNREADABLE = (RTSLibError, OSError)
+
+
+def dump_or_report(obj, label, warn):
+    """obj.dump() in a tolerant dump: read whole first (the usual case costs nothing
+    more); when that fails, again part by part, each unreadable part reported
+    through warn() under `label` (a callable: made only then) and left out.  None
+    (reported) if the object itself cannot be read."""
+    try:
+        return obj.dump()
+    except UNREADABLE:
+        pass
+    name = label(obj)
+    try:
+        return obj.dump(warn=lambda message: warn(f'{name}: {message}'))
+    except UNREADABLE as err:
+        warn(f'{name} not saved: {err}')
+        return None
+
+
+def dump_children(parent, listing, warn, label):
+    """[child.dump()] of the objects parent.<listing> yields.  Tolerant (warn
+    given): a listing that fails is reported, and each child that cannot be
+    read is reported and left out (dump_or_report)."""
+    if warn is None:
+        return [child.dump() for child in getattr(parent, listing)]
+    try:
+        children = list(getattr(parent, listing))
+    except UNREADABLE as err:
+        warn(f'{listing} not saved: {err}')
+        return []
+    dumps = (dump_or_report(child, label, warn) for child in children)
+    return [d for d in dumps if d is not None]

@@ -1,7 +1,8 @@
 """An initiator's node ACL: <tpg>/acls/<wwn>, with its mapped LUNs and session."""
 from rtslib import session as session_info
 from rtslib.errors import RTSLibError
-from rtslib.node import (AUTH_PARAMS, CFSNode, auth_prop, dump_chap, numbered,
+from rtslib.fields import ATTRS, AUTH, OPT_STR, STR
+from rtslib.node import (AUTH_PARAMS, CFSNode, auth_prop, dump_chap, dump_children, numbered,
                          set_attributes)
 
 
@@ -102,10 +103,14 @@ class NodeACL(CFSNode):
             mlun.delete()
         self._rmdir()
 
-    def dump(self):
-        d = super().dump()
+    SAVE_FIELDS = ({'node_wwn': STR}, dict({'attributes': ATTRS, 'mapped_luns': 'mapped_luns',
+                                            'tag': OPT_STR}, **AUTH))
+
+    def dump(self, warn=None):
+        d = super().dump(warn)
         d['node_wwn'] = self._node_wwn
-        d['mapped_luns'] = [mlun.dump() for mlun in self.mapped_luns]
+        d['mapped_luns'] = dump_children(self, 'mapped_luns', warn,
+                                         lambda mlun: f'mapped lun {mlun.mapped_lun}')
         if self.tag:
             d['tag'] = self.tag
         dump_chap(self, d)

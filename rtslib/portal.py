@@ -2,6 +2,7 @@
 import ipaddress
 
 from rtslib.errors import RTSLibError
+from rtslib.fields import BOOL, INT, STR
 from rtslib.node import CFSNode
 
 
@@ -84,7 +85,10 @@ class NetworkPortal(CFSNode):
             self.offload = False
         self._rmdir()
 
-    def dump(self):
+    SAVE_FIELDS = ({'ip_address': STR, 'port': INT}, {'iser': BOOL, 'offload': BOOL})
+
+    def dump(self, warn=None):
+        """A leaf: read whole or not at all (warn is not used)."""
         return {'port': self._port, 'ip_address': self._ip_address, 'iser': self.iser,
                 'offload': self.offload}
 

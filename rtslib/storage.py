@@ -9,10 +9,11 @@ import contextlib
 import errno
 import re
 
-from rtslib import devices, hba as hba_layout
+from rtslib import configfs, devices, hba as hba_layout
 from rtslib.alua import ALUATargetPortGroup
 from rtslib.errors import RTSLibALUANotSupported, RTSLibError, RTSLibNotInCFS, kernel_error
 from rtslib.hba import HBA_FILES, hba_dirs
+from rtslib.fields import ANY, ATTRS, BOOL, INT, STR
 from rtslib.node import CFSNode
 from rtslib.wwn import check_unit_serial, generate
 
@@ -62,6 +63,20 @@ class StorageObject(CFSNode):
             self._drop_hba()
             raise
         hba_layout.remember(self.fs, self.hba, name, index)
+
+    @classmethod
+    def all(cls, fs=None):
+        """Every storage object of every kind, as rtslib-fb's StorageObject.all()."""
+        return all_storage_objects(fs or configfs.default_fs())
+
+    @classmethod
+    def so_from_path(cls, path, fs=None):
+        """The storage object at a configfs path (/sys/kernel/config/target/core/
+        <hba>_<index>/<name>, or relative to the target root), without I/O."""
+        rel = str(path)
+        if rel.startswith(configfs.REAL_ROOT + '/'):
+            rel = rel[len(configfs.REAL_ROOT) + 1:]
+        return so_from_path(fs or configfs.default_fs(), rel)   # the module's function
 
     @classmethod
     def _bind(cls, fs, index, name):
@@ -292,12 +307,25 @@ class StorageObject(CFSNode):
             from rtslib.root import RTSRoot
             RTSRoot(fs=self.fs).save_to_file(so_path=f'/backstores/{self.plugin}/{self._name}')
 
-    def dump(self):
-        with self.held_info():     # size, status, ... from one read of `info`
-            return self._dump()
+    # the fields every plugin's document has; each plugin adds its own (PLUGIN_FIELDS)
+    COMMON_FIELDS = ({'name': STR, 'plugin': STR},
+                     {'attributes': ATTRS, 'alua_tpgs': 'alua_tpgs', 'wwn': STR,
+                      'exists': ANY, 'buffered_mode': ANY})  # last two: old files; ignored
+    PLUGIN_FIELDS = ({}, {})
 
-    def _dump(self):
-        d = super().dump()
+    @classmethod
+    def save_fields(cls):
+        """(required, optional) fields of this plugin's document."""
+        (common, common_opt), (own, own_opt) = cls.COMMON_FIELDS, cls.PLUGIN_FIELDS
+        return dict(common, **own), dict(common_opt, **own_opt)
+
+    def dump(self, warn=None):
+        """A storage object's document; tolerant (warn given) for its attributes only."""
+        with self.held_info():     # size, status, ... from one read of `info`
+            return self._dump(warn)
+
+    def _dump(self, warn):
+        d = super().dump(warn)
         d['name'] = self._name
         d['plugin'] = self.plugin
         d['alua_tpgs'] = [tpg.dump() for tpg in self.alua_tpgs]
@@ -345,6 +373,7 @@ class FileIOStorageObject(StorageObject):
     """fileio: a file or block device accessed through the page cache or O_DSYNC."""
 
     plugin, hba = 'fileio', 'fileio'
+    PLUGIN_FIELDS = ({'dev': STR}, {'size': INT, 'write_back': BOOL, 'aio': BOOL})
 
     def __init__(self, name, dev=None, size=None, wwn=None, write_back=False,
                  aio=False, index=None, fs=None, **legacy):
@@ -402,8 +431,8 @@ class FileIOStorageObject(StorageObject):
             return devices.size(self.fs, self.udev_path)
         return int(self._parse_info('Size') or 0)
 
-    def _dump(self):
-        d = super()._dump()
+    def _dump(self, warn):
+        d = super()._dump(warn)
         d.update(write_back=self.write_back, wwn=self.wwn, dev=self.udev_path,
                  size=self.size, aio=self.aio)
         return d
@@ -413,6 +442,7 @@ class BlockStorageObject(StorageObject):
     """block (the kernel's iblock): a block device."""
 
     plugin, hba = 'block', 'iblock'
+    PLUGIN_FIELDS = ({'dev': STR}, {'readonly': BOOL, 'write_back': BOOL, 'exclusive': BOOL})
 
     def __init__(self, name, dev=None, wwn=None, readonly=False, write_back=False,
                  index=None, exclusive=True, fs=None):
@@ -443,8 +473,8 @@ class BlockStorageObject(StorageObject):
     def size(self):
         return devices.size(self.fs, self.udev_path)
 
-    def _dump(self):
-        d = super()._dump()
+    def _dump(self, warn):
+        d = super()._dump(warn)
         d.update(write_back=self.write_back, readonly=self.readonly, wwn=self.wwn,
                  dev=self.udev_path)
         return d
@@ -454,6 +484,7 @@ class PSCSIStorageObject(StorageObject):
     """pscsi: a SCSI device passed through (any peripheral type)."""
 
     plugin, hba = 'pscsi', 'pscsi'
+    PLUGIN_FIELDS = ({'dev': STR}, {})
 
     def __init__(self, name, dev=None, index=None, fs=None, **legacy):
         if _is_backstore(name):
@@ -483,12 +514,29 @@ class PSCSIStorageObject(StorageObject):
     def _set_wwn(self, serial):
         """pscsi reports the device's own serial; it cannot be set."""
 
+    def _bus_id(self, key):
+        value = self._parse_info(key)
+        return int(value) if value and value.isdigit() else None
+
+    def _inquiry(self):
+        m = re.search(r'Vendor: (.*?)\s+Model: (.*?)\s+Rev: (.*?)\s*$', self._info(), re.M)
+        return m.groups() if m else (None, None, None)
+
+    # the SCSI device's address and inquiry data, as the kernel's info shows them
+    host_id = property(lambda self: self._bus_id('Host ID'))
+    channel_id = property(lambda self: self._bus_id('Channel ID'))
+    target_id = property(lambda self: self._bus_id('Target ID'))
+    lun = property(lambda self: self._bus_id('LUN'))
+    vendor = property(lambda self: self._inquiry()[0])
+    model = property(lambda self: self._inquiry()[1])
+    revision = property(lambda self: self._inquiry()[2])
+
     @property
     def alua_supported(self):
         return _alua_attr(self)
 
-    def _dump(self):
-        d = super()._dump()
+    def _dump(self, warn):
+        d = super()._dump(warn)
         d['dev'] = self.udev_path
         return d
 
@@ -497,6 +545,7 @@ class RDMCPStorageObject(StorageObject):
     """ramdisk (the kernel's rd_mcp): memory pages."""
 
     plugin, hba = 'ramdisk', 'rd_mcp'
+    PLUGIN_FIELDS = ({'size': INT}, {'nullio': BOOL})
 
     def __init__(self, name, size=None, wwn=None, nullio=False, index=None, fs=None,
                  **legacy):
@@ -539,8 +588,8 @@ class RDMCPStorageObject(StorageObject):
         return pages * page_size
     nullio = property(lambda self: self._parse_info('nullio') == '1')
 
-    def _dump(self):
-        d = super()._dump()
+    def _dump(self, warn):
+        d = super()._dump(warn)
         d.update(wwn=self.wwn, size=self.size)
         if self.nullio:
             d['nullio'] = True
@@ -551,6 +600,7 @@ class UserBackedStorageObject(StorageObject):
     """user (TCMU): a userspace handler serves the I/O."""
 
     plugin, hba = 'user', 'user'
+    PLUGIN_FIELDS = ({'size': INT, 'config': STR}, {'hw_max_sectors': INT, 'control': STR})
 
     def __init__(self, name, config=None, size=None, wwn=None, hw_max_sectors=None,
                  control=None, index=None, fs=None):
@@ -599,8 +649,8 @@ class UserBackedStorageObject(StorageObject):
     def alua_supported(self):
         return _alua_attr(self)
 
-    def _dump(self):
-        d = super()._dump()
+    def _dump(self, warn):
+        d = super()._dump(warn)
         d.update(wwn=self.wwn, size=self.size, config=self.config,
                  hw_max_sectors=self.hw_max_sectors, control=self.control_tuples)
         return d
@@ -614,11 +664,19 @@ def _alua_attr(so):
         return False
 
 
+# The backstore registry: one class per plugin, in the order the shell lists them.
+_BACKSTORES = (FileIOStorageObject, BlockStorageObject, PSCSIStorageObject, RDMCPStorageObject,
+               UserBackedStorageObject)
+
+
+def backstore_classes():
+    """The storage object class of each plugin (fileio, block, pscsi, ramdisk, user)."""
+    return _BACKSTORES
+
+
 # plugin names and kernel HBA prefixes -> class
-so_mapping = {cls.plugin: cls for cls in (FileIOStorageObject, BlockStorageObject,
-                                          PSCSIStorageObject, RDMCPStorageObject,
-                                          UserBackedStorageObject)}
-so_mapping.update({cls.hba: cls for cls in list(so_mapping.values())})
+so_mapping = {cls.plugin: cls for cls in _BACKSTORES}
+so_mapping.update({cls.hba: cls for cls in _BACKSTORES})
 
 
 def so_from_path(fs, rel):

@@ -118,11 +118,9 @@ def _is_user_error(err):
 
 def one_line(err):
     """An error as one line, secrets masked."""
+    from rtslib.errors import user_message
     from targetcli.tokens import scrub
-    if isinstance(err, OSError) and err.strerror:
-        text = err.strerror + (f": {err.filename}" if err.filename else '')
-    else:
-        text = str(err) or err.__class__.__name__
+    text = user_message(err) or str(err) or err.__class__.__name__
     return scrub('; '.join(part.strip() for part in text.splitlines() if part.strip()))
 
 

@@ -110,16 +110,12 @@ def select(doc, target=None, storage_object=None):
         problems.append("target=%s: no such target in the file" % target)
     need = {schema.parse_so_ref(lun.get('storage_object'))
             for _, t in chosen_t for tpg in t.get('tpgs', []) for lun in tpg.get('luns', [])}
-    chosen_so = [(i, so) for i, so in sos if _so_key(so) in need or
-                 storage_object in (so.get('name'), _so_key(so))]
-    if storage_object and not any(storage_object in (so.get('name'), _so_key(so))
+    chosen_so = [(i, so) for i, so in sos if schema.so_doc_key(so) in need or
+                 storage_object in (so.get('name'), schema.so_doc_key(so))]
+    if storage_object and not any(storage_object in (so.get('name'), schema.so_doc_key(so))
                                   for _, so in sos):
         problems.append("storage_object=%s: no such storage object in the file" % storage_object)
     return [], chosen_so, chosen_t, problems
-
-
-def _so_key(so):
-    return schema.so_key(so.get('plugin', ''), so.get('name', ''))
 
 
 # -- comparing a file entry with what the kernel has ----------------------------
@@ -181,10 +177,10 @@ class Restorer:
     def storage_objects(self, items):
         existing = objects.existing_sos(self.root)
         for i, data in items:
-            path, key = 'storage_objects[%d]' % i, _so_key(data)
+            path, key = 'storage_objects[%d]' % i, schema.so_doc_key(data)
             if key in existing:
                 self.conflict(path, "storage object '%s'" % key, data,
-                              _current(existing[key]))
+                              objects.current(existing[key]))
                 continue
             self.journal.append(('so', key))
             try:
@@ -204,7 +200,7 @@ class Restorer:
             fm = objects.fabric(self.root, data['name'])
             if fm is None:
                 raise _Refused(path, "no fabric module '%s'" % data['name'])
-            old = objects.dump(fm) if objects.fabric_saved(fm) else None
+            old = objects.dump(fm) if fm.saved else None
             if old and self.merge:
                 self.conflict(path, "discovery auth of fabric '%s'" % data['name'], data, old)
                 continue
@@ -221,7 +217,7 @@ class Restorer:
             path, key = 'targets[%d]' % i, (data['fabric'], data['wwn'])
             if key in existing:
                 self.conflict(path, "target '%s'" % data['wwn'], data,
-                              _current(existing[key]))
+                              objects.current(existing[key]))
                 continue
             data = self.without_skipped(path, data)
             self.note_fabric_dir(data['fabric'])
@@ -297,11 +293,6 @@ def _in_use(root, name):
                 out.append('storage_object=%s: in use by %s; restore with target= for those '
                            'targets, or without clear_existing' % (name, ', '.join(users)))
     return out
-
-
-def _current(obj):
-    """What the kernel has for an object (a broken part just reads as absent)."""
-    return objects.tolerant_dump(obj, '', lambda msg: None) or {}
 
 
 def _as_refused(path, err):

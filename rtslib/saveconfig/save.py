@@ -8,8 +8,8 @@ backup/ when it changes (backup.py).
 import json
 import os
 
-from rtslib.saveconfig import atomic, backup, jsonfmt, objects, paths, schema
-from rtslib.saveconfig.errors import RTSLibError, SaveConfigError
+from rtslib.saveconfig import atomic, backup, jsonfmt, paths, schema
+from rtslib.saveconfig.errors import SaveConfigError
 
 
 def to_bytes(doc):
@@ -25,36 +25,10 @@ def dump_config(root, warn):
     """The whole configuration as a document; each object that cannot be read
     (broken symlink, unreadable attribute) is reported through warn() and left
     out, so the rest is still saved."""
-    doc = {'fabric_modules': [], 'storage_objects': [], 'targets': []}
-    for key, items, describe in objects.top_level(root):
-        what = key[:-1].replace('_', ' ')
-        for obj in _safe_iter(items, key, warn):
-            data = objects.tolerant_dump(obj, '%s %s' % (what, _safe(describe, obj)), warn)
-            if data is not None:
-                doc[key].append(data)
-    return doc
-
-
-def _safe_iter(items, key, warn):
-    try:
-        return list(items())
-    except (RTSLibError, OSError) as err:
-        warn('cannot list %s: %s' % (key.replace('_', ' '), err))
-        return []
-
-
-def _safe(describe, obj):
-    try:
-        return describe(obj)
-    except (RTSLibError, OSError, AttributeError):
-        return repr(obj)
+    return root.dump(warn=warn)
 
 
 # -- saving a selection ---------------------------------------------------------
-
-def _so_key(so):
-    return schema.so_key(so.get('plugin', ''), so.get('name', ''))
-
 
 def _so_refs(target):
     """Storage object keys the LUNs of one target document use."""
@@ -85,9 +59,9 @@ def select_storage_object(saved, current, so_ref):
     that used it are saved as the kernel now has them (gone if deleted).
     """
     key = schema.parse_so_ref(so_ref) or so_ref
-    match = [so for so in current['storage_objects'] if _so_key(so) == key]
+    match = [so for so in current['storage_objects'] if schema.so_doc_key(so) == key]
     saved['storage_objects'] = _replace(saved.get('storage_objects', []),
-                                        lambda so: _so_key(so) == key, match)
+                                        lambda so: schema.so_doc_key(so) == key, match)
     users = [t for t in current['targets'] if key in _so_refs(t)]
     old_users = {(t.get('fabric'), t.get('wwn')) for t in saved.get('targets', [])
                  if key in _so_refs(t)}
@@ -107,10 +81,10 @@ def select_target(saved, current, wwn):
     file lacks (so the file stays restorable), keep everything else."""
     match = [t for t in current['targets'] if t['wwn'] == wwn]
     saved['targets'] = _replace(saved.get('targets', []), lambda t: t.get('wwn') == wwn, match)
-    have = {_so_key(so) for so in saved.get('storage_objects', [])}
+    have = {schema.so_doc_key(so) for so in saved.get('storage_objects', [])}
     need = set().union(*(_so_refs(t) for t in match)) if match else set()
     saved.setdefault('storage_objects', []).extend(
-        so for so in current['storage_objects'] if _so_key(so) in need - have)
+        so for so in current['storage_objects'] if schema.so_doc_key(so) in need - have)
     return saved
 
 
