@@ -7,6 +7,8 @@ SimConfigFS describing that same machine through its host description
 import os
 import platform
 
+from fidelity import fabrics
+
 
 def _sysfs(dev, rel, default=None):
     try:
@@ -39,15 +41,30 @@ def collect(ctx):
             files[p] = os.path.getsize(p)
     dirs = sorted({'/', '/mnt', ctx.scratch, '/tmp', '/var', '/var/tmp', '/root'}
                   | ({'/etc/target'} if os.path.isdir('/etc/target') else set()))
+    devices = fabrics.rdma_devices()
     sim_host = {
         'kernel_release': platform.release(),
+        'fabric_modules': loaded_fabrics(),
+        'rdma_devices': devices,
         'ip_addresses': ['127.0.0.1', '::1'],
         'rdma_addresses': [], 'cxgbit_addresses': [],
         'dirs': dirs, 'files': files,
         'block_devices': {loop: block_device(loop)},
         'etc_target_exists': os.path.isdir('/etc/target'),
     }
-    return {'W': ctx.scratch, 'LOOP': loop, 'FILE1': file1, 'sim_host': sim_host}
+    return dict(fabrics.srpt_names(devices), W=ctx.scratch, LOOP=loop, FILE1=file1,
+                sim_host=sim_host)
+
+
+# fabric dir -> the module that registers it (tcm_qla2xxx registers two)
+KNOWN_FABRICS = dict(fabrics.FABRIC_MODULES, iscsi='iscsi_target_mod', loopback='tcm_loop',
+                     qla2xxx_npiv='tcm_qla2xxx')
+
+
+def loaded_fabrics():
+    """{fabric dir: module} for the fabric modules loaded in this guest."""
+    return {d: m for d, m in sorted(KNOWN_FABRICS.items())
+            if os.path.isdir('/sys/module/' + m.replace('-', '_'))}
 
 
 def make_sim(simdir, facts):

@@ -26,6 +26,8 @@ is right and the expectation is fixed (tests/test_vm_fidelity.py reports it).
 import os
 import re
 
+from fidelity import fabrics
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, 'data')
 
@@ -306,4 +308,4 @@ def workloads():
         ('probes', tables('probes-seed.tsv') + [dump('seeded')] + tables('probes-errors.tsv')
          + [dump('end')]),
         ('backstore-pscsi', PSCSI),
-    ]
+    ] + fabrics.workloads()

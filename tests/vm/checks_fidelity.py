@@ -7,6 +7,7 @@ for anyone to diff.
 """
 import time
 
+from fidelity import fabrics
 from fidelity.hostfacts import collect, placeholders
 from fidelity.runner import run_all
 
@@ -14,7 +15,9 @@ ORDER = 10   # first: discovery auth and counters are kernel-global, other check
 
 
 def real_kernel_workloads(ctx):
+    loaded, refused = fabrics.setup_guest(ctx)   # other fabrics' modules, srpt's RDMA port
     facts = collect(ctx)
+    facts['modules'] = {'loaded': loaded, 'refused': refused}
     out = {'host': facts,
            'workloads': run_all(ctx.fs, placeholders(facts), observe=ctx.kmsg_new, clock=time.time)}
     ctx.save('fidelity-real.json', out)
