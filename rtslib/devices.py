@@ -161,6 +161,8 @@ def check_disk(fs, path, backstore):
 def fabric_wwns(fs, source, fabric):
     """WWNs of local ports for fabrics whose targets must match hardware."""
     host = sim_host(fs)
+    if host is not None and source == 'infiniband' and host.get('rdma_devices'):
+        return sim_ib_wwns(host)
     if host is not None:
         return list((host.get('fabric_wwns') or {}).get(fabric, []))
     if source == 'infiniband':
@@ -200,6 +202,13 @@ def _installed_modules():
                 continue
         _installed['names'] = names
     return _installed['names']
+
+
+def sim_ib_wwns(host):
+    """The simulated host's RDMA ports as srpt WWNs (from sim-host.json rdma_devices)."""
+    return ['ib.' + port['gid'].replace(':', '')
+            for _dev, info in sorted(host['rdma_devices'].items())
+            for _n, port in sorted(info.get('ports', {}).items()) if port.get('gid')]
 
 
 def _ib_wwns():
