@@ -38,6 +38,8 @@ FIELDS = {
     'wwn_format': (False, lambda v: v in WWN_FORMATS, f'one of {", ".join(WWN_FORMATS)}'),
     'wwn_list': (False, lambda v: v is None or v in WWN_LISTS,
                  f'null or one of {", ".join(WWN_LISTS)}'),
+    'rdma_module': (False, _is_name, 'the kernel module of its RDMA transport, e.g. ib_srpt '
+                    '(its `info` then reports RDMA readiness)'),
     'listed': (False, lambda v: isinstance(v, bool), 'true or false'),
     'view_of': (False, _is_name, 'the name of another fabric spec'),
     'description': (False, lambda v: isinstance(v, str), 'a string'),
