@@ -10,8 +10,7 @@ class NodeACL(CFSNode):
     """An initiator's ACL: <tpg>/acls/<wwn>."""
 
     attr_groups = {'attribute': 'attrib', 'parameter': 'param', 'auth_attr': 'auth'}
-    # an ACL's param files show the session's values: all read-only
-    readonly_names = dict(CFSNode.readonly_names, param='*')
+    # (its param files show the session's values: the kernel makes them read-only)
 
     def __init__(self, parent_tpg, node_wwn, mode='any', fs=None):
         if not isinstance(parent_tpg, TPG):
