@@ -119,6 +119,17 @@ class CFSNode:
     def _read(self, name, action='read'):
         return self._call('read', self._sub(name), action=f'{action} {name} of').strip()
 
+    def _read_optional(self, rel, default=None, check_gone=False):
+        """The text of a file the kernel may not give (a file older kernels lack,
+        ENODEV until something is set), or `default`.  check_gone: a vanished
+        object raises RTSLibNotInCFS instead (looked for only on failure)."""
+        try:
+            return self.fs.read(rel)
+        except OSError:
+            if check_gone:
+                self._raise_if_gone()
+            return default
+
     def _write(self, name, value, action=None, key=None):
         self._call('write', self._sub(name), str(value),
                    action=action or f'write {name} of', key=key)

@@ -52,10 +52,7 @@ class NodeACL(CFSNode):
 
     def _get_tag(self):
         self._check_self()
-        try:
-            return self.fs.read(self._sub('tag')).strip() or None
-        except OSError:
-            return None
+        return (self._read_optional(self._sub('tag')) or '').strip() or None
 
     def _set_tag(self, tag):
         self._check_self()
@@ -85,11 +82,8 @@ class NodeACL(CFSNode):
     @property
     def session(self):
         """The initiator's session as rtslib-fb parses it from info, or None."""
-        try:
-            lines = self.fs.read(self._sub('info')).splitlines()
-        except OSError:
-            return None
-        return session_info.parse(lines, self)
+        text = self._read_optional(self._sub('info'))
+        return None if text is None else session_info.parse(text.splitlines(), self)
 
     @property
     def sessions(self):
