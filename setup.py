@@ -9,7 +9,7 @@ setup(
     description='targetcli shell and rtslib library for the Linux kernel SCSI target (LIO)',
     license='Apache-2.0',
     python_requires='>=3.9',
-    packages=find_packages(include=['rtslib', 'rtslib.*', 'targetcli', 'targetcli.*']),
+    packages=find_packages(include=['rtslib', 'rtslib.*', 'rtslib_fb', 'targetcli', 'targetcli.*']),
     package_data={'rtslib.simkernel': ['data/*']},
     data_files=[('share/lio-py/spec', sorted(glob.glob('spec/*.json'))),
                 ('lib/systemd/system', ['scripts/target.service'])],

@@ -5,9 +5,10 @@ only when created; creating it makes the kernel load the module of some
 fabrics (iscsi, loopback).  Nothing is created by a lookup or a listing.
 """
 import functools
+import os
 from collections.abc import Mapping
 
-from rtslib import devices, spec
+from rtslib import configfs, devices, spec
 from rtslib.errors import RTSLibError, RTSLibNotInCFS
 from rtslib.fields import BOOL, STR
 from rtslib.node import AUTH_PARAMS, CFSNode, auth_prop
@@ -56,6 +57,19 @@ class FabricModule(CFSNode):
     def all(cls, fs=None):
         for name in cls.list_fabrics():
             yield cls(name, fs=fs)
+
+    @classmethod
+    def list_registered_drivers(cls, fs=None):
+        """Kernel modules that hold LIO's core (the loaded fabric and backstore
+        drivers), as rtslib-fb lists them; the simulated host's fabric modules
+        when simulated."""
+        host = devices.sim_host(fs or configfs.default_fs())
+        if host is not None:
+            return sorted(set((host.get('fabric_modules') or {}).values()))
+        try:
+            return os.listdir('/sys/module/target_core_mod/holders')
+        except OSError:
+            return []
 
     def has_feature(self, feature):
         if feature == 'auth':  # rtslib-fb's older name
@@ -115,16 +129,16 @@ class FabricModule(CFSNode):
             return wwn.split('.', 1)[1]
         return wwn
 
-    def from_fabric_wwn(self, name):
+    def from_fabric_wwn(self, wwn):
         """A kernel directory name -> normalized WWN."""
         form, kind = self.spec['wwn_format'], self.wwn_types[0]
         if form == 'colon':
-            return f'{kind}.' + name.replace(':', '')
+            return f'{kind}.' + wwn.replace(':', '')
         if form == '0x':
-            return f'{kind}.' + name.removeprefix('0x')
+            return f'{kind}.' + wwn.removeprefix('0x')
         if form == 'bare':
-            return f'{kind}.{name}'
-        return name
+            return f'{kind}.{wwn}'
+        return wwn
 
     @property
     def wwns(self):

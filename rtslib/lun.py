@@ -221,6 +221,7 @@ class MappedLUN(_LinkedNode):
     """A mapped LUN: <acl>/lun_<m>, linked to a TPG LUN."""
 
     FILES = frozenset({'write_protect', 'statistics'})
+    MAX_LUN = MAX_LUN    # rtslib-fb's name for the highest mapped LUN (its own is 255)
 
     def __init__(self, parent_nodeacl, mapped_lun, tpg_lun=None, write_protect=None,
                  alias=None, mode=None, fs=None):
@@ -232,8 +233,8 @@ class MappedLUN(_LinkedNode):
             self._mapped_lun = int(mapped_lun)
         except ValueError:
             raise RTSLibError(f"Invalid mapped LUN '{mapped_lun}': give a number") from None
-        if self._mapped_lun < 0:
-            raise RTSLibError(f'Invalid mapped LUN {self._mapped_lun}: it must be >= 0')
+        if not 0 <= self._mapped_lun <= self.MAX_LUN:
+            raise RTSLibError(f'Invalid mapped LUN {self._mapped_lun}: use 0-{self.MAX_LUN}')
         self._rel = f'{parent_nodeacl.cfs_path}/lun_{self._mapped_lun}'
         if mode == 'listed':
             return

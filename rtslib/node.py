@@ -69,6 +69,8 @@ class CFSNode:
     attr_groups = {}
     # what error hints call this kind of object ('create portal' ...)
     _kind = None
+    # rtslib-fb's name for where the kernel's tree is (a fabric's is its dir name)
+    configfs_dir = configfs.REAL_ROOT
 
     def __init__(self, fs=None):
         self.fs = fs or configfs.default_fs()
@@ -271,20 +273,21 @@ class CFSNode:
     def list_attributes(self, writable=None, readable=None):
         return self.list_group('attribute', writable, readable)
 
-    def get_attribute(self, name):
-        return self.get_group('attribute', name)
+    # (parameter names as rtslib-fb's, for keyword callers)
+    def get_attribute(self, attribute):
+        return self.get_group('attribute', attribute)
 
-    def set_attribute(self, name, value):
-        self.set_group('attribute', name, value)
+    def set_attribute(self, attribute, value):
+        self.set_group('attribute', attribute, value)
 
     def list_parameters(self, writable=None, readable=None):
         return self.list_group('parameter', writable, readable)
 
-    def get_parameter(self, name):
-        return self.get_group('parameter', name)
+    def get_parameter(self, parameter):
+        return self.get_group('parameter', parameter)
 
-    def set_parameter(self, name, value):
-        self.set_group('parameter', name, value)
+    def set_parameter(self, parameter, value):
+        self.set_group('parameter', parameter, value)
 
     def list_auth_attrs(self, writable=None, readable=None):
         return self.list_group('auth_attr', writable, readable)
@@ -356,16 +359,16 @@ def auth_prop(kind, name, missing_ok=False, doc=None):
     return property(fget, fset, doc=doc)
 
 
-def set_attributes(obj, attrs, err_func):
-    for name, value in attrs.items():
+def set_attributes(obj, attr_dict, err_func):
+    for name, value in attr_dict.items():
         try:
             obj.set_attribute(name, value)
         except RTSLibError as e:
             err_func(str(e))
 
 
-def set_parameters(obj, params, err_func):
-    for name, value in params.items():
+def set_parameters(obj, param_dict, err_func):
+    for name, value in param_dict.items():
         try:
             obj.set_parameter(name, value)
         except RTSLibError as e:

@@ -9,7 +9,7 @@ import contextlib
 import errno
 import re
 
-from rtslib import devices, hba as hba_layout
+from rtslib import configfs, devices, hba as hba_layout
 from rtslib.alua import ALUATargetPortGroup
 from rtslib.errors import RTSLibALUANotSupported, RTSLibError, RTSLibNotInCFS, kernel_error
 from rtslib.hba import HBA_FILES, hba_dirs
@@ -63,6 +63,20 @@ class StorageObject(CFSNode):
             self._drop_hba()
             raise
         hba_layout.remember(self.fs, self.hba, name, index)
+
+    @classmethod
+    def all(cls, fs=None):
+        """Every storage object of every kind, as rtslib-fb's StorageObject.all()."""
+        return all_storage_objects(fs or configfs.default_fs())
+
+    @classmethod
+    def so_from_path(cls, path, fs=None):
+        """The storage object at a configfs path (/sys/kernel/config/target/core/
+        <hba>_<index>/<name>, or relative to the target root), without I/O."""
+        rel = str(path)
+        if rel.startswith(configfs.REAL_ROOT + '/'):
+            rel = rel[len(configfs.REAL_ROOT) + 1:]
+        return so_from_path(fs or configfs.default_fs(), rel)   # the module's function
 
     @classmethod
     def _bind(cls, fs, index, name):
@@ -492,6 +506,23 @@ class PSCSIStorageObject(StorageObject):
 
     def _set_wwn(self, serial):
         """pscsi reports the device's own serial; it cannot be set."""
+
+    def _bus_id(self, key):
+        value = self._parse_info(key)
+        return int(value) if value and value.isdigit() else None
+
+    def _inquiry(self):
+        m = re.search(r'Vendor: (.*?)\s+Model: (.*?)\s+Rev: (.*?)\s*$', self._info(), re.M)
+        return m.groups() if m else (None, None, None)
+
+    # the SCSI device's address and inquiry data, as the kernel's info shows them
+    host_id = property(lambda self: self._bus_id('Host ID'))
+    channel_id = property(lambda self: self._bus_id('Channel ID'))
+    target_id = property(lambda self: self._bus_id('Target ID'))
+    lun = property(lambda self: self._bus_id('LUN'))
+    vendor = property(lambda self: self._inquiry()[0])
+    model = property(lambda self: self._inquiry()[1])
+    revision = property(lambda self: self._inquiry()[2])
 
     @property
     def alua_supported(self):

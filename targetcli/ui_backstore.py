@@ -6,6 +6,7 @@ import stat
 from targetcli.cshell import ExecutionError
 
 from targetcli.sizes import bytes_to_human, human_to_bytes
+from targetcli.ui_declare import ExportsItself
 from targetcli.ui_node import UINode, UIRTSLibNode
 
 PLUGINS = ('block', 'fileio', 'pscsi', 'ramdisk')
@@ -353,7 +354,7 @@ BACKSTORE_CLASSES = {cls.plugin: cls for cls in
                      (UIBlockBackstore, UIFileIOBackstore, UIPSCSIBackstore, UIRamdiskBackstore)}
 
 
-class UIStorageObject(UIRTSLibNode):
+class UIStorageObject(ExportsItself, UIRTSLibNode):
     """One storage object; its child is alua/."""
 
     ui_desc_attributes = {

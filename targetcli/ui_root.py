@@ -4,10 +4,11 @@ import os
 from targetcli.cshell import ExecutionError
 
 from targetcli import __version__
+from targetcli.ui_declare import DeclareCommands
 from targetcli.ui_node import UINode
 
 
-class UIRoot(UINode):
+class UIRoot(DeclareCommands, UINode):
     """/ : children are 'backstores' and the fabrics whose module is present."""
 
     def __init__(self, shell):
@@ -48,14 +49,21 @@ class UIRoot(UINode):
         except (TypeError, ValueError):
             return 10
 
-    def ui_command_saveconfig(self, savefile=None):
+    def ui_command_saveconfig(self, savefile=None, show_secrets=None):
         '''
         Saves the current configuration to a file so that it can be restored
         on next boot (default: /etc/target/saveconfig.json, or
         DIR/etc/target/saveconfig.json in simulated mode).  The file is
         written atomically with mode 0600; the previous default file is kept
-        in backup/.
+        in backup/.  `saveconfig -` (or /dev/stdout) prints it instead, with
+        CHAP passwords masked unless show_secrets=true.
         '''
+        from rtslib.saveconfig.export import is_stdout
+        if savefile and is_stdout(savefile):
+            return self.ui_command_export(savefile, show_secrets)
+        if show_secrets is not None:
+            raise ExecutionError("show_secrets is for saveconfig - (stdout): a file keeps "
+                                 "the secrets")
         self.save_selection(savefile)
 
     def save_selection(self, savefile, **selection):

@@ -4,6 +4,7 @@ import re
 from targetcli.cshell import ExecutionError
 
 from targetcli.ui_backstore import one_or_many
+from targetcli.ui_declare import ExportsItself
 from targetcli.ui_node import UIRTSLibNode
 from targetcli.ui_params import AUTH_PARAMS
 from targetcli.ui_portal import DEFAULT_PORT, DEFAULT_PORTAL_IP
@@ -166,7 +167,7 @@ class SavesItself:
         return self.get_root().ui_complete_saveconfig(parameters, text, current_param)
 
 
-class UIMultiTPGTarget(SavesItself, UIRTSLibNode):
+class UIMultiTPGTarget(SavesItself, ExportsItself, UIRTSLibNode):
     """A target with TPGs (iscsi): children tpg1, tpg2, ..."""
 
     def __init__(self, target, parent):

@@ -1,11 +1,17 @@
-"""targetctl: save, restore or clear the LIO configuration (boot and shutdown).
+"""targetctl: save, restore or clear the LIO configuration (boot and shutdown),
+and converge it to a file (export, plan, apply, diff).
 
     targetctl [--simulate DIR] [--skip-missing] save|restore|clear [FILE]
+    targetctl [--simulate DIR] [--target WWN] [--storage-object NAME]
+              [--clear-existing] [--json] [--quiet] plan|apply|diff FILE
+    targetctl [--simulate DIR] [--show-secrets] export [FILE|-]
 
-Exit status (rtslib/exit_status.py, the same as targetcli's): 0 success, 1 a
-command failed, 2 bad invocation or LIO not usable, 4 --skip-missing left
-objects out.  A failure is one line on stderr (restore validation lists each
-problem on its own indented line after it), never a traceback (--debug shows one).
+Exit status (rtslib/exit_status.py, the same as targetcli's): 0 success (plan,
+diff: in sync); 1 a command failed (nothing changed, or only what is reported);
+2 bad invocation or LIO not usable; 3 plan/diff: the kernel differs from the
+file; 4 --skip-missing left objects out.  A failure is one line on stderr
+(validation lists each problem on its own indented line after it), never a
+traceback (--debug shows one).
 """
 import argparse
 import gc
@@ -26,16 +32,31 @@ class _Parser(argparse.ArgumentParser):
 def parse(argv):
     p = _Parser(
         prog='targetctl', description='Save, restore or clear the LIO target configuration.')
-    p.add_argument('command', choices=('save', 'restore', 'clear'))
+    p.add_argument('command', choices=('save', 'restore', 'clear', 'export', 'plan', 'apply',
+                                       'diff'))
     p.add_argument('file', nargs='?', help='save file (default: /etc/target/saveconfig.json, '
-                   'DIR/etc/target/saveconfig.json when simulated)')
+                   'DIR/etc/target/saveconfig.json when simulated); plan, apply and diff '
+                   'need one; export writes to stdout without one (or with -)')
     p.add_argument('--simulate', metavar='DIR', help='use the simulated kernel in DIR '
                    '(as LIO_SIMULATE=DIR)')
     p.add_argument('--skip-missing', '--partial', dest='skip_missing', action='store_true',
                    help='restore: restore what can be restored when a device is missing; '
                    'report each skipped object and exit 4')
+    p.add_argument('--target', metavar='WWN', help='plan/apply/diff: only this target '
+                   '(and the storage objects its LUNs use)')
+    p.add_argument('--storage-object', metavar='NAME', help='plan/apply/diff: only this '
+                   'storage object')
+    p.add_argument('--clear-existing', action='store_true', help='plan/apply/diff: also '
+                   'delete what the file does not have')
+    p.add_argument('--json', action='store_true', help='plan/diff: print JSON')
+    p.add_argument('--show-secrets', action='store_true', help='export to stdout: print '
+                   'CHAP passwords instead of ********')
+    p.add_argument('-q', '--quiet', action='store_true', help='no progress line on a terminal')
     p.add_argument('--debug', action='store_true', help='show tracebacks')
-    return p.parse_args(argv)
+    args = p.parse_intermixed_args(argv)
+    if args.command in ('plan', 'apply', 'diff') and not args.file:
+        p.error('%s needs a FILE' % args.command)
+    return args
 
 
 def _root():
@@ -85,6 +106,43 @@ def clear(args, out, err):
     return 0
 
 
+def export(args, out, err):
+    from rtslib.saveconfig import export as exp
+    doc = exp.document(_root(), warn=lambda text: print('targetctl: %s' % text, file=err))
+    if exp.is_stdout(args.file):
+        out.write(exp.to_text(doc, args.show_secrets))
+        return 0
+    print('Configuration exported to %s' % exp.write(doc, args.file), file=out)
+    return 0
+
+
+def _scope(args):
+    return dict(target=args.target, storage_object=args.storage_object,
+                clear_existing=args.clear_existing)
+
+
+def plan(args, out, err):
+    from rtslib.saveconfig import apply as ap, plan as pl
+    changes = ap.plan_file(_root(), args.file, **_scope(args))
+    out.write(pl.to_json(changes) if args.json else pl.to_text(changes))
+    return exit_status.DIFFERS if changes else 0
+
+
+def diff(args, out, err):
+    from rtslib.saveconfig import apply as ap, plan as pl
+    changes = ap.plan_file(_root(), args.file, **_scope(args))
+    out.write(pl.diff_json(changes) if args.json else pl.diff_text(changes))
+    return exit_status.DIFFERS if changes else 0
+
+
+def apply(args, out, err):
+    from rtslib.saveconfig import apply as ap, plan as pl, progress
+    with progress.Progress('apply', err, quiet=args.quiet) as shown:
+        changes = ap.apply_file(_root(), args.file, progress=shown.update, **_scope(args))
+    out.write(pl.to_text(changes))
+    return 0
+
+
 def _default():
     from rtslib.saveconfig import default_save_file
     return default_save_file()
@@ -103,7 +161,8 @@ def main(argv=None, out=None, err=None):
         print('targetctl: %s Or use a simulated kernel: targetctl --simulate DIR.' % problem,
               file=err)
         return USAGE_ERROR
-    command = {'save': save, 'restore': restore, 'clear': clear}[args.command]
+    command = {'save': save, 'restore': restore, 'clear': clear, 'export': export,
+               'plan': plan, 'apply': apply, 'diff': diff}[args.command]
     collecting = gc.isenabled()
     gc.disable()    # the command's objects live until it ends: see targetcli/shell.py
     try:
