@@ -387,8 +387,7 @@ class FileIOStorageObject(StorageObject):
         if kind == 'block':
             if devices.scsi_type(self.fs, dev) != 0:
                 raise RTSLibError(f'Cannot use {dev} for fileio: not a disk (TYPE_DISK)')
-            if devices.in_use(self.fs, dev):
-                raise RTSLibError(f'Cannot use {dev} for fileio: it is in use')
+            devices.refuse_if_used(self.fs, dev, 'fileio')
             self._control(f'fd_dev_name={dev}')
         elif kind in (None, 'file'):
             if size is None:
@@ -496,9 +495,7 @@ class PSCSIStorageObject(StorageObject):
             dev = devices.path_of_hctl(self.fs, hctl)
         else:
             hctl = devices.hctl_of(self.fs, dev)
-        if devices.in_use(self.fs, dev):
-            raise RTSLibError(f'Cannot use {dev} (SCSI {":".join(map(str, hctl))}) for pscsi: '
-                              f'it is in use')
+        devices.refuse_if_used(self.fs, dev, f'pscsi (SCSI {":".join(map(str, hctl))})')
         self._control('scsi_host_id=%d,scsi_channel_id=%d,scsi_target_id=%d,scsi_lun_id=%d'
                       % hctl)
         self._set_udev_path(dev)

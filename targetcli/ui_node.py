@@ -421,7 +421,7 @@ class UINode(ConfigNode):
             if not p_def['writable']:
                 line += " [ro]"
             text += f"{line}\n{'-' * len(line)}\n{p_def['description']}\n\n"
-        self.shell.con.raw_write(text, output=self.shell.con._stdout)
+        self.shell.con.raw_write(text, output=self.shell.out)
 
     def ui_setgroup_global(self, parameter, value):
         if parameter == 'logfile' and self.shell.simdir and value:
