@@ -40,13 +40,6 @@ def control_value_problem(key, value):
     return None
 
 
-def fileio_size_problem(size):
-    """Why a fileio size (bytes) cannot be a file's fd_dev_size, or None."""
-    if int(size) < BLOCK_SIZE:
-        return (f'size {size} is below one block ({BLOCK_SIZE} bytes): the kernel would '
-                f'report a capacity of 2^64 blocks; give at least {BLOCK_SIZE}')
-    return None
-
 # Attribute writes that crash real kernels while the object is not enabled:
 # rtslib refuses them itself.  plugin -> attribute names.
 UNSAFE_BEFORE_ENABLE = {'fileio': frozenset({'emulate_tpu'})}
@@ -341,6 +334,11 @@ class StorageObject(CFSNode):
     # (document field, control key) of the path the kernel reads from control
     CONTROL_PATH = None
 
+    @staticmethod
+    def size_problem(size):
+        """Why the kernel cannot take `size` (bytes) for this plugin, or None."""
+        return None
+
     @classmethod
     def save_fields(cls):
         """(required, optional) fields of this plugin's document."""
@@ -404,6 +402,13 @@ class FileIOStorageObject(StorageObject):
     PLUGIN_FIELDS = ({'dev': STR}, {'size': INT, 'write_back': BOOL, 'aio': BOOL})
     CONTROL_PATH = ('dev', 'fd_dev_name')
 
+    @staticmethod
+    def size_problem(size):
+        if int(size) < BLOCK_SIZE:
+            return (f'size {size} is below one block ({BLOCK_SIZE} bytes): the kernel would '
+                    f'report a capacity of 2^64 blocks; give at least {BLOCK_SIZE}')
+        return None
+
     def __init__(self, name, dev=None, size=None, wwn=None, write_back=False,
                  aio=False, index=None, fs=None, **legacy):
         if _is_backstore(name):
@@ -433,8 +438,8 @@ class FileIOStorageObject(StorageObject):
                 size = int(size)
             except ValueError:
                 raise RTSLibError(f"Invalid size '{size}': give a number of bytes") from None
-            if fileio_size_problem(size):
-                raise RTSLibError(f'Cannot create {self._label()}: {fileio_size_problem(size)}')
+            if self.size_problem(size):
+                raise RTSLibError(f'Cannot create {self._label()}: {self.size_problem(size)}')
             self._control(f'fd_dev_name={dev},fd_dev_size={size}')
         else:
             raise RTSLibError(f'Cannot use {dev} for fileio: not a file or block device')
@@ -578,6 +583,13 @@ class RDMCPStorageObject(StorageObject):
     plugin, hba = 'ramdisk', 'rd_mcp'
     PLUGIN_FIELDS = ({'size': INT}, {'nullio': BOOL})
 
+    @staticmethod
+    def size_problem(size):
+        if size <= 0:
+            return (f'size {size} holds no page; the kernel needs at least one '
+                    f'({PAGE_SIZE} bytes)')
+        return None
+
     def __init__(self, name, size=None, wwn=None, nullio=False, index=None, fs=None,
                  **legacy):
         if _is_backstore(name):
@@ -595,9 +607,12 @@ class RDMCPStorageObject(StorageObject):
 
     def _configure(self, size, wwn, nullio):
         try:
-            pages = max(1, round(float(size) / PAGE_SIZE))
+            size = -int(-float(size) // 1) if isinstance(size, float) else int(size)
         except ValueError:
             raise RTSLibError(f"Invalid size '{size}': give a number of bytes") from None
+        if self.size_problem(size):
+            raise RTSLibError(f'Cannot create {self._label()}: {self.size_problem(size)}')
+        pages = -(-size // PAGE_SIZE)   # whole pages, rounded up: never less than asked
         self._control(f'rd_pages={pages}')
         if nullio:
             self._control('rd_nullio=1')

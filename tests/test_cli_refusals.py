@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from cli_helpers import ROOT, cli, dump_tree, env_for, ok
+from cli_helpers import ROOT, cfs, cli, dump_tree, env_for, ok
 from rtslib.simkernel import SimConfigFS
 
 IQN = 'iqn.2003-01.org.example:t'
@@ -90,3 +90,36 @@ def test_fileio_below_one_block_is_refused(sim):
     assert 'size 100 is below one block (512 bytes)' in line
     assert 'Created fileio f2 with size 512' in ok(sim, '/backstores/fileio', 'create', 'f2',
                                                    '/srv/small.img', '512')
+
+
+# -- ramdisk sizes -------------------------------------------------------------
+
+def test_ramdisk_of_size_zero_is_refused(sim):
+    line = refused(sim, '/backstores/ramdisk', 'create', 'name=r', 'size=0')
+    assert line == ('Cannot create storage object ramdisk/r: size 0 holds no page; the kernel '
+                    'needs at least one (4096 bytes)')
+
+
+def test_ramdisk_size_rounds_up_and_reports_what_the_kernel_holds(sim):
+    out = ok(sim, '/backstores/ramdisk', 'create', 'r1', '4097')
+    assert out == 'Created ramdisk r1 with size 8192 (4097 rounded up to whole 4096-byte ' \
+        'pages).\n'
+    assert 'size: 8192' in ok(sim, '/backstores/ramdisk/r1', 'info')
+    assert ok(sim, '/backstores/ramdisk', 'create', 'r2', '1M') == \
+        'Created ramdisk r2 with size 1M.\n'
+
+
+# -- names ---------------------------------------------------------------------
+
+def test_iqn_with_month_13_is_refused(sim):
+    line = refused(sim, '/iscsi', 'create', 'iqn.2003-13.com.example:t')
+    assert line.startswith("Invalid WWN 'iqn.2003-13.com.example:t': month 13 of its date is "
+                           "not 01 to 12")
+
+
+def test_loopback_naa_is_created_as_given(sim):
+    """rtslib-fb rewrites naa.6... to naa.5...: another SAS address than asked."""
+    assert ok(sim, '/loopback', 'create', 'naa.6001405abcdef012') == \
+        'Created target naa.6001405abcdef012.\n'
+    assert os.listdir(cfs(sim, 'loopback')).count('naa.6001405abcdef012') == 1
+    assert 'naa.5001405abcdef012' not in os.listdir(cfs(sim, 'loopback'))
