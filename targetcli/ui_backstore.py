@@ -321,9 +321,12 @@ class UIRamdiskBackstore(UIBackstore):
         '''
         from rtslib import RDMCPStorageObject
         nullio = self.ui_eval(nullio, 'bool', False, 'nullio')
-        so = RDMCPStorageObject(name, human_to_bytes(size), nullio=nullio, wwn=wwn,
-                                fs=self.shell.fs)
-        return self.created(so, f"Created ramdisk {name} with size {size}.")
+        asked = human_to_bytes(size)
+        so = RDMCPStorageObject(name, asked, nullio=nullio, wwn=wwn, fs=self.shell.fs)
+        if so.size == asked:
+            return self.created(so, f"Created ramdisk {name} with size {size}.")
+        return self.created(so, f"Created ramdisk {name} with size {so.size} ({size} rounded "
+                                f"up to whole {so.page_size}-byte pages).")
 
 
 class UIUserBackstore(UIBackstore):
