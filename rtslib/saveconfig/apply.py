@@ -37,36 +37,53 @@ def config_lock(timeout=None):
 
 # -- the live side ------------------------------------------------------------------
 
-def _strict_dump(obj, what):
+def _read(what, read):
+    """read() of the kernel, or one error saying a plan needs all of it."""
+    from rtslib.node import UNREADABLE
     try:
-        return obj.dump()
-    except (RTSLibError, OSError) as err:
+        return read()
+    except UNREADABLE as err:
         raise SaveConfigError('cannot read %s from the kernel: %s; a plan needs all of it '
-                              '(delete or repair it first)' % (what, err)) from None
+                              '(delete or repair that object first)' % (what, err)) from None
 
 
-def live_document(root, want, target=None, storage_object=None, clear_existing=False):
-    """The live configuration of the scope, as save dumps it.  Whole: everything
-    (fabrics: those the file names, and with clear_existing those saved);
-    target=: that target and the storage objects of `want`; storage_object=:
-    that object."""
-    doc = {'fabric_modules': {}, 'storage_objects': [], 'targets': []}
-    scoped = target or storage_object
-    so_keys = {schema.so_key(so['plugin'], so['name']) for so in want['storage_objects']}
-    for so in root.storage_objects:
-        key = objects.so_key(so)
-        if not scoped or key in so_keys or storage_object in (so.name, key):
-            doc['storage_objects'].append(_strict_dump(so, 'storage object ' + key))
-    if storage_object and not target:
+def _lookup(what, find):
+    """find() of one object by its name, or None when the kernel has no such object."""
+    from rtslib.errors import RTSLibNotInCFS
+    try:
+        return find()
+    except RTSLibNotInCFS:
+        return None
+    except (RTSLibError, OSError) as err:
+        raise SaveConfigError('cannot read %s from the kernel: %s' % (what, err)) from None
+
+
+def live_document(root, want, target=None, storage_object=None):
+    """The live configuration of the scope as save dumps it: everything (the same
+    reads as saveconfig, plus the fabrics the file names), or for target= /
+    storage_object= the objects of `want` looked up by name."""
+    import rtslib
+    if not (target or storage_object):
+        doc = _read('the configuration', root.dump)
+        fabrics = {fm['name']: fm for fm in doc['fabric_modules']}
+        for fm in want['fabric_modules']:
+            if fm['name'] not in fabrics:
+                fabrics[fm['name']] = _read('fabric ' + fm['name'], rtslib.FabricModule(
+                    fm['name'], fs=root.fs).dump)
+        doc['fabric_modules'] = fabrics
         return doc
-    for t in root.targets:
-        if not scoped or t.wwn == target:
-            doc['targets'].append(_strict_dump(t, 'target ' + t.wwn))
-    if not scoped:
-        named = {fm['name'] for fm in want['fabric_modules']}
-        for fm in root.fabric_modules:
-            if fm.name in named or (clear_existing and fm.saved):
-                doc['fabric_modules'][fm.name] = _strict_dump(fm, 'fabric ' + fm.name)
+    doc = {'fabric_modules': {}, 'storage_objects': [], 'targets': []}
+    for so in want['storage_objects']:
+        key = schema.so_key(so['plugin'], so['name'])
+        found = _lookup('storage object ' + key, lambda: rtslib.storage.so_mapping[
+            so['plugin']](so['name'], fs=root.fs))
+        if found is not None:
+            doc['storage_objects'].append(_read('storage object ' + key, found.dump))
+    for t in want['targets']:
+        found = _lookup('target ' + t['wwn'], lambda: rtslib.Target(
+            rtslib.FabricModule(t['fabric'], fs=root.fs), t['wwn'], mode='lookup'))
+        if found is not None:
+            doc['targets'].append(_read('target ' + t['wwn'], found.dump))
     return doc
 
 
@@ -96,7 +113,7 @@ def make_plan(root, config, target=None, storage_object=None, clear_existing=Fal
               source='configuration'):
     """The changes that bring the kernel to `config` in that scope, in apply order."""
     want = validate(root, config, target, storage_object, clear_existing, source)
-    have = live_document(root, want, target, storage_object, clear_existing)
+    have = live_document(root, want, target, storage_object)
     p = plan.Planner(clear_existing)
     p.fabrics(want['fabric_modules'], have['fabric_modules'])
     p.storage_objects(want['storage_objects'], have['storage_objects'])
