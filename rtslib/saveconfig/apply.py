@@ -58,6 +58,29 @@ def _lookup(what, find):
         raise SaveConfigError('cannot read %s from the kernel: %s' % (what, err)) from None
 
 
+def _find_so(root, key):
+    """The kernel's storage object 'plugin/name', or None (one lookup, no listing)."""
+    import rtslib
+    plugin, name = key.split('/', 1)
+    cls = rtslib.storage.so_mapping.get(plugin)
+    return None if cls is None else _lookup('storage object ' + key,
+                                            lambda: cls(name, fs=root.fs))
+
+
+class _KernelHas:
+    """`key in it`: has the kernel this storage object?  The validator asks only for
+    LUN references the file does not define, so a plan lists no storage objects."""
+
+    def __init__(self, root):
+        self.root = root
+        self.memo = {}
+
+    def __contains__(self, key):
+        if key not in self.memo:
+            self.memo[key] = _find_so(self.root, key) is not None
+        return self.memo[key]
+
+
 def live_document(root, want, target=None, storage_object=None):
     """The live configuration of the scope as save dumps it: everything (the same
     reads as saveconfig, plus the fabrics the file names), or for target= /
@@ -75,8 +98,7 @@ def live_document(root, want, target=None, storage_object=None):
     doc = {'fabric_modules': {}, 'storage_objects': [], 'targets': []}
     for so in want['storage_objects']:
         key = schema.so_key(so['plugin'], so['name'])
-        found = _lookup('storage object ' + key, lambda: rtslib.storage.so_mapping[
-            so['plugin']](so['name'], fs=root.fs))
+        found = _find_so(root, key)
         if found is not None:
             doc['storage_objects'].append(_read('storage object ' + key, found.dump))
     for t in want['targets']:
@@ -94,7 +116,7 @@ def validate(root, config, target=None, storage_object=None, clear_existing=Fals
     """The file checked as restore checks it; returns the normalised document of the
     scope ({'fabric_modules', 'storage_objects', 'targets'} lists)."""
     whole_clear = clear_existing and not (target or storage_object)
-    existing = {} if whole_clear else objects.existing_sos(root)
+    existing = {} if whole_clear else _KernelHas(root)
     problems = schema.validate(config, existing_sos=existing,
                                fabrics=objects.fabric_names(root))
     fabrics, sos, targets, selection = select(
@@ -130,9 +152,8 @@ def _check_users(root, planner, changes, source):
         return
     deleted = {c.key[1:] for c in changes if c.op == 'delete' and c.kind == 'lun'}
     problems = []
-    existing = objects.existing_sos(root)
     for key, reason in planner.gone_sos.items():
-        so = existing.get(key)
+        so = _find_so(root, key)
         if so is None:
             continue
         for lun in so.attached_luns:
