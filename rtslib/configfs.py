@@ -45,6 +45,10 @@ class RealConfigFS:
     def islink(self, path):
         return os.path.islink(self.abspath(path))
 
+    def writable(self, path):
+        """Whether the kernel lets a file be written (its mode: one stat)."""
+        return bool(os.stat(self.abspath(path)).st_mode & 0o200)
+
     def listdir(self, path=''):
         return sorted(os.listdir(self.abspath(path)))
 
@@ -110,6 +114,12 @@ def first_dir_under(fs, paths):
     finally:
         os.close(fd)
     return None
+
+
+def tree_key(fs):
+    """Which tree a backend serves (wrappers of one backend share memos about it)."""
+    abspath = getattr(fs, 'abspath', None)
+    return abspath('') if callable(abspath) else id(fs)
 
 
 def sim_dir():

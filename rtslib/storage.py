@@ -178,11 +178,8 @@ class StorageObject(CFSNode):
 
     def is_configured(self):
         """True once enabled (objects without an enable file count as enabled)."""
-        try:
-            return bool(int(self.fs.read(self._sub('enable')).strip() or 0))
-        except OSError:
-            self._raise_if_gone()
-            return True
+        text = self._read_optional(self._sub('enable'), '1', check_gone=True)
+        return bool(int(text.strip() or 0))
 
     @property
     def udev_path(self):
@@ -219,10 +216,7 @@ class StorageObject(CFSNode):
 
     @property
     def version(self):
-        try:
-            info = self.fs.read(self._hba_rel() + '/hba_info')
-        except OSError:
-            return None
+        info = self._read_optional(self._hba_rel() + '/hba_info', '')
         m = re.search(r'version: (\S+)', info)
         return m.group(1) if m else None
 
@@ -275,9 +269,8 @@ class StorageObject(CFSNode):
                 if not s.get('view_of')}
         luns = []
         for group in self.alua_tpgs:
-            try:
-                text = self.fs.read(f'{group.cfs_path}/members')
-            except OSError:
+            text = self._read_optional(f'{group.cfs_path}/members')
+            if text is None:
                 return None
             for line in text.replace('\0', '\n').split('\n'):
                 parts = line.strip().split('/')
@@ -394,8 +387,7 @@ class FileIOStorageObject(StorageObject):
         if kind == 'block':
             if devices.scsi_type(self.fs, dev) != 0:
                 raise RTSLibError(f'Cannot use {dev} for fileio: not a disk (TYPE_DISK)')
-            if devices.in_use(self.fs, dev):
-                raise RTSLibError(f'Cannot use {dev} for fileio: it is in use')
+            devices.refuse_if_used(self.fs, dev, 'fileio')
             self._control(f'fd_dev_name={dev}')
         elif kind in (None, 'file'):
             if size is None:
@@ -503,9 +495,7 @@ class PSCSIStorageObject(StorageObject):
             dev = devices.path_of_hctl(self.fs, hctl)
         else:
             hctl = devices.hctl_of(self.fs, dev)
-        if devices.in_use(self.fs, dev):
-            raise RTSLibError(f'Cannot use {dev} (SCSI {":".join(map(str, hctl))}) for pscsi: '
-                              f'it is in use')
+        devices.refuse_if_used(self.fs, dev, f'pscsi (SCSI {":".join(map(str, hctl))})')
         self._control('scsi_host_id=%d,scsi_channel_id=%d,scsi_target_id=%d,scsi_lun_id=%d'
                       % hctl)
         self._set_udev_path(dev)

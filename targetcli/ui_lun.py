@@ -38,7 +38,7 @@ class UILUNs(UINode):
             return None
         try:
             return UILUN(LUN(self.tpg, int(match.group(1))), self)
-        except (RTSLibError, ValueError, OSError):
+        except RTSLibError:
             return None
 
     def summary(self):

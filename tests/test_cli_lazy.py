@@ -50,8 +50,8 @@ def shell(machine, tmp_path):
     sim, _ = machine
     fs = CountingFS(SimConfigFS(str(sim)))
     configfs.set_default_fs(fs)
-    sh = TargetShell(str(tmp_path / 'home'), simdir=str(sim))
-    sh.con._stdout = sh.con._stderr = sh.out = io.StringIO()
+    buf = io.StringIO()
+    sh = TargetShell(str(tmp_path / 'home'), simdir=str(sim), stdout=buf, stderr=buf)
     UIRoot(sh)
     yield sh, fs
     configfs.set_default_fs(None)
@@ -124,8 +124,8 @@ def test_ls_reads_each_link_and_info_once(tmp_path):
     fs = CountingFS(SimConfigFS(str(sim)))
     configfs.set_default_fs(fs)
     try:
-        sh = TargetShell(str(tmp_path / 'home'), simdir=str(sim))
-        sh.con._stdout = sh.con._stderr = sh.out = io.StringIO()
+        buf = io.StringIO()
+        sh = TargetShell(str(tmp_path / 'home'), simdir=str(sim), stdout=buf, stderr=buf)
         UIRoot(sh)
         sh.run_tokens(['/', 'ls'])
     finally:

@@ -29,11 +29,31 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, '%s: %s (see %s --help)\n' % (self.prog, message, self.prog))
 
 
-def parse(argv):
+# each command and what it does: argparse's --help and the man page (scripts/gen_man.py)
+COMMANDS = {
+    'save': 'Save the running configuration to FILE (atomically, mode 0600, with a '
+            'rotated backup of the default file).',
+    'restore': 'Replace the running configuration with the one in FILE (a gzipped backup '
+               'too), validated first, undone on a kernel refusal; no saved file at boot '
+               'is not an error.',
+    'clear': 'Remove every target and storage object.',
+    'export': 'Write the running configuration to FILE (mode 0600), or to standard output '
+              'without one or with -, CHAP passwords masked unless --show-secrets.',
+    'plan': 'List the changes that would make the running configuration match FILE, in '
+            'the order apply makes them; change nothing. Exit 3 when there are some.',
+    'apply': 'Make exactly the changes plan lists, each journalled: a refusal undoes them '
+             'all; objects that match are not touched.',
+    'diff': 'Say whether the running configuration matches FILE: exit 0 in sync, 3 when '
+            'it differs.',
+}
+
+
+def parser():
     p = _Parser(
-        prog='targetctl', description='Save, restore or clear the LIO target configuration.')
-    p.add_argument('command', choices=('save', 'restore', 'clear', 'export', 'plan', 'apply',
-                                       'diff'))
+        prog='targetctl', description='Save, restore or clear the LIO target configuration, '
+        'or converge it to a file.',
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_epilog())
+    p.add_argument('command', choices=tuple(COMMANDS))
     p.add_argument('file', nargs='?', help='save file (default: /etc/target/saveconfig.json, '
                    'DIR/etc/target/saveconfig.json when simulated); plan, apply and diff '
                    'need one; export writes to stdout without one (or with -)')
@@ -54,6 +74,24 @@ def parse(argv):
     p.add_argument('-q', '--quiet', action='store_true', help='save/restore/clear/apply: no '
                    'progress line on a terminal')
     p.add_argument('--debug', action='store_true', help='show tracebacks')
+    return p
+
+
+def _epilog():
+    import textwrap
+    lines = ['commands:']
+    for name, text in COMMANDS.items():
+        lines += textwrap.wrap(text, 78, initial_indent='  %-9s' % name,
+                               subsequent_indent=' ' * 11)
+    lines.append('exit status:')
+    for status, text in exit_status.MEANINGS:
+        lines += textwrap.wrap(text, 78, initial_indent='  %-3d' % status,
+                               subsequent_indent=' ' * 5)
+    return '\n'.join(lines)
+
+
+def parse(argv):
+    p = parser()
     args = p.parse_intermixed_args(argv)
     if args.command in ('plan', 'apply', 'diff') and not args.file:
         p.error('%s needs a FILE' % args.command)

@@ -6,6 +6,7 @@ nothing stored in that file; rendered files follow the state instead).
 """
 import errno
 
+from rtslib import holders
 from rtslib.simkernel import host as hostmod
 from rtslib.simkernel import parse, rules
 from rtslib.simkernel.objects import (LU_MEMBERS, assign_group_id, jiffies, member_name,
@@ -73,8 +74,9 @@ def _configure_fileio(fs, node, st):
 
 def _claim(fs, node, st, path):
     host = fs.host()
-    if path in host['claimed_devices'] or fs.store.state('claim:' + path):
-        raise fail(errno.EBUSY)             # blkdev_get_by_path(FMODE_EXCL)
+    if holders.sim_user(host, path) or fs.store.state('claim:' + path):
+        # blkdev_get_by_path(FMODE_EXCL): mounted, swap, dm, md, a partition claimed
+        raise fail(errno.EBUSY)
     fs.store.save_state('claim:' + path, {'owner': node.obj})
     st['claim'] = path
 
