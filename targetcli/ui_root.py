@@ -72,7 +72,11 @@ class UIRoot(DeclareCommands, UINode):
         node) only that object, keeping everything else in the file."""
         import sys
 
-        from rtslib.saveconfig import progress, save_to_file
+        from rtslib.saveconfig import export, progress, save_to_file
+        if savefile and export.is_stdout(savefile):
+            # `saveconfig -` on a storage object or target node: its export
+            from targetcli.ui_declare import export_to, selected
+            return export_to(self, selected(self.rtsroot, **selection), savefile, None)
         savefile = os.path.abspath(os.path.expanduser(savefile or self.default_save_file()))
         with progress.Progress('save', sys.stderr, quiet=quiet,
                                unit='directories read') as shown:

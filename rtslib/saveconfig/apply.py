@@ -26,13 +26,7 @@ class ApplyFailed(SaveConfigError):
 
 def config_lock(timeout=None):
     """The lock save, restore, apply and clear share: the default save file's."""
-    save_file = paths.default_save_file()
-    dirname = os.path.dirname(save_file)
-    try:
-        os.makedirs(dirname, mode=0o700, exist_ok=True)
-    except OSError as err:
-        raise SaveConfigError(atomic.describe(err, dirname)) from err
-    return atomic.FileLock(paths.lock_file(save_file), timeout)
+    return atomic.FileLock(paths.lock_file(paths.default_save_file()), timeout)
 
 
 # -- the live side ------------------------------------------------------------------
