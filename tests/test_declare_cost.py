@@ -36,7 +36,10 @@ def kernel(tmp_path, doc):
 
 
 def counted(fs, work):
-    from rtslib import RTSRoot
+    """(the calls work(root) made, its result), each from the same start: the
+    library's per-process memo of which attribute files are writable emptied."""
+    from rtslib import RTSRoot, node
+    node._writable.clear()
     counting = CountingFS(fs)
     result = work(RTSRoot(fs=counting))
     return counting, result
