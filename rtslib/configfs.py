@@ -127,17 +127,26 @@ def sim_dir():
     return os.environ.get(SIM_ENV) or None
 
 
-def open_configfs(root=None, simulate=None):
-    """The configfs backend to use.
-
-    simulate=DIR (or LIO_SIMULATE=DIR) selects the simulated kernel under DIR;
-    root= overrides the real mount point (tests of the real backend).
-    """
-    simulate = simulate or (None if root else sim_dir())
-    if simulate:
+def backend(simdir=None):
+    """The simulated kernel under simdir, or the real one: what an entry point
+    (targetcli, targetctl) builds from its --simulate and hands to everything."""
+    if simdir:
         from rtslib.simkernel import SimConfigFS  # lazy: no cost for real use
-        return SimConfigFS(simulate)
-    return RealConfigFS(root or REAL_ROOT)
+        return SimConfigFS(simdir)
+    return RealConfigFS()
+
+
+def open_configfs(root=None, simulate=None):
+    """The configfs backend a library user gets without choosing one.
+
+    simulate=DIR (or LIO_SIMULATE=DIR: the library's one reading of the
+    environment, for programs written for rtslib-fb) selects the simulated
+    kernel under DIR; root= overrides the real mount point (tests of the real
+    backend).
+    """
+    if root and not simulate:
+        return RealConfigFS(root)
+    return backend(simulate or sim_dir())
 
 
 _default = {'fs': None, 'key': None}

@@ -41,9 +41,8 @@ class Target(CFSNode):
             self.wwn_type = next((t for t in fabric_module.wwn_types
                                   if is_valid(t, wwn)), None)
         else:
+            # kept as given: rtslib-fb rewrites naa.6... to naa.5..., another disk's name
             wwn = str(wwn)
-            if wwn.startswith('naa.6'):  # old versions used a wrong NAA prefix
-                wwn = 'naa.5' + wwn[5:]
             wwn, self.wwn_type = fabric_module.to_normalized_wwn(wwn)
             ports = fabric_module.wwns
             if ports is not None and mode != 'lookup' and wwn not in ports:

@@ -22,11 +22,11 @@ def listed_fabrics(rtsroot):
             yield fabric
 
 
-def find_fabric(name):
+def find_fabric(name, fs):
     """FabricModule(name) if the spec exists and the module is present, else None."""
     from rtslib import FabricModule, RTSLibError
     try:
-        fabric = FabricModule(name)
+        fabric = FabricModule(name, fs=fs)
     except RTSLibError:
         return None
     return fabric if fabric.present else None

@@ -24,9 +24,9 @@ class ApplyFailed(SaveConfigError):
         super().__init__(message)
 
 
-def config_lock(timeout=None):
+def config_lock(fs, timeout=None):
     """The lock save, restore, apply and clear share: the default save file's."""
-    return atomic.FileLock(paths.lock_file(paths.default_save_file()), timeout)
+    return atomic.FileLock(paths.lock_file(paths.default_save_file(fs), fs), timeout)
 
 
 # -- the live side ------------------------------------------------------------------
@@ -314,7 +314,7 @@ def apply(root, config, target=None, storage_object=None, clear_existing=False,
     """Bring the kernel to `config` (a parsed saveconfig document) with the fewest
     changes; returns them.  ConfigInvalid when the file is refused (nothing
     changed), ApplyFailed when a change was refused (everything undone)."""
-    with config_lock(lock_timeout):
+    with config_lock(root.fs, lock_timeout):
         changes = make_plan(root, config, target, storage_object, clear_existing, source)
         runner = Runner(root, progress)
         try:

@@ -55,9 +55,10 @@ class _Refused(Exception):
         super().__init__('%s: %s' % (path, message))
 
 
-def load_file(path=None):
-    """Parse a save file; every failure is one SaveConfigError naming the file."""
-    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file()))
+def load_file(path=None, fs=None):
+    """Parse a save file (default: backend fs's default one); every failure is one
+    SaveConfigError naming the file."""
+    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file(fs)))
     try:
         with open(path, 'rb') as f:
             data = f.read()
@@ -394,7 +395,7 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
 def restore_from_file(root, path=None, clear_existing=True, target=None, storage_object=None,
                       abort_on_error=False, skip_missing=False):
     """Load and restore a save file (default: the default save file)."""
-    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file()))
+    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file(root.fs)))
     config = load_file(path)
     return restore(root, config, target, storage_object, clear_existing=clear_existing,
                    abort_on_error=abort_on_error, skip_missing=skip_missing, source=path)

@@ -132,9 +132,10 @@ def save_to_file(root, path=None, so_path=None, target=None, *, empty_guard=Fals
     (default: only for the default save file, as targetcli-fb).  Returns the
     list of problems met in the kernel tree (objects left out); [] is a full save.
     """
-    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file()))
+    default = paths.default_save_file(root.fs)
+    path = os.path.abspath(os.path.expanduser(path or default))
     if backup_old is None:
-        backup_old = path == os.path.abspath(paths.default_save_file())
+        backup_old = path == os.path.abspath(default)
     # a save file that is a symlink is written through (the rename would
     # otherwise replace the link itself with a plain file)
     path = os.path.realpath(path)
@@ -146,7 +147,7 @@ def save_to_file(root, path=None, so_path=None, target=None, *, empty_guard=Fals
             warn(text)
 
     _ensure_dir(os.path.dirname(path))
-    with atomic.FileLock(paths.lock_file(path), lock_timeout):
+    with atomic.FileLock(paths.lock_file(path, root.fs), lock_timeout):
         old = _read_existing(path)
         current = dump_config(root, note)
         if so_path or target:
