@@ -229,7 +229,7 @@ def _complete_command(opts, args, text):
     if simdir:
         if not os.path.isdir(simdir):
             return []   # a Tab never creates a simulation directory
-        os.environ['LIO_SIMULATE'] = simdir = os.path.abspath(simdir)
+        simdir = os.path.abspath(simdir)
     elif lio_problem():
         return []
     TargetShell, UIRoot = _load_shell()
@@ -251,7 +251,6 @@ def run(argv):
         except OSError as err:
             raise UsageError(f"Cannot use {simdir} as the simulation directory: "
                              f"{err.strerror}") from None
-        os.environ['LIO_SIMULATE'] = simdir
     elif not (args and args[0] in ('version', 'help')):
         problem = lio_problem()
         if problem:

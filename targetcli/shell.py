@@ -62,7 +62,7 @@ def _collector_paused():
 class TargetShell(ConfigShell):
     """ConfigShell driven by tokens.classify() instead of pyparsing."""
 
-    def __init__(self, home, simdir=None, debug=False, stdout=None, stderr=None):
+    def __init__(self, home, simdir=None, debug=False, stdout=None, stderr=None, fs=None):
         # ConfigShell.__init__ is deliberately not called: it pickles its
         # preferences, writes ~/.targetcli and builds the lossy grammar.
         self._current_node = None
@@ -71,6 +71,11 @@ class TargetShell(ConfigShell):
         self.debug = debug
         self.home = home
         self.simdir = simdir
+        # the kernel (real or simulated) every node works on, handed down from here
+        if fs is None:
+            from rtslib.configfs import backend
+            fs = backend(simdir)
+        self.fs = fs
         self.ls_memo = None     # a dict while `ls` draws (targetcli/tree.py)
         self.outcome = 0        # exit status of commands that succeeded (note_outcome)
         self.history_file = os.path.join(home, 'history.txt')

@@ -29,8 +29,17 @@ def export_to(node, rtsobj, file, show_secrets):
     if export.is_stdout(file):
         _write(node, export.to_text(doc, reveal))
         return
-    path = export.write(doc, os.path.expanduser(file))
+    path = export.write(doc, os.path.expanduser(file), fs=node.shell.fs)
     node.info(f"Configuration exported to {path}")
+
+
+def selected(rtsroot, so_path=None, target=None):
+    """The object a node's saveconfig names (so_path=/backstores/P/N or target=WWN)."""
+    from rtslib.storage import so_mapping
+    if so_path:
+        _, _, plugin, name = so_path.split('/', 3)
+        return so_mapping[plugin](name, fs=rtsroot.fs)
+    return next(t for t in rtsroot.targets if t.wwn == target)
 
 
 def _scope(node, target, storage_object, clear_existing):
@@ -96,7 +105,7 @@ class DeclareCommands:
         if current_param != 'file':
             return []
         from targetcli.ui_backstore import complete_path
-        return complete_path(text, files=True)
+        return complete_path(self.shell.fs, text, files=True)
 
     ui_complete_plan = ui_complete_apply = ui_complete_export
 

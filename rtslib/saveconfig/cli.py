@@ -71,7 +71,8 @@ def parser():
     p.add_argument('--json', action='store_true', help='plan/diff: print JSON')
     p.add_argument('--show-secrets', action='store_true', help='export to stdout: print '
                    'CHAP passwords instead of ********')
-    p.add_argument('-q', '--quiet', action='store_true', help='no progress line on a terminal')
+    p.add_argument('-q', '--quiet', action='store_true', help='save/restore/clear/apply: no '
+                   'progress line on a terminal')
     p.add_argument('--debug', action='store_true', help='show tracebacks')
     return p
 
@@ -97,17 +98,18 @@ def parse(argv):
     return args
 
 
-def _root():
+def _root(args):
     from rtslib import RTSRoot  # lazy: --help and usage errors need no library
-    return RTSRoot()
+    return RTSRoot(fs=args.fs)
 
 
 def save(args, out, err):
-    from rtslib.saveconfig import save_to_file
-    problems = save_to_file(_root(), args.file)
+    from rtslib.saveconfig import progress, save_to_file
+    with progress.Progress('save', err, quiet=args.quiet, unit='directories read') as shown:
+        problems = save_to_file(progress.watch(_root(args), shown, ('listdir',)), args.file)
     for text in problems:
         print('targetctl: %s' % text, file=err)
-    where = args.file or _default()
+    where = args.file or _default(args)
     if problems:
         print('targetctl: saved to %s without %d object(s) listed above'
               % (where, len(problems)), file=err)
@@ -117,40 +119,43 @@ def save(args, out, err):
 
 
 def restore(args, out, err):
-    from rtslib.saveconfig import NoSaveFile, restore_from_file
+    from rtslib.saveconfig import NoSaveFile, progress, restore_from_file
     try:
-        report = restore_from_file(_root(), args.file, clear_existing=True,
-                                   skip_missing=args.skip_missing)
+        with progress.Progress('restore', err, quiet=args.quiet) as shown:
+            root = progress.for_restore(_root(args), shown, args.file or _default(args))
+            report = restore_from_file(root, args.file, clear_existing=True,
+                                       skip_missing=args.skip_missing)
     except NoSaveFile:
         if args.file:
             raise
         # at boot, never having saved is not an error (as rtslib-fb's targetctl)
-        print('No saved config file at %s, ok, exiting' % _default(), file=out)
+        print('No saved config file at %s, ok, exiting' % _default(args), file=out)
         return 0
     for text in report:
         print('targetctl: %s' % text, file=err)
     if report:
         print('targetctl: restored from %s except %d object(s) listed above'
-              % (args.file or _default(), len(report.skipped) or len(report)), file=err)
+              % (args.file or _default(args), len(report.skipped) or len(report)), file=err)
         return exit_status.PARTIAL
-    print('Configuration restored from %s' % (args.file or _default()), file=out)
+    print('Configuration restored from %s' % (args.file or _default(args)), file=out)
     return 0
 
 
 def clear(args, out, err):
-    from rtslib.saveconfig import clear_existing
-    clear_existing(_root(), confirm=True)
+    from rtslib.saveconfig import clear_existing, progress
+    with progress.Progress('clear', err, quiet=args.quiet) as shown:
+        clear_existing(_root(args), confirm=True, progress=shown)
     print('All configuration cleared', file=out)
     return 0
 
 
 def export(args, out, err):
     from rtslib.saveconfig import export as exp
-    doc = exp.document(_root(), warn=lambda text: print('targetctl: %s' % text, file=err))
+    doc = exp.document(_root(args), warn=lambda text: print('targetctl: %s' % text, file=err))
     if exp.is_stdout(args.file):
         out.write(exp.to_text(doc, args.show_secrets))
         return 0
-    print('Configuration exported to %s' % exp.write(doc, args.file), file=out)
+    print('Configuration exported to %s' % exp.write(doc, args.file, fs=args.fs), file=out)
     return 0
 
 
@@ -161,14 +166,14 @@ def _scope(args):
 
 def plan(args, out, err):
     from rtslib.saveconfig import apply as ap, plan as pl
-    changes = ap.plan_file(_root(), args.file, **_scope(args))
+    changes = ap.plan_file(_root(args), args.file, **_scope(args))
     out.write(pl.to_json(changes) if args.json else pl.to_text(changes))
     return exit_status.DIFFERS if changes else 0
 
 
 def diff(args, out, err):
     from rtslib.saveconfig import apply as ap, plan as pl
-    changes = ap.plan_file(_root(), args.file, **_scope(args))
+    changes = ap.plan_file(_root(args), args.file, **_scope(args))
     out.write(pl.diff_json(changes) if args.json else pl.diff_text(changes))
     return exit_status.DIFFERS if changes else 0
 
@@ -176,14 +181,14 @@ def diff(args, out, err):
 def apply(args, out, err):
     from rtslib.saveconfig import apply as ap, plan as pl, progress
     with progress.Progress('apply', err, quiet=args.quiet) as shown:
-        changes = ap.apply_file(_root(), args.file, progress=shown.update, **_scope(args))
+        changes = ap.apply_file(_root(args), args.file, progress=shown.update, **_scope(args))
     out.write(pl.to_text(changes))
     return 0
 
 
-def _default():
+def _default(args):
     from rtslib.saveconfig import default_save_file
-    return default_save_file()
+    return default_save_file(args.fs)
 
 
 def main(argv=None, out=None, err=None):
@@ -192,9 +197,10 @@ def main(argv=None, out=None, err=None):
         args = parse(sys.argv[1:] if argv is None else argv)
     except SystemExit as e:
         return USAGE_ERROR if e.code else 0
-    if args.simulate:
-        os.environ[configfs.SIM_ENV] = os.path.abspath(args.simulate)
-    problem = None if configfs.sim_dir() else configfs.real_lio_problem()
+    # the one reading of the environment: the backend is built here and passed down
+    simdir = args.simulate or configfs.sim_dir()
+    args.fs = configfs.backend(os.path.abspath(simdir) if simdir else None)
+    problem = None if simdir else configfs.real_lio_problem()
     if problem:
         print('targetctl: %s Or use a simulated kernel: targetctl --simulate DIR.' % problem,
               file=err)

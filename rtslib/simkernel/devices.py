@@ -133,6 +133,11 @@ _CONFIGURE = {'fileio': _configure_fileio, 'iblock': _configure_iblock,
               'rd_mcp': _configure_rd, 'user': _configure_user, 'pscsi': _configure_pscsi}
 
 
+# fixed buffers match_strlcpy() copies these control values into, cutting longer
+# ones silently (FD_MAX_DEV_NAME, SE_UDEV_PATH_LEN, TCMU_CONFIG_LEN)
+CONTROL_BUFFERS = {'fd_dev_name': 256, 'udev_path': 512, 'dev_config': 256}
+
+
 def _dev_control(fs, node, data, spec):
     st = fs.store.state(node.obj)
     known = rules.CONTROL_KEYS.get(node.flavour, ())
@@ -147,6 +152,9 @@ def _dev_control(fs, node, data, spec):
                 value = int(value)
             except ValueError:
                 raise fail(errno.EINVAL) from None
+        if key in CONTROL_BUFFERS:
+            value = value.encode('utf-8', 'surrogateescape')[:CONTROL_BUFFERS[key] - 1] \
+                .decode('utf-8', 'surrogateescape')
         st['params'][key] = value
         if node.flavour == 'user' and key in ('dev_config', 'dev_size'):
             fs.store.set_value(node.obj + '/attrib/' + key, '%s\n' % value)
