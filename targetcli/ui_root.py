@@ -42,7 +42,7 @@ class UIRoot(DeclareCommands, UINode):
             return super().get_child(name)
         except ValueError as err:
             from targetcli.ui_target import missing_fabric
-            why = missing_fabric(name, self.shell.simdir)
+            why = missing_fabric(name, self.shell.fs, self.shell.simdir)
             if why:
                 raise ValueError(f"No such path /{name}: {why}") from None
             raise err

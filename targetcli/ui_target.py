@@ -32,7 +32,7 @@ def find_fabric(name, fs):
     return fabric if fabric.present else None
 
 
-def missing_fabric(name, simdir=None):
+def missing_fabric(name, fs, simdir=None):
     """Why fabric `name` has no node here (its module is not loaded or loadable, or
     its spec file is broken), or None when no fabric has that name."""
     from rtslib import spec
@@ -43,7 +43,7 @@ def missing_fabric(name, simdir=None):
     if known is None:
         return None
     from rtslib import FabricModule
-    why = FabricModule(known['name']).absence()
+    why = FabricModule(known['name'], fs=fs).absence()
     if why is None:
         return None
     module = known['kernel_module']

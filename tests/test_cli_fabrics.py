@@ -160,21 +160,17 @@ class FailingFS:
     ('iscsi', 'iqn.2003-01.org.example:t1', '/attrib/authentication'),
 ])
 def test_a_create_that_fails_half_way_leaves_nothing(vm_like, tmp_path, fabric, wwn, suffix):
-    from rtslib import configfs
     from rtslib.simkernel import SimConfigFS
     from targetcli.main import Reporter
     from targetcli.shell import TargetShell
     from targetcli.ui_root import UIRoot
     ok(vm_like, 'ls')
     before = sorted(os.listdir(vm_like / 'sys/kernel/config/target'))
-    configfs.set_default_fs(FailingFS(SimConfigFS(str(vm_like)), suffix))
-    try:
-        buf = io.StringIO()
-        sh = TargetShell(str(tmp_path / 'home'), simdir=str(vm_like), stdout=buf, stderr=buf)
-        UIRoot(sh)
-        assert not Reporter(sh, False)(lambda: sh.run_tokens([f'/{fabric}', 'create', wwn]))
-    finally:
-        configfs.set_default_fs(None)
+    buf = io.StringIO()
+    sh = TargetShell(str(tmp_path / 'home'), simdir=str(vm_like), stdout=buf, stderr=buf,
+                     fs=FailingFS(SimConfigFS(str(vm_like)), suffix))
+    UIRoot(sh)
+    assert not Reporter(sh, False)(lambda: sh.run_tokens([f'/{fabric}', 'create', wwn]))
     fabric_dir = vm_like / 'sys/kernel/config/target' / ('fc' if fabric == 'tcm_fc' else fabric)
     assert not fabric_dir.exists() or os.listdir(fabric_dir) in ([], ['discovery_auth']) or \
         not [n for n in os.listdir(fabric_dir) if n not in ('discovery_auth', 'version',
