@@ -26,12 +26,12 @@ DEFAULT_HOST = {
     # RDMA devices: {name: {node_guid, ports: {n: {state, link_layer, gid, netdev}}}}
     # (srpt takes each port's GUID and GID as target names)
     'rdma_devices': {},
-    'qla2xxx_ports': [],
+    'qla2xxx_ports': [],           # WWPNs of QLogic HBA ports in target mode
     'netdev_addresses': {},        # {netdev: [address]} (ip_addresses lists them too)
-    'kernel_modules': [],
+    'kernel_modules': [],          # other loaded modules (ib_isert, rdma_rxe...)
     # logged-in iSCSI initiators: [{target, tpgt, initiator, alias, sid, address,
     # transport}]; an ACL made for one shows the session in its info file
-    'sessions': [],          # other loaded modules (ib_isert, rdma_rxe...)           # WWPNs of QLogic HBA ports in target mode
+    'sessions': [],
     'cxgbit_addresses': [],        # local addresses on Chelsio offload hardware
     'first_scsi_host': 6,          # host number tcm_loop's first SCSI host gets
     # directories that exist (fileio creates missing files only inside these)

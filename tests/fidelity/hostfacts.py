@@ -52,8 +52,7 @@ def collect(ctx):
         'block_devices': {loop: block_device(loop)},
         'etc_target_exists': os.path.isdir('/etc/target'),
     }
-    return dict(fabrics.srpt_names(devices), W=ctx.scratch, LOOP=loop, FILE1=file1,
-                sim_host=sim_host)
+    return {'W': ctx.scratch, 'LOOP': loop, 'FILE1': file1, 'sim_host': sim_host}
 
 
 # fabric dir -> the module that registers it (tcm_qla2xxx registers two)
@@ -80,6 +79,27 @@ def make_sim(simdir, facts):
         fs.configure_host(block_devices=devs,
                           **{k: v for k, v in wanted.items() if k in known})
     return fs
+
+
+def sim_fabric_loader(fs, facts):
+    """run_all's load_fabrics for a simulator: the guest's fabric modules and RDMA
+    devices as they were once loaded (facts['fabric_host'], from fabric_facts)."""
+    def load():
+        fs.configure_host(**facts.get('fabric_host', {}))
+        return {}
+    return load
+
+
+def fabric_facts(ctx, facts):
+    """Load the other fabrics' modules and srpt's RDMA port in the guest; record them
+    in facts (fabric_host for the simulator, placeholders for srpt's names)."""
+    loaded, refused = fabrics.setup_guest(ctx)
+    devices = fabrics.rdma_devices()
+    facts['modules'] = {'loaded': loaded, 'refused': refused}
+    facts['fabric_host'] = {'fabric_modules': loaded_fabrics(), 'rdma_devices': devices}
+    names = fabrics.srpt_names(devices)
+    facts.update(names)
+    return names
 
 
 def placeholders(facts):

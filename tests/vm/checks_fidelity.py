@@ -7,19 +7,17 @@ for anyone to diff.
 """
 import time
 
-from fidelity import fabrics
-from fidelity.hostfacts import collect, placeholders
+from fidelity.hostfacts import collect, fabric_facts, placeholders
 from fidelity.runner import run_all
 
 ORDER = 10   # first: discovery auth and counters are kernel-global, other checks change them
 
 
 def real_kernel_workloads(ctx):
-    loaded, refused = fabrics.setup_guest(ctx)   # other fabrics' modules, srpt's RDMA port
     facts = collect(ctx)
-    facts['modules'] = {'loaded': loaded, 'refused': refused}
     out = {'host': facts,
-           'workloads': run_all(ctx.fs, placeholders(facts), observe=ctx.kmsg_new, clock=time.time)}
+           'workloads': run_all(ctx.fs, placeholders(facts), observe=ctx.kmsg_new,
+                                clock=time.time, load_fabrics=lambda: fabric_facts(ctx, facts))}
     ctx.save('fidelity-real.json', out)
     return out
 
