@@ -19,7 +19,8 @@ ORDER = 60
 
 
 def _srp_login(ctx, guid_hex):
-    ctx.run(['modprobe', 'ib_srp'])      # the kernel's SRP initiator (no srptools needed)
+    # the kernel's SRP initiator (no srptools needed); no udev in the guest loads sd_mod
+    ctx.run(['modprobe', '-a', 'ib_srp', 'sd_mod'])
     hosts = glob.glob('/sys/class/infiniband_srp/srp-%s-*' % fabrics.RXE)
     if not hosts:
         raise RuntimeError('no ib_srp port for %s: %s' % (
@@ -67,8 +68,11 @@ def srp_login_with_our_targetcli(ctx, log):
     out = {'ls_before': tcli('ls /srpt').stdout}
     line = _srp_login(ctx, guid)
     log('# echo %s > .../add_target' % line)
-    disk = _srp_disk(60)
-    log('# kernel: ' + ' | '.join(ctx.kmsg_new())[-1500:])
+    disk = _srp_disk(120)
+    for line in ctx.kmsg_new():
+        if 'srp' in line.lower() or 'scsi' in line.lower():
+            log('# kernel: ' + line.split('\n')[0])
+    out['acl_tree_logged_in'] = [ln for ln in dump_lines(ctx.fs) if '/acls/' in ln]
     expect(disk is not None, 'no SCSI disk from ib_srp appeared')
     log('SRP LOGIN OK: %s' % disk)
     try:
