@@ -132,13 +132,15 @@ def _mapped_lun_wp(fs, node, data, spec):
     return None
 
 
-def _loop_nexus(fs, node, data, spec):
+def _nexus(fs, node, data, busy):
+    """tcm_loop's and vhost_scsi's nexus store; dropping it (NULL) while the TPG has
+    LUNs is `busy` ("active TPG port count": EPERM for tcm_loop, EBUSY for vhost)."""
     st = fs.store.state(node.obj)
     if data.startswith('NULL'):
         if not st.get('nexus'):
             raise fail(errno.ENODEV)
         if st.get('ports'):
-            raise fail(errno.EPERM)         # "active TPG port count"
+            raise fail(busy)
         st.pop('nexus')
         fs.store.save_state(node.obj, st)
         return None
@@ -155,28 +157,12 @@ def _loop_nexus(fs, node, data, spec):
     return None
 
 
+def _loop_nexus(fs, node, data, spec):
+    return _nexus(fs, node, data, errno.EPERM)
+
+
 def _vhost_nexus(fs, node, data, spec):
-    """vhost_scsi_tpg_nexus_store: like tcm_loop's, but a LUN makes the drop EBUSY."""
-    st = fs.store.state(node.obj)
-    if data.startswith('NULL'):
-        if not st.get('nexus'):
-            raise fail(errno.ENODEV)
-        if st.get('ports'):
-            raise fail(errno.EBUSY)         # "active TPG port count"
-        st.pop('nexus')
-        fs.store.save_state(node.obj, st)
-        return None
-    if len(data) >= 256:
-        raise fail(errno.EINVAL)
-    wwn = fs.store.state(parent_obj(node.obj, 1))
-    proto = next((p for pre, p in rules.LOOPBACK_PREFIXES.items() if pre in data), None)
-    if proto is None or proto != wwn.get('proto'):
-        raise fail(errno.EINVAL)            # "does not match target port protoid"
-    if st.get('nexus'):
-        raise fail(errno.EEXIST)
-    st['nexus'] = parse.one_newline(data)
-    fs.store.save_state(node.obj, st)
-    return None
+    return _nexus(fs, node, data, errno.EBUSY)
 
 
 def _sbp_directory_id(fs, node, data, spec):
