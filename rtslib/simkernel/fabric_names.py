@@ -17,10 +17,16 @@ PROTO_IDS = {'FCP': 0, 'SBP': 3, 'SRP': 4, 'iSCSI': 5, 'SAS': 6}
 FABRIC_PROTO = {'fc': 'FCP', 'sbp': 'SBP', 'srpt': 'SRP', 'qla2xxx': 'FCP'}
 
 
+def _listed_ports(host, fabric):
+    """Hardware ports sim-host.json lists in fabric_wwns (normalized WWNs, 'naa.21...')."""
+    return [w.split('.', 1)[1] for w in (host.get('fabric_wwns') or {}).get(fabric, [])]
+
+
 def srpt_port_names(host):
     """{target name: (device, port)} srpt registers for each RDMA port: the port
-    GUID form ('0016:00ff:fe00:0001') and the GID form ('0xfe80...0001')."""
-    names = {}
+    GUID form ('0016:00ff:fe00:0001') and the GID form ('0xfe80...0001'); ports
+    listed in fabric_wwns 'srpt' (ib.<GID>) by their GID form."""
+    names = {'0x' + gid: ('fabric_wwns', gid) for gid in _listed_ports(host, 'srpt')}
     for dev, info in sorted((host.get('rdma_devices') or {}).items()):
         for port, pinfo in sorted(info.get('ports', {}).items()):
             gid = pinfo.get('gid') or ''
@@ -45,7 +51,9 @@ def check_wwn(fs, fabric, name):
         if not SBP_WWN.match(name):
             raise fail(errno.EINVAL)
     elif fabric in ('qla2xxx', 'qla2xxx_npiv'):
-        if name not in (fs.host().get('qla2xxx_ports') or []):
+        ports = [':'.join(p[i:i + 2] for i in range(0, len(p), 2))
+                 for p in _listed_ports(fs.host(), 'qla2xxx')]
+        if name not in ports:
             raise fail(errno.EINVAL)     # no QLogic HBA port with that WWPN
     elif fabric == 'srpt':
         if name not in srpt_port_names(fs.host()):

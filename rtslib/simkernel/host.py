@@ -26,7 +26,6 @@ DEFAULT_HOST = {
     # RDMA devices: {name: {node_guid, ports: {n: {state, link_layer, gid, netdev}}}}
     # (srpt takes each port's GUID and GID as target names)
     'rdma_devices': {},
-    'qla2xxx_ports': [],           # WWPNs of QLogic HBA ports in target mode
     'netdev_addresses': {},        # {netdev: [address]} (ip_addresses lists them too)
     'kernel_modules': [],          # other loaded modules (ib_isert, rdma_rxe...)
     # logged-in iSCSI initiators: [{target, tpgt, initiator, alias, sid, address,
