@@ -290,7 +290,7 @@ def seed_with_snapshots():
 
 # The fabric-* workloads (tests/fidelity/fabrics.py) join once their real-kernel run is in
 # data/real-kernel.json.gz; their reference files are in tests/data/reference/kernel-6.1-fabrics.
-WITH_FABRICS = False
+WITH_FABRICS = True
 
 
 def workloads(with_fabrics=None):

@@ -45,9 +45,9 @@ def readiness_without_rdma(ctx):
     with open('/sys/kernel/config/target/iscsi/%s/tpgt_1/np/%s:3260/iser' % (IQN, ADDRESS)) as f:
         assert f.read().strip() == '0'
     status = targetcli(ctx, portal, 'status').stdout
-    # leave no iscsi dir: the harness's reset before the next check would write NULL to
-    # the module-global discovery auth, which fidelity expects fresh
-    targetcli(ctx, 'clearconfig', 'confirm=true')
+    # leave no iscsi dir, and never clear discovery auth (clearconfig and the harness's
+    # reset write NULL to it): it is module-global, and fidelity expects it fresh
+    targetcli(ctx, '/iscsi', 'delete', IQN)
     ctx.fs.rmdir('iscsi')
     return {'info': info, 'iser_enable': refused.stderr, 'status': status}
 
