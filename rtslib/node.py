@@ -165,6 +165,19 @@ class CFSNode:
             return False
         return True
 
+    def _mkdir_unless_taken(self):
+        """mkdir this object; False if the name is taken (EEXIST).  A caller that
+        chose the name from a listing (lowest free index, generated WWN) then picks
+        another: another process may have taken it since the listing."""
+        try:
+            self.fs.mkdir(self._rel)
+        except FileExistsError:
+            return False
+        except OSError as e:
+            raise kernel_error(e, 'create', self._label(),
+                               f'create {self._kind}' if self._kind else None) from None
+        return True
+
     def _rmdir(self):
         self._call('rmdir', self._rel, action='delete')
 

@@ -43,6 +43,14 @@ DEFAULT_PREFS = {
 LOG_LEVELS = ('critical', 'error', 'warning', 'info', 'verbose', 'debug')
 
 
+def _command_lock():
+    """The tree lock, shared, for one command (never across a prompt): a restore or
+    clear (exclusive) then runs between commands, never in the middle of one."""
+    from rtslib import locks
+    from rtslib.configfs import default_fs
+    return locks.shell_command(default_fs())
+
+
 @contextlib.contextmanager
 def _collector_paused():
     """Python's cycle collector off while one command runs, on again after it.
@@ -111,7 +119,7 @@ class TargetShell(ConfigShell):
         self.log.verbose(f"Running command line '{' '.join(tokens.mask_tokens(toks))}'.")
         if cmd.path and not cmd.command:
             self._split_path_command(cmd)
-        with _collector_paused():
+        with _collector_paused(), _command_lock():
             self._execute_command(cmd.path, cmd.command, cmd.pparams, cmd.kparams)
 
     def _split_path_command(self, cmd):
