@@ -189,10 +189,9 @@ class FabricModule(CFSNode):
     @property
     def version(self):
         for name in ('lio_version', 'version'):
-            try:
-                return self.fs.read(self._sub(name)).strip()
-            except OSError:
-                continue
+            text = self._read_optional(self._sub(name))
+            if text is not None:
+                return text.strip()
         return None
 
     # the fabric dir is made on first use, so changing or listing a group makes it first

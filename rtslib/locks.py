@@ -62,9 +62,8 @@ class LockUnavailable(RTSLibError):
 def lock_dir(fs):
     """The save code's lock directory for the tree `fs` serves."""
     from rtslib.saveconfig import paths
-    sim_root = getattr(fs, 'sim_root', None)
-    if sim_root:
-        return paths.lock_dir(sim_root)
+    if getattr(fs, 'sim_root', None) and fs.simulated:
+        return paths.lock_dir(fs)
     root = getattr(fs, 'root', REAL_ROOT)
     if root.rstrip('/') == REAL_ROOT:
         return os.path.join('/run/lock', 'lio-py')

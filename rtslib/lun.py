@@ -172,10 +172,8 @@ class LUN(_LinkedNode):
         (an ls shows both: resolving the link twice was a third of a LUN's cost)."""
         if not storage_object.alua_supported:
             return None
-        try:
-            info = self.fs.read(self._sub('alua_tg_pt_gp'))
-        except OSError:
-            self._raise_if_gone()
+        info = self._read_optional(self._sub('alua_tg_pt_gp'), check_gone=True)
+        if info is None:
             return None
         first = info.splitlines()[0] if info.strip() else ''
         return first.split(':', 1)[1].strip() if ':' in first else None

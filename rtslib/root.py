@@ -89,10 +89,7 @@ class RTSRoot(CFSNode):
 
     @property
     def dbroot(self):
-        try:
-            return self.fs.read('dbroot').strip()
-        except OSError:
-            return self._default_dbroot
+        return self._read_optional('dbroot', self._default_dbroot).strip()
 
     # -- save / restore (bodies in rtslib.saveconfig) ---------------------------
     def dump(self, warn=None):

@@ -23,11 +23,10 @@ ALUA_RW = ('alua_access_state', 'alua_access_status', 'alua_write_metadata',
 ALUA_RO = ('tg_pt_gp_id', 'members', 'alua_support_lba_dependent')
 
 
-def _sim_paths(text, files, blocks):
+def _sim_paths(fs, text, files, blocks):
     """Completions from the simulated host's description (nothing else is read)."""
     from rtslib import devices
-    from rtslib.configfs import default_fs
-    host = devices.sim_host(default_fs()) or {}
+    host = devices.sim_host(fs) or {}
     names = []
     if blocks:
         names += list(host.get('block_devices') or {})
@@ -36,12 +35,13 @@ def _sim_paths(text, files, blocks):
     return sorted(n for n in names if n.startswith(text))
 
 
-def complete_path(text, files=False, blocks=False):
-    """Completions of a host path (directories end with '/')."""
+def complete_path(fs, text, files=False, blocks=False):
+    """Completions of a path on the host that backend fs serves (directories end
+    with '/'); a simulated host answers from its description."""
     if not text:
         return []
-    if os.environ.get('LIO_SIMULATE'):
-        return one_or_many(_sim_paths(text, files, blocks))
+    if fs.simulated:
+        return one_or_many(_sim_paths(fs, text, files, blocks))
     out = []
     for entry in glob.glob(glob.escape(text) + '*'):
         try:
@@ -77,7 +77,7 @@ class UIBackstores(UINode):
             BACKSTORE_CLASSES[plugin](self)
         from rtslib.storage import all_storage_objects
         handlers = set()
-        for so in all_storage_objects(self.get_root().rtsroot.fs, 'user'):
+        for so in all_storage_objects(self.shell.fs, 'user'):
             if so.config:
                 handlers.add(so.config.split('/', 1)[0])
         for handler in sorted(handlers):
@@ -114,14 +114,14 @@ class UIBackstore(UINode):
     def load_children(self):
         from rtslib.storage import all_storage_objects
         # only this plugin's HBA dirs are listed; one shared RTSRoot per shell
-        for so in all_storage_objects(self.get_root().rtsroot.fs, self.so_class().hba):
+        for so in all_storage_objects(self.shell.fs, self.so_class().hba):
             if self.mine(so):
                 UIStorageObject(so, self)
 
     def lookup_child(self, name):
         from rtslib import RTSLibError
         try:
-            so = self.so_class()(name)
+            so = self.so_class()(name, fs=self.shell.fs)
         except RTSLibError:
             return None
         return UIStorageObject(so, self) if self.mine(so) else None
@@ -198,13 +198,12 @@ class UIFileIOBackstore(UIBackstore):
             - t, T, tB, TB for TB (terabytes)
         '''
         from rtslib import FileIOStorageObject, devices
-        from rtslib.configfs import default_fs
         sparse = self.ui_eval(sparse, 'bool', True, 'sparse')
         write_back = self.ui_eval(write_back, 'bool', True, 'write_back')
         file_or_dev = os.path.expanduser(file_or_dev)
         if not os.path.isabs(file_or_dev):
             raise ExecutionError(f"file_or_dev must be an absolute path, not {file_or_dev}")
-        fs = default_fs()
+        fs = self.shell.fs
         kind = devices.kind(fs, file_or_dev)
         if kind == 'block':
             if size:
@@ -228,7 +227,8 @@ class UIFileIOBackstore(UIBackstore):
                 _create_file(file_or_dev, size, sparse)
                 made_file = True
         try:
-            so = FileIOStorageObject(name, file_or_dev, size, write_back=write_back, wwn=wwn)
+            so = FileIOStorageObject(name, file_or_dev, size, write_back=write_back, wwn=wwn,
+                                     fs=fs)
         except Exception:
             if made_file:  # a failed command leaves nothing behind
                 os.unlink(file_or_dev)
@@ -238,7 +238,7 @@ class UIFileIOBackstore(UIBackstore):
     def ui_complete_create(self, parameters, text, current_param):
         if current_param != 'file_or_dev':
             return []
-        return complete_path(text, files=True, blocks=True)
+        return complete_path(self.shell.fs, text, files=True, blocks=True)
 
 
 def _create_file(path, size, sparse):
@@ -263,7 +263,7 @@ def _complete_dev(self, parameters, text, current_param):
     """Completion of create's dev= (block and pscsi)."""
     if current_param != 'dev':
         return []
-    return complete_path(text, blocks=True)
+    return complete_path(self.shell.fs, text, blocks=True)
 
 
 class UIBlockBackstore(UIBackstore):
@@ -278,7 +278,8 @@ class UIBlockBackstore(UIBackstore):
         from rtslib import BlockStorageObject
         readonly = self.ui_eval(readonly, 'bool', False, 'readonly')
         exclusive = self.ui_eval(exclusive, 'bool', True, 'exclusive')
-        so = BlockStorageObject(name, dev, readonly=readonly, wwn=wwn, exclusive=exclusive)
+        so = BlockStorageObject(name, dev, readonly=readonly, wwn=wwn, exclusive=exclusive,
+                                fs=self.shell.fs)
         return self.created(so, f"Created block storage object {name} using {dev}.")
 
     ui_complete_create = _complete_dev
@@ -294,7 +295,7 @@ class UIPSCSIBackstore(UIBackstore):
         device ID in the H:C:T:L format.
         '''
         from rtslib import PSCSIStorageObject
-        so = PSCSIStorageObject(name, dev)
+        so = PSCSIStorageObject(name, dev, fs=self.shell.fs)
         return self.created(so, f"Created pscsi storage object {name} using {dev}",
                             model_alias=False)
 
@@ -320,8 +321,12 @@ class UIRamdiskBackstore(UIBackstore):
         '''
         from rtslib import RDMCPStorageObject
         nullio = self.ui_eval(nullio, 'bool', False, 'nullio')
-        so = RDMCPStorageObject(name, human_to_bytes(size), nullio=nullio, wwn=wwn)
-        return self.created(so, f"Created ramdisk {name} with size {size}.")
+        asked = human_to_bytes(size)
+        so = RDMCPStorageObject(name, asked, nullio=nullio, wwn=wwn, fs=self.shell.fs)
+        if so.size == asked:
+            return self.created(so, f"Created ramdisk {name} with size {size}.")
+        return self.created(so, f"Created ramdisk {name} with size {so.size} ({size} rounded "
+                                f"up to whole {so.page_size}-byte pages).")
 
 
 class UIUserBackstore(UIBackstore):
@@ -345,7 +350,8 @@ class UIUserBackstore(UIBackstore):
         from rtslib import UserBackedStorageObject
         size = human_to_bytes(size)
         so = UserBackedStorageObject(name, size=size, config=f"{self.handler}/{cfgstring}",
-                                     wwn=wwn, hw_max_sectors=hw_max_sectors, control=control)
+                                     wwn=wwn, hw_max_sectors=hw_max_sectors, control=control,
+                                     fs=self.shell.fs)
         return self.created(so, f"Created user-backed storage object {name} size {size}.",
                             model_alias=False)
 

@@ -29,7 +29,7 @@ def export_to(node, rtsobj, file, show_secrets):
     if export.is_stdout(file):
         _write(node, export.to_text(doc, reveal))
         return
-    path = export.write(doc, os.path.expanduser(file))
+    path = export.write(doc, os.path.expanduser(file), fs=node.shell.fs)
     node.info(f"Configuration exported to {path}")
 
 
@@ -96,7 +96,7 @@ class DeclareCommands:
         if current_param != 'file':
             return []
         from targetcli.ui_backstore import complete_path
-        return complete_path(text, files=True)
+        return complete_path(self.shell.fs, text, files=True)
 
     ui_complete_plan = ui_complete_apply = ui_complete_export
 

@@ -62,14 +62,13 @@ def _natural_key(name):
 def _tolerant(summary):
     """A summary that shows a broken object as ERROR instead of failing all of `ls`."""
     def wrapped(self):
+        from rtslib.errors import RTSLibError
         try:
             return summary(self)
-        except (OSError, ValueError, LookupError, AttributeError) as err:
+        # besides the library's errors: what a kernel file of unexpected content
+        # does to a summary's parsing
+        except (RTSLibError, OSError, ValueError, LookupError, AttributeError) as err:
             return (f"ERROR: {err}", False)
-        except Exception as err:  # noqa: BLE001 - RTSLibError without importing rtslib
-            if type(err).__module__.startswith('rtslib'):
-                return (f"ERROR: {err}", False)
-            raise
     wrapped.__doc__ = summary.__doc__
     return wrapped
 
@@ -422,7 +421,7 @@ class UINode(ConfigNode):
             if not p_def['writable']:
                 line += " [ro]"
             text += f"{line}\n{'-' * len(line)}\n{p_def['description']}\n\n"
-        self.shell.con.raw_write(text, output=self.shell.con._stdout)
+        self.shell.con.raw_write(text, output=self.shell.out)
 
     def ui_setgroup_global(self, parameter, value):
         if parameter == 'logfile' and self.shell.simdir and value:

@@ -19,7 +19,7 @@ class UIRoot(DeclareCommands, UINode):
     def rtsroot(self):
         if self._rtsroot is None:
             from rtslib import RTSRoot
-            self._rtsroot = RTSRoot()
+            self._rtsroot = RTSRoot(fs=self.shell.fs)
         return self._rtsroot
 
     def load_children(self):
@@ -34,14 +34,14 @@ class UIRoot(DeclareCommands, UINode):
             from targetcli.ui_backstore import UIBackstores
             return UIBackstores(self)
         from targetcli.ui_target import UIFabricModule, find_fabric
-        fabric = find_fabric(name)
+        fabric = find_fabric(name, self.shell.fs)
         return UIFabricModule(fabric, self) if fabric is not None else None
 
     # -- whole-configuration commands ------------------------------------------
 
     def default_save_file(self):
         from rtslib.saveconfig import default_save_file
-        return default_save_file(self.shell.simdir)
+        return default_save_file(self.shell.fs)
 
     def _max_backups(self):
         try:
@@ -132,7 +132,7 @@ class UIRoot(DeclareCommands, UINode):
         if current_param != 'savefile':
             return []
         from targetcli.ui_backstore import complete_path
-        return complete_path(text, files=True)
+        return complete_path(self.shell.fs, text, files=True)
 
     def ui_complete_restoreconfig(self, parameters, text, current_param):
         if current_param in ('clear_existing', 'list_backups'):

@@ -22,12 +22,12 @@ def listed_fabrics(rtsroot):
             yield fabric
 
 
-def find_fabric(name):
+def find_fabric(name, fs):
     """FabricModule(name) if the spec exists and the module is present, else None."""
     from rtslib import FabricModule, RTSLibError
     try:
-        fabric = FabricModule(name)
-    except (RTSLibError, KeyError, ValueError, OSError):
+        fabric = FabricModule(name, fs=fs)
+    except RTSLibError:
         return None
     return fabric if fabric.present else None
 
@@ -57,7 +57,7 @@ class UIFabricModule(UIRTSLibNode):
         from rtslib import RTSLibError, Target
         try:
             return self._target_node(Target(self.rtsnode, name, mode='lookup'))
-        except (RTSLibError, ValueError, OSError):
+        except RTSLibError:
             return None
 
     def ui_getgroup_discovery_auth(self, name):
@@ -190,7 +190,7 @@ class UIMultiTPGTarget(SavesItself, ExportsItself, UIRTSLibNode):
             return None
         try:
             return UITPG(TPG(self.rtsnode, int(match.group(1)), mode='lookup'), self)
-        except (RTSLibError, ValueError, OSError):
+        except RTSLibError:
             return None
 
     def get_child(self, name):

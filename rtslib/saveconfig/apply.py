@@ -25,15 +25,15 @@ class ApplyFailed(SaveConfigError):
         super().__init__(message)
 
 
-def config_lock(timeout=None):
+def config_lock(fs, timeout=None):
     """The lock save, restore, apply and clear share: the default save file's."""
-    save_file = paths.default_save_file()
+    save_file = paths.default_save_file(fs)
     dirname = os.path.dirname(save_file)
     try:
         os.makedirs(dirname, mode=0o700, exist_ok=True)
     except OSError as err:
         raise SaveConfigError(atomic.describe(err, dirname)) from err
-    return atomic.FileLock(paths.lock_file(save_file), timeout)
+    return atomic.FileLock(paths.lock_file(save_file, fs), timeout)
 
 
 # -- the live side ------------------------------------------------------------------
@@ -284,7 +284,7 @@ def apply(root, config, target=None, storage_object=None, clear_existing=False,
     changes; returns them.  ConfigInvalid when the file is refused (nothing
     changed), ApplyFailed when a change was refused (everything undone)."""
     # the tree's lock first (its place in rtslib/locks.py's order), exclusive
-    with locks.tree(root.fs, exclusive=True), config_lock(lock_timeout):
+    with locks.tree(root.fs, exclusive=True), config_lock(root.fs, lock_timeout):
         changes = make_plan(root, config, target, storage_object, clear_existing, source)
         runner = Runner(root, progress)
         try:

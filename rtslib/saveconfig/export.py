@@ -89,12 +89,12 @@ def to_text(doc, show_secrets=False):
     return save.to_bytes(doc if show_secrets else masked(doc)).decode('utf-8')
 
 
-def write(doc, path, lock_timeout=None):
+def write(doc, path, lock_timeout=None, fs=None):
     """Write an export to a file: atomically, mode 0600, secrets kept, under its lock."""
     path = os.path.realpath(os.path.abspath(os.path.expanduser(path)))
     dirname = os.path.dirname(path)
     if not os.path.isdir(dirname):
         raise SaveConfigError('cannot write %s: %s is not a directory' % (path, dirname))
-    with atomic.FileLock(paths.lock_file(path), lock_timeout):
+    with atomic.FileLock(paths.lock_file(path, fs), lock_timeout):
         atomic.atomic_write(path, save.to_bytes(doc))
     return path
