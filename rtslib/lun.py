@@ -10,7 +10,7 @@ import re
 from rtslib import locks
 from rtslib.errors import RTSLibBrokenLink, RTSLibError, kernel_error
 from rtslib.fields import BOOL, INT, OPT_STR, STR
-from rtslib.node import CFSNode, lowest_free, numbered
+from rtslib.node import CFSNode, numbered
 from rtslib.storage import so_from_path, so_mapping
 
 MAX_LUN = 65535
@@ -111,7 +111,10 @@ class LUN(_LinkedNode):
         # the TPG's lock: a LUN delete or a mapping beside it sees it whole
         with locks.tpg(parent_tpg):
             if lun is None:
-                self._create_lowest_free()
+                self._create_lowest_free(
+                    numbered(parent_tpg._listdir('lun'), 'lun_'), 0, MAX_LUN + 1,
+                    self._set_number,
+                    f'All LUNs 0-{MAX_LUN} of {parent_tpg._label()} are in use')
             else:
                 self._create_in_cfs('create')
             try:
@@ -130,19 +133,6 @@ class LUN(_LinkedNode):
         self._lun = lun
         self._rel = f'{self.parent_tpg.cfs_path}/lun/lun_{lun}'
 
-    def _create_lowest_free(self):
-        """mkdir the lowest free lun_N; on EEXIST (a tool that takes no lock made it
-        since our listing) the next one."""
-        taken = numbered(self.parent_tpg._listdir('lun'), 'lun_')
-        while True:
-            lun = lowest_free(taken, 0, MAX_LUN + 1)
-            if lun is None:
-                raise RTSLibError(f'All LUNs 0-{MAX_LUN} of {self.parent_tpg._label()} '
-                                  'are in use')
-            self._set_number(lun)
-            if self._mkdir_unless_taken():
-                return
-            taken.add(lun)
 
     lun = property(lambda self: self._lun, doc='The LUN number.')
     index = lun

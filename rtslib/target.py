@@ -10,7 +10,7 @@ from rtslib import locks
 from rtslib.errors import RTSLibError, RTSLibNotInCFS
 from rtslib.fields import ATTRS, AUTH, BOOL, INT, PARAMS, STR
 from rtslib.node import (AUTH_PARAMS, CFSNode, auth_prop, dump_chap, dump_children,
-                         lowest_free, numbered, set_attributes, set_parameters)
+                         numbered, set_attributes, set_parameters)
 from rtslib.wwn import is_valid
 
 MAX_TPG_TAG = 65535
@@ -152,6 +152,10 @@ class TPG(CFSNode):
         with locks.target(parent_target):
             self._create(tag, mode)
 
+    def _one_tpg_only(self, taken):
+        return (f'{self.parent_target._label()} cannot have more than one TPG '
+                f'(it has tpgt_{min(taken)})')
+
     def _set_tag(self, tag):
         try:
             tag = int(tag)
@@ -164,14 +168,21 @@ class TPG(CFSNode):
 
     def _create(self, tag, mode):
         target = self.parent_target
+        one_only = not self.has_feature('tpgts')
         if tag is None:
-            created = self._create_lowest_free()
+            taken = numbered(target._listdir(), 'tpgt_')
+            if one_only and taken:
+                raise RTSLibError(self._one_tpg_only(taken))
+            # a fabric with one TPG per target can only take tag 1
+            self._create_lowest_free(taken, 1, 2 if one_only else MAX_TPG_TAG + 1,
+                                     self._set_tag, f'{target._label()} has no free TPG tag'
+                                     if not one_only else self._one_tpg_only({1}))
+            created = True
         else:
-            if not self.has_feature('tpgts') and not self.exists:
+            if one_only and not self.exists:
                 others = numbered(target._listdir(), 'tpgt_') - {tag}
                 if others:
-                    raise RTSLibError(f'{target._label()} cannot have more than one TPG '
-                                      f'(it has tpgt_{min(others)})')
+                    raise RTSLibError(self._one_tpg_only(others))
             created = self._create_in_cfs(mode)
         # rtslib-fb gives a nexus fabric's TPG a nexus at once: LUNs need it
         if self.has_feature('nexus') and not self._get_nexus():
@@ -182,22 +193,6 @@ class TPG(CFSNode):
                     self._rmdir()
                 raise
 
-    def _create_lowest_free(self):
-        """mkdir the lowest free tpgt_N; on EEXIST (a tool that takes no lock made it
-        since our listing) the next one."""
-        target = self.parent_target
-        taken = numbered(target._listdir(), 'tpgt_')
-        while True:
-            if taken and not self.has_feature('tpgts'):
-                raise RTSLibError(f'{target._label()} cannot have more than one TPG '
-                                  f'(it has tpgt_{min(taken)})')
-            tag = lowest_free(taken, 1, MAX_TPG_TAG + 1)
-            if tag is None:
-                raise RTSLibError(f'{target._label()} has no free TPG tag')
-            self._set_tag(tag)
-            if self._mkdir_unless_taken():
-                return True
-            taken.add(tag)
 
     tag = property(lambda self: self._tag, doc='The TPG tag (int).')
 

@@ -58,6 +58,19 @@ def run_together(commands, env=None, cwd=None, options=(), timeout=300):
     return results
 
 
+def tpg_with(wwn, tag, sos=(), acls=(), fs=None):
+    """An iSCSI TPG holding a LUN per storage object and ACLs mapping each as
+    targetcli maps them (mapped LUN n -> LUN n), made with the library."""
+    from rtslib import LUN, TPG, MappedLUN, NodeACL, Target
+    tpg = TPG(Target('iscsi', wwn, fs=fs), tag)
+    luns = [LUN(tpg, n, so) for n, so in enumerate(sos)]
+    for name in acls:
+        acl = NodeACL(tpg, name)
+        for lun in luns:
+            MappedLUN(acl, lun.lun, lun.lun)
+    return tpg
+
+
 def failures(results):
     return [r for r in results if r.returncode != 0]
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from cli_helpers import ROOT, cli, env_for
-from parallel_helpers import failures, invariants, run_together
+from parallel_helpers import failures, invariants, run_together, tpg_with
 
 T = 'iqn.2003-01.org.example:par{}'
 ACL = 'iqn.1994-05.com.example:host{}'
@@ -27,19 +27,6 @@ def root():
 def ramdisks(names):
     from rtslib import RDMCPStorageObject
     return {name: RDMCPStorageObject(name, 1 << 20) for name in names}
-
-
-def tpg_with(wwn, tag, sos=(), acls=()):
-    """A TPG holding a LUN per storage object and ACLs mapping each as targetcli
-    maps them (mapped LUN n -> LUN n)."""
-    from rtslib import LUN, TPG, MappedLUN, NodeACL, Target
-    tpg = TPG(Target('iscsi', wwn), tag)
-    luns = [LUN(tpg, n, so) for n, so in enumerate(sos)]
-    for wwn_acl in acls:
-        acl = NodeACL(tpg, wwn_acl)
-        for lun in luns:
-            MappedLUN(acl, lun.lun, lun.lun)
-    return tpg
 
 
 def tpg_path(wwn, tag=1):

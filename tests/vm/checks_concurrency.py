@@ -28,14 +28,8 @@ def _failed(results):
 
 
 def _tpg(ctx, wwn, tag, sos=(), acls=()):
-    from rtslib import LUN, TPG, MappedLUN, NodeACL, Target
-    tpg = TPG(Target('iscsi', wwn, fs=ctx.fs), tag)
-    luns = [LUN(tpg, n, so) for n, so in enumerate(sos)]
-    for name in acls:
-        acl = NodeACL(tpg, name)
-        for lun in luns:
-            MappedLUN(acl, lun.lun, lun.lun)
-    return tpg
+    from parallel_helpers import tpg_with
+    return tpg_with(wwn, tag, sos, acls, fs=ctx.fs)
 
 
 def _ramdisks(ctx, names):
