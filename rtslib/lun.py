@@ -133,7 +133,6 @@ class LUN(_LinkedNode):
         self._lun = lun
         self._rel = f'{self.parent_tpg.cfs_path}/lun/lun_{lun}'
 
-
     lun = property(lambda self: self._lun, doc='The LUN number.')
     index = lun
 
