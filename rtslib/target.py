@@ -193,7 +193,6 @@ class TPG(CFSNode):
                     self._rmdir()
                 raise
 
-
     tag = property(lambda self: self._tag, doc='The TPG tag (int).')
 
     def _label(self):
