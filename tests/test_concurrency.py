@@ -49,6 +49,27 @@ def test_storage_objects_get_distinct_hbas_and_one_name_wins_once(simdir):
     assert invariants(root()) == []
 
 
+def test_storage_object_deletes_beside_luns_created_on_them(simdir):
+    """A storage object delete removes the LUNs made on it meanwhile too; a LUN
+    create that comes after the delete fails with one line."""
+    sos = ramdisks([f'd{i}' for i in range(4)] + [f'k{i}' for i in range(4)])
+    tpg_with(T.format(0), 1, sos.values(), [ACL.format(0)])
+    tpg_with(T.format(0), 2)
+    acl = f'{tpg_path(T.format(0))}/acls/{ACL.format(0)}'
+    commands = [['/backstores/ramdisk', 'delete', f'd{i}'] for i in range(4)]
+    commands += [[f'{tpg_path(T.format(0), 2)}/luns', 'create', f'/backstores/ramdisk/{name}']
+                 for name in sos]
+    commands += [[acl, 'delete', str(4 + i)] for i in range(4)]
+    results = targetcli_together(simdir, commands)
+    assert not failures(results[:4] + results[8:]), failures(results)
+    assert all(r.stderr.count('\n') == 1 and 'Traceback' not in r.stderr
+               for r in failures(results[4:8])), failures(results)
+    assert sorted(so.name for so in root().storage_objects) == [f'k{i}' for i in range(4)]
+    names = sorted(lun.storage_object.name for lun in root().luns)
+    assert names == sorted([f'k{i}' for i in range(4)] * 2), names
+    assert invariants(root(), auto_mapped=False) == []
+
+
 def test_targets_tpgs_and_target_deletes(simdir):
     from rtslib import Target
     tpg_with(T.format(0), 1)
