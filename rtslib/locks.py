@@ -36,6 +36,8 @@ between two files); /run is emptied at boot.
 import contextlib
 import fcntl
 import os
+import signal
+import threading
 import time
 
 from rtslib.configfs import REAL_ROOT
@@ -45,6 +47,7 @@ TREE = 'tree.lock'
 TIMEOUT = 30.0
 # how long to wait for a lock before refusing (seconds; tests make it short)
 TIMEOUT_ENV = 'LIO_LOCK_TIMEOUT'
+TICK = 1.0          # how often a waiter looks at who holds the lock
 _NAME_MAX = 200
 
 # lock file path -> [fd, exclusive, depth] of the locks this process holds
@@ -88,34 +91,72 @@ def _open(path):
 
 
 def _flock(fd, exclusive, path, what, timeout):
-    """flock, polling so that a stuck holder ends in a clear error, not a hang.
+    """flock; a holder stuck for `timeout` seconds ends in a clear error, not a hang.
 
-    An exclusive holder writes its pid into the file; the wait restarts whenever
-    that changes, so a long queue of short holders (16 processes at one TPG) is
-    never taken for one holder that is stuck."""
-    op = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
-    deadline = time.monotonic() + timeout
-    holder = None
-    pause = 0.001
-    while True:
+    The wait sleeps in the kernel (blocking flock), woken once a second to look
+    at the holder: an exclusive holder writes its pid into the file, and the
+    wait restarts whenever that changes, so a long queue of short holders (16
+    processes at one TPG) is never taken for one holder that is stuck.  Waiters
+    that polled instead took the CPU from the holder under QEMU's TCG."""
+    kind = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+    try:
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
+    except BlockingIOError:
+        _wait(fd, kind, path, what, timeout)
+    if exclusive:
         try:
-            fcntl.flock(fd, op)
-            break
-        except BlockingIOError:
+            os.pwrite(fd, b'%10d\n' % os.getpid(), 0)
+        except OSError:
+            pass            # informative only
+
+
+class _Tick(Exception):
+    """SIGALRM during a blocking flock: time to look at the holder."""
+
+
+_blocked = [False]      # in a blocking flock of _wait (main thread)
+
+
+def _raise_tick(signum, frame):
+    # only inside the flock: a tick arriving just after it returned is ignored (and
+    # one arriving before the flag is cleared repeats a flock we already hold: a no-op)
+    if _blocked[0]:
+        raise _Tick()
+
+
+def _wait(fd, kind, path, what, timeout):
+    holder, deadline = _holder(fd), time.monotonic() + timeout
+    in_main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGALRM, _raise_tick) if in_main else None
+    try:
+        while True:
+            try:
+                if in_main:
+                    signal.setitimer(signal.ITIMER_REAL, TICK)
+                    _blocked[0] = True
+                    fcntl.flock(fd, kind)
+                    _blocked[0] = False
+                else:           # signals reach only the main thread: poll
+                    fcntl.flock(fd, kind | fcntl.LOCK_NB)
+                return
+            except (_Tick, BlockingIOError):
+                pass
+            finally:
+                _blocked[0] = False
+                if in_main:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
             now = _holder(fd)
             if now != holder:
                 holder, deadline = now, time.monotonic() + timeout
             elif time.monotonic() >= deadline:
                 by = f'process {holder}' if holder else 'another process'
                 raise LockBusy(f'{what} is busy: {by} has held {path} for {timeout:g}s; '
-                               'try again when it has finished') from None
-            time.sleep(pause)
-            pause = min(pause * 2, 0.02)
-    if exclusive:
-        try:
-            os.pwrite(fd, b'%10d\n' % os.getpid(), 0)
-        except OSError:
-            pass            # informative only
+                               'try again when it has finished')
+            if not in_main:
+                time.sleep(0.02)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if old is None else old)
 
 
 def _holder(fd):

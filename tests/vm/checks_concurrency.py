@@ -18,7 +18,10 @@ ACL = 'iqn.1994-05.com.example:host{}'
 
 def _together(ctx, commands):
     from parallel_helpers import run_together
-    results = run_together(commands, env=ctx.our_python_env, cwd=ctx.src)
+    # a holder's few syscalls can take seconds under TCG on a busy host: the check is
+    # about the outcome, so waiters get longer than the default before they give up
+    env = dict(ctx.our_python_env, LIO_LOCK_TIMEOUT='120')
+    results = run_together(commands, env=env, cwd=ctx.src)
     return [{'cmd': ' '.join(r.args), 'rc': r.returncode, 'out': r.stdout, 'err': r.stderr}
             for r in results]
 
