@@ -86,7 +86,9 @@ class Validator:
 
     def __init__(self, existing_sos=(), fabrics=None):
         self.problems = []
-        self.existing_sos = set(existing_sos)
+        # anything `in` answers (apply passes one that asks the kernel per key)
+        self.existing_sos = existing_sos if hasattr(existing_sos, '__contains__') \
+            else set(existing_sos)
         self.fabrics = set(fabrics) if fabrics is not None else None
 
     def problem(self, path, text):
@@ -155,7 +157,7 @@ class Validator:
         seen = {}
         for path, fm in self.items('', doc, 'fabric_modules'):
             path = path.lstrip('.')
-            if self.fields(path, fm, FABRIC):
+            if self.fields(path, fm, FABRIC, strict=True):
                 self.unique(seen, fm['name'], path + '.name', "fabric module '%s'" % fm['name'])
                 self.known_fabric(path + '.name', fm['name'])
         sos = self.storage_objects(doc)
