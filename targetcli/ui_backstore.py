@@ -13,8 +13,6 @@ PLUGINS = ('block', 'fileio', 'pscsi', 'ramdisk')
 # the seed page's (Datera targetcli) names for the same backstores
 PLUGIN_ALIASES = {'iblock': 'block', 'rd_mcp': 'ramdisk', 'rd_dr': 'ramdisk'}
 
-ALUA_STATES = {0: 'Active/optimized', 1: 'Active/non-optimized', 2: 'Standby',
-               3: 'Unavailable', 4: 'LBA Dependent', 14: 'Offline', 15: 'Transitioning'}
 ALUA_RW = ('alua_access_state', 'alua_access_status', 'alua_write_metadata',
            'alua_access_type', 'preferred', 'nonop_delay_msecs', 'trans_delay_msecs',
            'implicit_trans_secs', 'alua_support_offline', 'alua_support_standby',
@@ -156,6 +154,9 @@ class UIBackstore(UINode):
         delete mystorage
         ----------------
         Deletes the storage object named mystorage, and all associated LUNs.
+
+        save=true then removes it from the save file too (and saves the
+        targets whose LUNs used it as they now are), keeping the rest.
         '''
         try:
             child = self.get_child(name)
@@ -163,10 +164,13 @@ class UIBackstore(UINode):
             names = ', '.join(c.name for c in self.children) or 'none'
             raise ExecutionError(f"No storage object named {name}. "
                                  f"Storage objects in {self.path}: {names}") from None
-        self.ui_eval(save, 'bool', False, 'save')
-        child.rtsnode.delete()
+        save = self.ui_eval(save, 'bool', False, 'save')
+        so = child.rtsnode
+        so.delete()
         self.remove_child(child)
         self.info(f"Deleted storage object {name}.")
+        if save:
+            self.get_root().save_selection(None, so_path=f'/backstores/{so.plugin}/{so.name}')
 
     def ui_complete_delete(self, parameters, text, current_param):
         if current_param != 'name':
@@ -536,4 +540,5 @@ class UIALUAGroup(UIRTSLibNode):
 
     def summary(self):
         state = self.rtsnode.alua_access_state
+        from rtslib.alua import ALUA_STATES
         return (f"ALUA state: {ALUA_STATES.get(int(state), state)}", True)

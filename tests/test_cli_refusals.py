@@ -123,3 +123,47 @@ def test_loopback_naa_is_created_as_given(sim):
         'Created target naa.6001405abcdef012.\n'
     assert os.listdir(cfs(sim, 'loopback')).count('naa.6001405abcdef012') == 1
     assert 'naa.5001405abcdef012' not in os.listdir(cfs(sim, 'loopback'))
+
+
+# -- set and delete --------------------------------------------------------------
+
+@pytest.mark.parametrize('value', ['abc', '-1', '0'])
+def test_max_backup_files_takes_only_a_count(sim, value):
+    line = refused(sim, 'set', 'global', f'max_backup_files={value}')
+    assert line == (f"Not setting max_backup_files! Syntax error, '{value}' is not a number of "
+                    f"backups to keep (1 or more).")
+    assert ok(sim, 'get', 'global', 'max_backup_files').strip() == 'max_backup_files=10'
+
+
+def test_empty_number_is_refused_not_written_as_none(sim):
+    ok(sim, '/iscsi', 'create', IQN)
+    line = refused(sim, f'/iscsi/{IQN}/tpg1', 'set', 'attribute', 'authentication=')
+    assert line == ('Not setting authentication! An empty value is not NUMBER; give one '
+                    '(authentication=VALUE).')
+
+
+def test_write_protect_1_as_targetcli_fb_writes_it(sim):
+    acl = f'/iscsi/{IQN}/tpg1/acls/iqn.1994-05.com.redhat:c'
+    ok(sim, '/iscsi', 'create', IQN)
+    ok(sim, f'/iscsi/{IQN}/tpg1/luns', 'create', '/backstores/ramdisk/r0')
+    ok(sim, f'/iscsi/{IQN}/tpg1/acls', 'create', 'iqn.1994-05.com.redhat:c')
+    assert ok(sim, acl, 'create', '5', '0', 'write_protect=1') == 'Created Mapped LUN 5.\n'
+    assert '[lun0 ramdisk/r0 (ro)]' in ok(sim, acl + '/mapped_lun5', 'ls')
+
+
+def test_alua_access_state_abc_names_the_valid_states(sim):
+    line = refused(sim, '/backstores/ramdisk/r0/alua/default_tg_pt_gp', 'set', 'alua',
+                   'alua_access_state=abc')
+    assert line == ("Invalid alua_access_state 'abc': use one of 0 (Active/optimized), 1 "
+                    "(Active/non-optimized), 2 (Standby), 3 (Unavailable), 4 (LBA Dependent), "
+                    "14 (Offline), 15 (Transitioning)")
+
+
+def test_delete_save_true_saves(sim):
+    ok(sim, '/backstores/ramdisk', 'create', 'r1', '1M')
+    ok(sim, 'saveconfig')
+    out = ok(sim, '/backstores/ramdisk', 'delete', 'r1', 'save=true')
+    assert out.splitlines()[0] == 'Deleted storage object r1.'
+    assert out.splitlines()[1].startswith('Configuration saved to ')
+    doc = json.loads((sim / 'etc' / 'target' / 'saveconfig.json').read_text())
+    assert [so['name'] for so in doc['storage_objects']] == ['r0']
