@@ -24,13 +24,7 @@ ALUA_RO = ('tg_pt_gp_id', 'members', 'alua_support_lba_dependent')
 def _sim_paths(fs, text, files, blocks):
     """Completions from the simulated host's description (nothing else is read)."""
     from rtslib import devices
-    host = devices.sim_host(fs) or {}
-    names = []
-    if blocks:
-        names += list(host.get('block_devices') or {})
-    if files:
-        names += list(host.get('files') or {})
-    return sorted(n for n in names if n.startswith(text))
+    return sorted(n for n in devices.host_of(fs).paths(files, blocks) if n.startswith(text))
 
 
 def complete_path(fs, text, files=False, blocks=False):
