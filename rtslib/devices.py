@@ -179,8 +179,8 @@ def size(fs, path):
 
 
 def user(fs, path):
-    """What holds the block device (rtslib/holders.py): 'mounted on /srv', 'used by
-    device-mapper device dm-0 (vg0-lv1)', ...; None when it is free."""
+    """What holds the block device (rtslib/holders.py): 'it is mounted on /srv', 'it
+    is used by device-mapper device dm-0 (vg0-lv1)', ...; None when it is free."""
     return host_of(fs).user(path)
 
 
@@ -194,7 +194,7 @@ def refuse_if_used(fs, path, what):
     backstore: it is mounted on /srv'."""
     use = user(fs, path)
     if use:
-        raise RTSLibError(f'Cannot use {path} for {what}: it is {use}')
+        raise RTSLibError(f'Cannot use {path} for {what}: {use}')
 
 
 def hctl_of(fs, path):

@@ -12,24 +12,27 @@ Both give the same facts to describe(), so the messages are the same.
 """
 import os
 
+EXCLUSIVE = 'it is held open exclusively by another program or backstore'
+
 
 def describe(facts):
-    """'mounted on /srv', 'used by md array md0', 'partition sdb1 is in use as
-    swap', ...: what holds the device, or None when nothing does."""
+    """What holds the device, as a clause: 'it is mounted on /srv', 'it is used by
+    md array md0', 'its partition sdb1 is in use as swap', ...; None when free."""
     if facts.get('mountpoint'):
-        return 'mounted on %s' % facts['mountpoint']
+        return 'it is mounted on %s' % facts['mountpoint']
     if facts.get('swap'):
-        return 'in use as swap'
+        return 'it is in use as swap'
     for kind, name, label in facts.get('holders', ()):
         if kind == 'dm':
-            return 'used by device-mapper device %s%s' % (name, ' (%s)' % label if label else '')
+            return 'it is used by device-mapper device %s%s' % (
+                name, ' (%s)' % label if label else '')
         if kind == 'md':
-            return 'used by md array %s' % name
-        return 'used by %s' % name
+            return 'it is used by md array %s' % name
+        return 'it is used by %s' % name
     for part in facts.get('partitions', ()):
         use = describe(part)
         if use:
-            return 'partition %s is %s' % (part['name'], use)
+            return 'its partition %s %s' % (part['name'], use.split(' ', 1)[1])
     return None
 
 
@@ -65,7 +68,7 @@ def sim_user(host, path):
     facts = sim_facts(host, path)
     use = describe(facts) if facts else None
     if use is None and path in (host.get('claimed_devices') or []):
-        return 'held open exclusively by another program or backstore'
+        return EXCLUSIVE
     return use
 
 
@@ -145,7 +148,7 @@ def real_user(path):
     sysdir = os.path.realpath('/sys/dev/block/%d:%d' % (os.major(rdev), os.minor(rdev)))
     use = describe(real_facts(sysdir, mounts(), swaps()))
     if use is None and not _can_claim(path):
-        return 'held open exclusively by another program or backstore'
+        return EXCLUSIVE
     return use
 
 

@@ -33,6 +33,15 @@ def export_to(node, rtsobj, file, show_secrets):
     node.info(f"Configuration exported to {path}")
 
 
+def selected(rtsroot, so_path=None, target=None):
+    """The object a node's saveconfig names (so_path=/backstores/P/N or target=WWN)."""
+    from rtslib.storage import so_mapping
+    if so_path:
+        _, _, plugin, name = so_path.split('/', 3)
+        return so_mapping[plugin](name, fs=rtsroot.fs)
+    return next(t for t in rtsroot.targets if t.wwn == target)
+
+
 def _scope(node, target, storage_object, clear_existing):
     return dict(target=target, storage_object=storage_object,
                 clear_existing=node.ui_eval(clear_existing, 'bool', False, 'clear_existing'))

@@ -264,3 +264,14 @@ def test_export_of_a_tpg_plans_nothing(peer_root):
     assert [so['name'] for so in doc['storage_objects']] == ['my_disk', 'disk1']
     assert ap.make_plan(peer_root, doc) == []
     assert ap.make_plan(peer_root, doc, target=IQN) == []
+
+
+def test_refused_secret_is_not_in_the_error(peer_root, simdir):
+    doc = peer_doc()
+    doc['targets'][0]['tpgs'][0]['node_acls'][0]['chap_password'] = 'x' * 300 + 'MYSECRET'
+    before = tree(simdir)
+    with pytest.raises(ap.ApplyFailed) as e:
+        ap.apply(peer_root, doc)
+    assert 'set %s auth password changed' % ACL in str(e.value)
+    assert 'MYSECRET' not in str(e.value) and 'xxxx' not in str(e.value)
+    assert tree(simdir) == before

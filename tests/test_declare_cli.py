@@ -5,7 +5,8 @@ import json
 import os
 
 from cli_helpers import cli
-from save_helpers import PEER_FILE, peer_doc, tree, tmp_path  # noqa: F401 (tmp_path on tmpfs)
+from save_helpers import (PEER_FILE, ROOT, peer_doc, tree,
+                          tmp_path)  # noqa: F401 (tmp_path on tmpfs)
 from test_save_targetctl import run as targetctl
 
 IQN = 'iqn.2003-01.org.linux-iscsi.liohost.x8664:sn.291008ada71d'
@@ -90,7 +91,7 @@ def test_targetcli_plan_apply_export(simdir, tmp_path):
         assert json.loads(out)['targets'][0]['wwn'] in (IQN, 'naa.5001405123456789'), args
         assert not any(s in out for s in SECRETS), args
     assert '"secret1"' in clean(cli(simdir, 'saveconfig', '-', 'show_secrets=true'), 0).stdout
-    assert not os.path.exists(os.path.join(str(simdir), '-'))
+    assert not os.path.exists(os.path.join(ROOT, '-'))     # cli() runs in ROOT
     out = clean(cli(simdir, '/iscsi/%s' % IQN, 'export'), 0).stdout
     doc = json.loads(out)
     assert [t['wwn'] for t in doc['targets']] == [IQN]
@@ -108,3 +109,32 @@ def test_targetcli_bad_invocations(simdir):
     assert "Invalid format 'yaml'" in r.stderr
     r = clean(cli(simdir, 'apply', '/nonexistent.json'), 1)
     assert 'no saved configuration at /nonexistent.json' in r.stderr
+
+
+def test_applies_started_at_once_make_each_change_once(simdir):
+    """Six processes apply the same file to an empty kernel at the same moment: the
+    configuration lock makes them take turns, so one makes the 19 changes and
+    the others, planning after it, find nothing to do."""
+    import subprocess
+    import sys
+    from save_helpers import TARGETCTL
+    clean(targetctl(simdir, 'export'), 0)       # the simulated kernel exists before the race
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    env.pop('LIO_SIMULATE', None)
+    procs = [subprocess.Popen([sys.executable, TARGETCTL, '--simulate', str(simdir), 'apply',
+                               PEER_FILE], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=env) for _ in range(6)]
+    results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs]
+    assert [r[0] for r in results] == [0] * 6, results
+    assert sorted(r[1].splitlines()[-1] for r in results) == ['0 changes'] * 5 + ['19 changes']
+    assert clean(targetctl(simdir, 'plan', PEER_FILE), 0).stdout == '0 changes\n'
+
+
+def test_saveconfig_dash_on_a_node_prints_that_node(simdir):
+    clean(targetctl(simdir, 'apply', PEER_FILE), 0)
+    out = clean(cli(simdir, '/backstores/ramdisk/ram1', 'saveconfig', '-'), 0).stdout
+    assert [so['name'] for so in json.loads(out)['storage_objects']] == ['ram1']
+    out = clean(cli(simdir, '/iscsi/%s' % IQN, 'saveconfig', '-'), 0).stdout
+    assert [t['wwn'] for t in json.loads(out)['targets']] == [IQN]
+    assert not any(s in out for s in SECRETS)
+    assert not os.path.exists(os.path.join(ROOT, '-'))

@@ -23,15 +23,16 @@ def _host(simdir, **per_device):
 
 
 CASES = [
-    ({'/dev/sdb': {'mountpoint': '/srv/data'}}, 'mounted on /srv/data'),
-    ({'/dev/sdb': {'swap': True}}, 'in use as swap'),
+    ({'/dev/sdb': {'mountpoint': '/srv/data'}}, 'it is mounted on /srv/data'),
+    ({'/dev/sdb': {'swap': True}}, 'it is in use as swap'),
     ({'/dev/sdb': {'holders': ['dm-0']}, '/dev/vg0/lv1': {'dm_name': 'vg0-lv1'}},
-     'used by device-mapper device dm-0 (vg0-lv1)'),
-    ({'/dev/md0': {'name': 'md0'}, '/dev/sdb': {'holders': ['md0']}}, 'used by md array md0'),
+     'it is used by device-mapper device dm-0 (vg0-lv1)'),
+    ({'/dev/md0': {'name': 'md0'}, '/dev/sdb': {'holders': ['md0']}},
+     'it is used by md array md0'),
     ({'/dev/sdb1': {'name': 'sdb1', 'mountpoint': '/boot'},
-      '/dev/sdb': {'partitions': ['/dev/sdb1']}}, 'partition sdb1 is mounted on /boot'),
+      '/dev/sdb': {'partitions': ['/dev/sdb1']}}, 'its partition sdb1 is mounted on /boot'),
     ({'/dev/sdb1': {'name': 'sdb1', 'holders': ['md0']}, '/dev/md0': {'name': 'md0'},
-      '/dev/sdb': {'partitions': ['/dev/sdb1']}}, 'partition sdb1 is used by md array md0'),
+      '/dev/sdb': {'partitions': ['/dev/sdb1']}}, 'its partition sdb1 is used by md array md0'),
 ]
 
 
@@ -40,7 +41,7 @@ def test_block_backstore_refuses_naming_the_holder(simdir, facts, holder):
     _host(simdir, **facts)
     done = cli(simdir, '/backstores/block', 'create', 'b1', '/dev/sdb')
     assert done.returncode == 1
-    assert done.stderr == f'Cannot use /dev/sdb for a block backstore: it is {holder}\n'
+    assert done.stderr == f'Cannot use /dev/sdb for a block backstore: {holder}\n'
     assert 'b1' not in ok(simdir, 'ls', '/backstores/block')
 
 

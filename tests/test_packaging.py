@@ -73,8 +73,13 @@ def test_both_commands_run_from_the_venv_on_the_simulator(venv):
     out = _run([str(bindir / 'targetcli'), '--simulate', sim, 'ls', '/backstores/ramdisk'],
                env=env, cwd=cwd).stdout
     assert 'r1' in out
-    where = _run([python, '-c', 'import rtslib, targetcli, configshell_fb; '
-                  'print(rtslib.__file__); print(targetcli.__file__)'], env=env, cwd=cwd).stdout
+    # every package of the tree is in the wheel (pyproject finds rtslib* and targetcli*)
+    packages = sorted(d for d in os.listdir(ROOT) if d.startswith(('rtslib', 'targetcli'))
+                      and os.path.isfile(os.path.join(ROOT, d, '__init__.py')))
+    where = _run([python, '-c', 'import importlib\nfor name in %r: '
+                  'print(importlib.import_module(name).__file__)' % packages],
+                 env=env, cwd=cwd).stdout
+    assert len(where.splitlines()) == len(packages) >= 2, where
     assert all(line.startswith(str(venv['dir'])) for line in where.splitlines()), where
 
 

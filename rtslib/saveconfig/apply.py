@@ -26,47 +26,80 @@ class ApplyFailed(SaveConfigError):
 
 def config_lock(fs, timeout=None):
     """The lock save, restore, apply and clear share: the default save file's."""
-    save_file = paths.default_save_file(fs)
-    dirname = os.path.dirname(save_file)
-    try:
-        os.makedirs(dirname, mode=0o700, exist_ok=True)
-    except OSError as err:
-        raise SaveConfigError(atomic.describe(err, dirname)) from err
-    return atomic.FileLock(paths.lock_file(save_file, fs), timeout)
+    return atomic.FileLock(paths.lock_file(paths.default_save_file(fs), fs), timeout)
 
 
 # -- the live side ------------------------------------------------------------------
 
-def _strict_dump(obj, what):
+def _read(what, read):
+    """read() of the kernel, or one error saying a plan needs all of it."""
+    from rtslib.node import UNREADABLE
     try:
-        return obj.dump()
-    except (RTSLibError, OSError) as err:
+        return read()
+    except UNREADABLE as err:
         raise SaveConfigError('cannot read %s from the kernel: %s; a plan needs all of it '
-                              '(delete or repair it first)' % (what, err)) from None
+                              '(delete or repair that object first)' % (what, err)) from None
 
 
-def live_document(root, want, target=None, storage_object=None, clear_existing=False):
-    """The live configuration of the scope, as save dumps it.  Whole: everything
-    (fabrics: those the file names, and with clear_existing those saved);
-    target=: that target and the storage objects of `want`; storage_object=:
-    that object."""
-    doc = {'fabric_modules': {}, 'storage_objects': [], 'targets': []}
-    scoped = target or storage_object
-    so_keys = {schema.so_key(so['plugin'], so['name']) for so in want['storage_objects']}
-    for so in root.storage_objects:
-        key = objects.so_key(so)
-        if not scoped or key in so_keys or storage_object in (so.name, key):
-            doc['storage_objects'].append(_strict_dump(so, 'storage object ' + key))
-    if storage_object and not target:
+def _lookup(what, find):
+    """find() of one object by its name, or None when the kernel has no such object."""
+    from rtslib.errors import RTSLibNotInCFS
+    try:
+        return find()
+    except RTSLibNotInCFS:
+        return None
+    except (RTSLibError, OSError) as err:
+        raise SaveConfigError('cannot read %s from the kernel: %s' % (what, err)) from None
+
+
+def _find_so(root, key):
+    """The kernel's storage object 'plugin/name', or None (one lookup, no listing)."""
+    import rtslib
+    plugin, name = key.split('/', 1)
+    cls = rtslib.storage.so_mapping.get(plugin)
+    return None if cls is None else _lookup('storage object ' + key,
+                                            lambda: cls(name, fs=root.fs))
+
+
+class _KernelHas:
+    """`key in it`: has the kernel this storage object?  The validator asks only for
+    LUN references the file does not define, so a plan lists no storage objects."""
+
+    def __init__(self, root):
+        self.root = root
+        self.memo = {}
+
+    def __contains__(self, key):
+        if key not in self.memo:
+            self.memo[key] = _find_so(self.root, key) is not None
+        return self.memo[key]
+
+
+def live_document(root, want, target=None, storage_object=None):
+    """The live configuration of the scope as save dumps it: everything (the same
+    reads as saveconfig, plus the fabrics the file names), or for target= /
+    storage_object= the objects of `want` looked up by name."""
+    import rtslib
+    if not (target or storage_object):
+        doc = _read('the configuration', root.dump)
+        fabrics = {fm['name']: fm for fm in doc['fabric_modules']}
+        for fm in want['fabric_modules']:
+            if fm['name'] not in fabrics:
+                fabrics[fm['name']] = _read('fabric ' + fm['name'], rtslib.FabricModule(
+                    fm['name'], fs=root.fs).dump)
+        doc['fabric_modules'] = fabrics
         return doc
-    for t in root.targets:
-        if not scoped or t.wwn == target:
-            doc['targets'].append(_strict_dump(t, 'target ' + t.wwn))
-    if not scoped:
-        named = {fm['name'] for fm in want['fabric_modules']}
-        for fm in root.fabric_modules:
-            if fm.name in named or (clear_existing and fm.saved):
-                doc['fabric_modules'][fm.name] = _strict_dump(fm, 'fabric ' + fm.name)
+    doc = {'fabric_modules': {}, 'storage_objects': [], 'targets': []}
+    for so in want['storage_objects']:
+        key = schema.so_key(so['plugin'], so['name'])
+        found = _find_so(root, key)
+        if found is not None:
+            doc['storage_objects'].append(_read('storage object ' + key, found.dump))
+    for t in want['targets']:
+        found = _lookup('target ' + t['wwn'], lambda: rtslib.Target(
+            rtslib.FabricModule(t['fabric'], fs=root.fs), t['wwn'], mode='lookup'))
+        if found is not None:
+            doc['targets'].append(_read('target ' + t['wwn'], found.dump))
     return doc
 
 
@@ -77,7 +110,7 @@ def validate(root, config, target=None, storage_object=None, clear_existing=Fals
     """The file checked as restore checks it; returns the normalised document of the
     scope ({'fabric_modules', 'storage_objects', 'targets'} lists)."""
     whole_clear = clear_existing and not (target or storage_object)
-    existing = {} if whole_clear else objects.existing_sos(root)
+    existing = {} if whole_clear else _KernelHas(root)
     problems = schema.validate(config, existing_sos=existing,
                                fabrics=objects.fabric_names(root))
     fabrics, sos, targets, selection = select(
@@ -96,7 +129,7 @@ def make_plan(root, config, target=None, storage_object=None, clear_existing=Fal
               source='configuration'):
     """The changes that bring the kernel to `config` in that scope, in apply order."""
     want = validate(root, config, target, storage_object, clear_existing, source)
-    have = live_document(root, want, target, storage_object, clear_existing)
+    have = live_document(root, want, target, storage_object)
     p = plan.Planner(clear_existing)
     p.fabrics(want['fabric_modules'], have['fabric_modules'])
     p.storage_objects(want['storage_objects'], have['storage_objects'])
@@ -113,9 +146,8 @@ def _check_users(root, planner, changes, source):
         return
     deleted = {c.key[1:] for c in changes if c.op == 'delete' and c.kind == 'lun'}
     problems = []
-    existing = objects.existing_sos(root)
     for key, reason in planner.gone_sos.items():
-        so = existing.get(key)
+        so = _find_so(root, key)
         if so is None:
             continue
         for lun in so.attached_luns:

@@ -71,7 +71,8 @@ def parser():
     p.add_argument('--json', action='store_true', help='plan/diff: print JSON')
     p.add_argument('--show-secrets', action='store_true', help='export to stdout: print '
                    'CHAP passwords instead of ********')
-    p.add_argument('-q', '--quiet', action='store_true', help='no progress line on a terminal')
+    p.add_argument('-q', '--quiet', action='store_true', help='save/restore/clear/apply: no '
+                   'progress line on a terminal')
     p.add_argument('--debug', action='store_true', help='show tracebacks')
     return p
 
@@ -103,8 +104,9 @@ def _root(args):
 
 
 def save(args, out, err):
-    from rtslib.saveconfig import save_to_file
-    problems = save_to_file(_root(args), args.file)
+    from rtslib.saveconfig import progress, save_to_file
+    with progress.Progress('save', err, quiet=args.quiet, unit='directories read') as shown:
+        problems = save_to_file(progress.watch(_root(args), shown, ('listdir',)), args.file)
     for text in problems:
         print('targetctl: %s' % text, file=err)
     where = args.file or _default(args)
@@ -117,10 +119,12 @@ def save(args, out, err):
 
 
 def restore(args, out, err):
-    from rtslib.saveconfig import NoSaveFile, restore_from_file
+    from rtslib.saveconfig import NoSaveFile, progress, restore_from_file
     try:
-        report = restore_from_file(_root(args), args.file, clear_existing=True,
-                                   skip_missing=args.skip_missing)
+        with progress.Progress('restore', err, quiet=args.quiet) as shown:
+            root = progress.for_restore(_root(args), shown, args.file or _default(args))
+            report = restore_from_file(root, args.file, clear_existing=True,
+                                       skip_missing=args.skip_missing)
     except NoSaveFile:
         if args.file:
             raise
@@ -138,8 +142,9 @@ def restore(args, out, err):
 
 
 def clear(args, out, err):
-    from rtslib.saveconfig import clear_existing
-    clear_existing(_root(args), confirm=True)
+    from rtslib.saveconfig import clear_existing, progress
+    with progress.Progress('clear', err, quiet=args.quiet) as shown:
+        clear_existing(_root(args), confirm=True, progress=shown)
     print('All configuration cleared', file=out)
     return 0
 

@@ -86,7 +86,9 @@ class Validator:
 
     def __init__(self, existing_sos=(), fabrics=None):
         self.problems = []
-        self.existing_sos = set(existing_sos)
+        # anything `in` answers (apply passes one that asks the kernel per key)
+        self.existing_sos = existing_sos if hasattr(existing_sos, '__contains__') \
+            else set(existing_sos)
         self.fabrics = set(fabrics) if fabrics is not None else None
 
     def problem(self, path, text):
