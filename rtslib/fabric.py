@@ -244,8 +244,13 @@ class FabricModule(CFSNode):
     # -- save/restore ---------------------------------------------------------
     @property
     def saved(self):
-        """rtslib-fb saves a fabric only for its discovery auth, and only if enabled."""
-        return self.has_feature('discovery_auth') and self.exists and self.discovery_enable_auth
+        """A fabric is saved for its discovery auth: when enabled, or when any
+        credential is set (rtslib-fb saves only enabled ones, so credentials
+        set with enable=0 were gone after the next boot)."""
+        if not (self.has_feature('discovery_auth') and self.exists):
+            return False
+        return bool(self.discovery_enable_auth) or \
+            any(getattr(self, 'discovery_' + attr) for attr in AUTH_PARAMS)
 
     SAVE_FIELDS = ({'name': STR}, dict({'discovery_' + a: STR for a in AUTH_PARAMS},
                                        discovery_enable_auth=BOOL))
@@ -262,8 +267,13 @@ class FabricModule(CFSNode):
         return d
 
     def setup(self, data, err_func):
+        fields = self.SAVE_FIELDS[1]
         for name, value in data.items():
             if name == 'name':
+                continue
+            if name not in fields:  # never setattr() a library attribute (fs, ...)
+                err_func(f"Unknown key '{name}' for fabric {self.name} (known: "
+                         f"{', '.join(sorted(fields))})")
                 continue
             try:
                 setattr(self, name, value)

@@ -261,7 +261,11 @@ class CFSNode:
         return str(value)
 
     def _chap_value(self, name, value):
-        value = value.strip()
+        if value != value.strip() or '\n' in value:
+            # the kernel would keep them, but every reader (ours, rtslib-fb) strips
+            # what it reads back, so a save would change the secret silently
+            raise RTSLibError(f'{name} of {self._label()} starts or ends with a space or holds '
+                              f'a newline; these are not kept: remove them')
         if value == 'NULL':
             raise RTSLibError(f"'NULL' is not a permitted {name}: give an empty value to clear it")
         if len(value.encode()) > CHAP_MAX:

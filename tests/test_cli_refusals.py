@@ -167,3 +167,16 @@ def test_delete_save_true_saves(sim):
     assert out.splitlines()[1].startswith('Configuration saved to ')
     doc = json.loads((sim / 'etc' / 'target' / 'saveconfig.json').read_text())
     assert [so['name'] for so in doc['storage_objects']] == ['r0']
+
+
+def test_chap_value_with_surrounding_spaces_is_refused_not_stripped(sim):
+    acl = f'/iscsi/{IQN}/tpg1/acls/iqn.1994-05.com.redhat:c'
+    ok(sim, '/iscsi', 'create', IQN)
+    ok(sim, f'/iscsi/{IQN}/tpg1/acls', 'create', 'iqn.1994-05.com.redhat:c')
+    line = refused(sim, acl, 'set', 'auth', 'password= ab ')
+    assert line.startswith('password of ACL iqn.1994-05.com.redhat:c') and \
+        line.endswith('starts or ends with a space or holds a newline; these are not kept: '
+                      'remove them')
+    assert ' ab ' not in line
+    ok(sim, acl, 'set', 'auth', 'password=a b')
+    assert ok(sim, acl, 'get', 'auth', 'password', 'show_secrets=true').strip() == 'password=a b'

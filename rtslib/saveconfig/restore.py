@@ -378,7 +378,9 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
             r.storage_objects(sos)
             r.fabric_modules(fabrics)
             r.targets(targets)
-    except (_Refused, RTSLibError, OSError) as err:
+    except BaseException as err:
+        # any error, not only a kernel refusal: a half-applied restore (after
+        # clearing, the running configuration gone) is never left behind
         rollback = r.undo()
         if before is not None:
             try:
@@ -386,6 +388,10 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
             except SaveConfigError as again:
                 rollback.append(str(again))
             rollback += _put_back(root, before)
+        if not isinstance(err, Exception):
+            raise                   # KeyboardInterrupt: undone, and still an interrupt
+        if not isinstance(err, (_Refused, RTSLibError, OSError)):
+            err = 'an internal error (%s: %s)' % (type(err).__name__, err)
         raise RestoreFailed('%s: restore stopped at %s; %s' % (
             source, err, 'the previous configuration is back' if not rollback else
             'undone as far as possible')) from None

@@ -157,7 +157,7 @@ class Validator:
         seen = {}
         for path, fm in self.items('', doc, 'fabric_modules'):
             path = path.lstrip('.')
-            if self.fields(path, fm, FABRIC):
+            if self.fields(path, fm, FABRIC, strict=True):
                 self.unique(seen, fm['name'], path + '.name', "fabric module '%s'" % fm['name'])
                 self.known_fabric(path + '.name', fm['name'])
         sos = self.storage_objects(doc)
