@@ -48,7 +48,7 @@ class _LinkedNode(CFSNode):
 
     def _link(self, target, alias):
         # the label is a chain of f-strings up to the fabric: made only on failure,
-        # not for each of a restore's 100,000 links
+        # not for each of a restore's links
         self._call('symlink', target.cfs_path, self._sub(alias),
                    action=lambda: f'link {target._label()} to', key='link')
 
@@ -263,7 +263,7 @@ class MappedLUN(_LinkedNode):
                 self.write_protect = bool(int(write_protect or 0))
             except (RTSLibError, ValueError):
                 self.delete()
-                if not lun.exists:      # checked only now: a restore maps 100,000 LUNs
+                if not lun.exists:      # checked only now, not for each LUN a restore maps
                     raise RTSLibError(f'Cannot map LUN {lun.lun}: {lun.parent_tpg._label()} '
                                       f'has no LUN {lun.lun}') from None
                 raise

@@ -167,8 +167,8 @@ class CFSNode:
                 raise RTSLibNotInCFS(f'No such {self._label()} in configfs')
             return False
         try:
-            # mkdir itself says whether it existed (EEXIST): a restore of 100,000
-            # mapped LUNs made 100,000 stats before as many mkdirs
+            # mkdir itself says whether it existed (EEXIST): a stat first would
+            # add one call per object a restore makes
             self.fs.mkdir(self._rel)
         except OSError as e:
             if e.errno != errno.EEXIST:

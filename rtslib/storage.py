@@ -375,6 +375,8 @@ class StorageObject(CFSNode):
                      {'attributes': ATTRS, 'alua_tpgs': 'alua_tpgs', 'wwn': STR,
                       'exists': ANY, 'buffered_mode': ANY})  # last two: old files; ignored
     PLUGIN_FIELDS = ({}, {})
+    # what the shell's ls line shows of an object, in order (targetcli/ui_backstore.py)
+    LS_SHOWS = ('udev_path', 'status')
     # (document field, control key) of the path the kernel reads from control
     CONTROL_PATH = None
 
@@ -443,6 +445,7 @@ class FileIOStorageObject(StorageObject):
     """fileio: a file or block device accessed through the page cache or O_DSYNC."""
 
     plugin, hba = 'fileio', 'fileio'
+    LS_SHOWS = ('udev_path', 'size', 'cache', 'status')
     PLUGIN_FIELDS = ({'dev': STR}, {'size': INT, 'write_back': BOOL, 'aio': BOOL})
     CONTROL_PATH = ('dev', 'fd_dev_name')
 
@@ -522,6 +525,7 @@ class BlockStorageObject(StorageObject):
     """block (the kernel's iblock): a block device."""
 
     plugin, hba = 'block', 'iblock'
+    LS_SHOWS = ('udev_path', 'size', 'readonly', 'cache', 'status')
     PLUGIN_FIELDS = ({'dev': STR}, {'readonly': BOOL, 'write_back': BOOL, 'exclusive': BOOL})
     CONTROL_PATH = ('dev', 'udev_path')
 
@@ -566,6 +570,7 @@ class PSCSIStorageObject(StorageObject):
     """pscsi: a SCSI device passed through (any peripheral type)."""
 
     plugin, hba = 'pscsi', 'pscsi'
+    LS_SHOWS = ('udev_path', 'status')
     PLUGIN_FIELDS = ({'dev': STR}, {})
 
     def __init__(self, name, dev=None, index=None, fs=None, **legacy):
@@ -625,6 +630,7 @@ class RDMCPStorageObject(StorageObject):
     """ramdisk (the kernel's rd_mcp): memory pages."""
 
     plugin, hba = 'ramdisk', 'rd_mcp'
+    LS_SHOWS = ('nullio', 'size', 'status')
     PLUGIN_FIELDS = ({'size': INT}, {'nullio': BOOL})
 
     @staticmethod
@@ -690,6 +696,7 @@ class UserBackedStorageObject(StorageObject):
     """user (TCMU): a userspace handler serves the I/O."""
 
     plugin, hba = 'user', 'user'
+    LS_SHOWS = ('config', 'size', 'status')
     PLUGIN_FIELDS = ({'size': INT, 'config': STR}, {'hw_max_sectors': INT, 'control': STR})
     CONTROL_PATH = ('config', 'dev_config')
 

@@ -55,8 +55,8 @@ def _collector_paused():
     """Python's cycle collector off while one command runs, on again after it.
 
     A command's objects (the nodes it shows, their rtslib objects) live until it
-    ends, so collecting them meanwhile frees nothing: an `ls` of 100,000 mapped
-    LUNs spent a third of its time there.  Reference counting still frees the rest."""
+    ends, so collecting them meanwhile frees nothing, and a large `ls` spent much of
+    its time there (scripts/bench-results.md).  Reference counting still frees the rest."""
     collecting = gc.isenabled()
     gc.disable()
     try:

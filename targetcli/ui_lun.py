@@ -179,7 +179,7 @@ class UILUN(UIRTSLibNode):
 
 def lun_storage_object(shell, lun):
     """The LUN's storage object; during an ls, resolved once per LUN (every mapped LUN
-    line names it: 100 ACLs x 1,000 LUNs resolved the same 1,000 links 100 times)."""
+    line names it: otherwise each link is resolved again for every ACL)."""
     memo = shell.ls_memo
     if memo is None:
         return lun.storage_object

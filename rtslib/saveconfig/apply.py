@@ -177,6 +177,7 @@ class Runner:
         self.journal = []
         self.progress = progress
         self.made_fabric_dirs = []
+        self.parents = {}   # (kind, key) -> target, TPG or ACL found once (a stat each)
 
     def run(self, changes):
         total = len(changes)
@@ -232,7 +233,19 @@ class Runner:
         except RTSLibError:
             return None
 
+    PARENTS = ('target', 'tpg', 'node_acl')
+
     def lookup(self, kind, key):
+        """The object by its key; a target, TPG or ACL is found once per run (each of
+        10,000 LUNs would otherwise stat its target and TPG again)."""
+        if kind not in self.PARENTS:
+            return self._lookup(kind, key)
+        found = self.parents.get((kind, key))
+        if found is None:
+            found = self.parents[(kind, key)] = self._lookup(kind, key)
+        return found
+
+    def _lookup(self, kind, key):
         lib = self.lib()
         if kind == 'fabric':
             return lib.FabricModule(key, fs=self.fs)
@@ -250,8 +263,9 @@ class Runner:
             return lib.LUN(tpg, key[3])
         if kind == 'portal':
             return lib.NetworkPortal(tpg, key[3], key[4], mode='lookup')
-        acl = lib.NodeACL(tpg, key[3], mode='lookup')
-        return acl if kind == 'node_acl' else lib.MappedLUN(acl, key[4])
+        if kind == 'node_acl':
+            return lib.NodeACL(tpg, key[3], mode='lookup')
+        return lib.MappedLUN(self.lookup('node_acl', key[:4]), key[4])
 
     # -- the changes --------------------------------------------------------------
     def set(self, change, value):
@@ -295,11 +309,11 @@ class Runner:
         self.lib().NodeACL.setup(self.lookup('tpg', change.key[:3]), change.data, _refuse)
 
     def create_mapped_lun(self, change):
-        tpg = self.lookup('tpg', change.key[:3])
-        acl = self.lib().NodeACL(tpg, change.key[3], mode='lookup')
-        self.lib().MappedLUN.setup(tpg, acl, change.data, _refuse)
+        self.lib().MappedLUN.setup(self.lookup('tpg', change.key[:3]),
+                                   self.lookup('node_acl', change.key[:4]), change.data, _refuse)
 
     def remove(self, kind, key):
+        self.parents.clear()    # what was found may be what goes
         obj = self.find(kind, key)
         if obj is None:
             return
@@ -308,6 +322,18 @@ class Runner:
             obj._delete_unmapped()
         else:
             obj.delete()
+
+
+def _lookups(root, changes):
+    """A plan that makes storage objects or LUNs looks storage objects up by name and
+    picks free HBA indexes for each: one scan of core/ answers them all (as in a
+    restore).  Other plans need no scan."""
+    import contextlib
+    from rtslib import hba
+    if any(c.op in ('create', 'link') and c.kind in ('storage_object', 'lun')
+           for c in changes):
+        return hba.batch_lookups(root.fs)
+    return contextlib.nullcontext()
 
 
 def apply(root, config, target=None, storage_object=None, clear_existing=False,
@@ -320,7 +346,8 @@ def apply(root, config, target=None, storage_object=None, clear_existing=False,
         changes = make_plan(root, config, target, storage_object, clear_existing, source)
         runner = Runner(root, progress)
         try:
-            runner.run(changes)
+            with _lookups(root, changes):
+                runner.run(changes)
         except BaseException as err:    # whatever stops it (even ^C): undo, then report
             failed = runner.journal[-1]
             done = len(runner.journal) - 1
