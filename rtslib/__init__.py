@@ -12,10 +12,14 @@ from rtslib.groups import MappedLUNGroup, NodeACLGroup
 from rtslib.legacy import (FileIOBackstore, IBlockBackstore, IBlockStorageObject,
                            PSCSIBackstore, RDMCPBackstore)
 from rtslib.root import RTSRoot
-from rtslib.target import LUN, TPG, MappedLUN, NetworkPortal, NodeACL, Target
-from rtslib.tcm import (ALUATargetPortGroup, BlockStorageObject, FileIOStorageObject,
-                        PSCSIStorageObject, RDMCPStorageObject, StorageObject,
-                        StorageObjectFactory, UserBackedStorageObject)
+from rtslib.target import TPG, Target
+from rtslib.alua import ALUATargetPortGroup
+from rtslib.lun import LUN, MappedLUN
+from rtslib.node_acl import NodeACL
+from rtslib.portal import NetworkPortal
+from rtslib.storage import (BlockStorageObject, FileIOStorageObject, PSCSIStorageObject,
+                            RDMCPStorageObject, StorageObject, StorageObjectFactory,
+                            UserBackedStorageObject)
 
 __all__ = [
     'RTSRoot', 'FabricModule', 'Target', 'TPG', 'LUN', 'MappedLUN', 'NodeACL',

@@ -154,3 +154,17 @@ def errno_name(err):
     """'EINVAL' for an OSError or errno number."""
     num = err.errno if isinstance(err, OSError) else err
     return errno.errorcode.get(num, str(num))
+
+
+def real_lio_problem():
+    """Why this process cannot use the real kernel's LIO, or None (one sentence,
+    how to fix it included; each tool adds its own pointer to --simulate)."""
+    if not os.path.isdir('/sys/kernel/config'):
+        return ("configfs is not available (/sys/kernel/config is missing): mount it with "
+                "`mount -t configfs none /sys/kernel/config`.")
+    if os.geteuid() != 0:
+        return "must run as root to configure the kernel target (LIO)."
+    if not os.path.isdir(REAL_ROOT):
+        return ("LIO is not loaded (%s is missing): run `modprobe target_core_mod`."
+                % REAL_ROOT)
+    return None

@@ -4,7 +4,8 @@ No configfs object of their own: a group is the set of a TPG's ACLs whose
 `tag` file holds the group name; reads go to the first member, writes to all.
 """
 from rtslib.errors import RTSLibError
-from rtslib.target import MappedLUN, NodeACL
+from rtslib.lun import MappedLUN
+from rtslib.node_acl import NodeACL
 
 
 def _check_group_name(name):

@@ -13,7 +13,7 @@ classes and methods.  gen_wwn is accepted; a unit serial is always generated
 """
 from rtslib.errors import RTSLibError
 from rtslib.node import CFSNode
-from rtslib.tcm import BlockStorageObject, so_mapping
+from rtslib.storage import BlockStorageObject, so_mapping
 
 
 class Backstore(CFSNode):

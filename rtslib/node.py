@@ -29,6 +29,25 @@ READONLY = {
 AUTH_KINDS = ('auth_attr', 'discovery_auth')
 CHAP_MAX = 255
 SECRETS = ('password', 'password_mutual', 'mutual_password')
+# The CHAP settings of a TPG or ACL, as rtslib-fb names them (chap_<name>)
+AUTH_PARAMS = ('userid', 'password', 'mutual_userid', 'mutual_password')
+
+
+def lowest_free(used, start, stop):
+    """The lowest number in [start, stop) not in used, or None."""
+    for n in range(start, stop):
+        if n not in used:
+            return n
+    return None
+
+
+def numbered(names, prefix):
+    """{N for prefix_N in names}."""
+    out = set()
+    for name in names:
+        if name.startswith(prefix) and name[len(prefix):].isdigit():
+            out.add(int(name[len(prefix):]))
+    return out
 
 
 def intify(value):
@@ -308,3 +327,12 @@ def set_parameters(obj, params, err_func):
             obj.set_parameter(name, value)
         except RTSLibError as e:
             err_func(str(e))
+
+
+def dump_chap(node, d):
+    """The CHAP settings a TPG or ACL has, into its dump (rtslib-fb's chap_* keys)."""
+    if node.has_feature('acls_auth'):
+        for attr in AUTH_PARAMS:
+            value = getattr(node, 'chap_' + attr)
+            if value:
+                d['chap_' + attr] = value

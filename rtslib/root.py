@@ -8,7 +8,8 @@ RTSRoot keeps rtslib-fb's method names and hands over to it.
 from rtslib.errors import RTSLibError
 from rtslib.fabric import FabricModule
 from rtslib.node import CFSNode
-from rtslib.tcm import _hba_memo, all_storage_objects
+from rtslib.hba import forget_all
+from rtslib.storage import all_storage_objects
 
 DEFAULT_SAVE_FILE = '/etc/target/saveconfig.json'
 
@@ -129,4 +130,4 @@ class RTSRoot(CFSNode):
 
     def invalidate_caches(self):
         """Forget remembered HBA indexes (another process may have changed core/)."""
-        _hba_memo.clear()
+        forget_all()

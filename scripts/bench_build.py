@@ -8,7 +8,7 @@ Storage objects rdI (ramdisk, 1 page, created in order I = 0..N-1, then the
 probe), one HBA each, in one of two layouts:
 - 'ours' (default): the HBA index our restore gives, as every boot with
   target.service leaves the tree: the lowest free one for the first
-  LAYOUT_LIMIT, then the object's home index (rtslib.tcm.home_index);
+  LAYOUT_LIMIT, then the object's home index (rtslib.hba.home_index);
 - 'fb' (config name suffix -fb): the lowest free index for every object, as
   targetcli-fb/rtslib-fb leave it, where a lookup by name cannot guess the
   HBA.
@@ -20,7 +20,7 @@ also holds the probe objects the one-shot commands work on: the ramdisk
 import time
 
 import bench_floor
-from rtslib.tcm import LAYOUT_LIMIT, home_index
+from rtslib.hba import LAYOUT_LIMIT, home_index
 
 PROBE_IQN = 'iqn.2003-01.org.bench:probe'
 PROBE_SO = 'probe'

@@ -28,10 +28,13 @@ or the log; `get auth password show_secrets=true` shows one on purpose.
 Batch lines are split like a shell does (quotes, backslashes); empty lines and
 lines starting with # are skipped.  Values are passed byte for byte.
 Exit status: 0 when every command succeeded, 1 when a command failed,
-2 for a bad invocation or when LIO is not usable here.
+2 for a bad invocation or when LIO is not usable here, 3 when plan/diff
+found differences, 4 when a restore left named parts unapplied on purpose.
 """
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from rtslib.exit_status import FAILED as EXIT_FAILED
+from rtslib.exit_status import OK as EXIT_OK
+from rtslib.exit_status import USAGE as EXIT_USAGE
 
 
 class Options:
@@ -84,16 +87,11 @@ def _version():
 
 def lio_problem():
     """Why the real LIO cannot be used here, or None."""
-    hint = " Or run on a simulated kernel: targetcli --simulate DIR."
-    if not os.path.isdir('/sys/kernel/config'):
-        return ("configfs is not available (/sys/kernel/config is missing): mount it with "
-                "`mount -t configfs none /sys/kernel/config`." + hint)
-    if os.geteuid() != 0:
-        return "targetcli must run as root to configure the kernel target (LIO)." + hint
-    if not os.path.isdir('/sys/kernel/config/target'):
-        return ("LIO is not loaded (/sys/kernel/config/target is missing): run "
-                "`modprobe target_core_mod`." + hint)
-    return None
+    from rtslib.configfs import real_lio_problem
+    problem = real_lio_problem()
+    if problem and problem.startswith('must run as root'):
+        problem = 'targetcli ' + problem
+    return problem and problem + " Or run on a simulated kernel: targetcli --simulate DIR."
 
 
 def _home(simdir):
@@ -198,10 +196,10 @@ def run(argv):
             ok = report(lambda: shell.run_cmdline(args[0]))
         else:
             ok = report(lambda: shell.run_tokens(args))
-        return EXIT_OK if ok else EXIT_FAILED
+        return shell.outcome if ok else EXIT_FAILED
     if opts.file or not sys.stdin.isatty():
         failures = shell.run_lines(_batch_lines(opts), report, opts.keep_going)
-        return EXIT_OK if not failures else EXIT_FAILED
+        return shell.outcome if not failures else EXIT_FAILED
     return _interactive(shell, root, report)
 
 

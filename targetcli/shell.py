@@ -35,8 +35,6 @@ DEFAULT_PREFS = {
     'auto_save_on_exit': True,
     'max_backup_files': '10',
     'auto_add_default_portal': True,
-    'auto_use_daemon': False,
-    'daemon_use_batch_mode': False,
     'bookmarks': {},
     'path_history': None,
     'path_history_index': 0,
@@ -74,6 +72,7 @@ class TargetShell(ConfigShell):
         self.home = home
         self.simdir = simdir
         self.ls_memo = None     # a dict while `ls` draws (targetcli/tree.py)
+        self.outcome = 0        # exit status of commands that succeeded (note_outcome)
         self._cmd_history = os.path.join(home, 'history.txt')
         self._save_history = True
         self.prefs = JsonPrefs(os.path.join(home, 'prefs.json'))
@@ -95,6 +94,12 @@ class TargetShell(ConfigShell):
             prefs['logfile'] = os.path.join(self.home, 'log.txt')
         if not isinstance(prefs['bookmarks'], dict):
             prefs['bookmarks'] = {}
+
+    def note_outcome(self, status):
+        """A command that succeeded with a status other than 0 (rtslib.exit_status:
+        DIFFERS from plan/diff, PARTIAL from a restore that left parts out); the
+        highest noted is the exit status of a one-shot or batch without failures."""
+        self.outcome = max(self.outcome, status)
 
     # -- running commands -------------------------------------------------
 

@@ -74,7 +74,7 @@ class UIBackstores(UINode):
     def load_children(self):
         for plugin in PLUGINS:
             BACKSTORE_CLASSES[plugin](self)
-        from rtslib.tcm import all_storage_objects
+        from rtslib.storage import all_storage_objects
         handlers = set()
         for so in all_storage_objects(self.get_root().rtsroot.fs, 'user'):
             if so.config:
@@ -111,7 +111,7 @@ class UIBackstore(UINode):
         return so.plugin == self.plugin
 
     def load_children(self):
-        from rtslib.tcm import all_storage_objects
+        from rtslib.storage import all_storage_objects
         # only this plugin's HBA dirs are listed; one shared RTSRoot per shell
         for so in all_storage_objects(self.get_root().rtsroot.fs, self.so_class().hba):
             if self.mine(so):

@@ -39,8 +39,6 @@ GLOBAL_PARAMS = (
      'If true, adds a portal listening on all IPs to new targets.'),
     ('max_backup_files', 'string',
      'Max no. of configurations to be backed up in /etc/target/backup/ directory.'),
-    ('auto_use_daemon', 'bool', 'If true, commands will be sent to targetclid.'),
-    ('daemon_use_batch_mode', 'bool', 'If true, use batch mode for daemonized approach.'),
 )
 
 

@@ -78,16 +78,21 @@ class UIRoot(UINode):
         self.info(f"Configuration saved to {savefile}")
 
     def ui_command_restoreconfig(self, savefile=None, clear_existing=None, target=None,
-                                 storage_object=None):
+                                 storage_object=None, list_backups=None):
         '''
         Restores the configuration from a file (default: the default save
         file).  clear_existing=true removes the current configuration first;
         otherwise the file is merged.  target=WWN or storage_object=NAME
         restore only that object.  Nothing changes if the file is invalid,
-        and a kernel refusal undoes the restore.
+        and a kernel refusal undoes the restore.  Gzipped files (the
+        backups in backup/) are read as they are.
+        list_backups=true lists the backups of the save file, newest first,
+        with what each holds, and restores nothing.
         '''
         from rtslib.saveconfig import restore_from_file
         savefile = os.path.abspath(os.path.expanduser(savefile or self.default_save_file()))
+        if self.ui_eval(list_backups, 'bool', False, 'list_backups'):
+            return self._list_backups(savefile)
         clear = self.ui_eval(clear_existing, 'bool', False, 'clear_existing')
         if not os.path.isfile(savefile):
             raise ExecutionError(f"Restore file {savefile} not found")
@@ -96,7 +101,24 @@ class UIRoot(UINode):
         self.refresh()
         for error in errors or ():
             self.shell.log.warning(str(error))
+        if errors:
+            from rtslib.exit_status import PARTIAL
+            self.shell.note_outcome(PARTIAL)
+            self.info(f"Configuration restored from {savefile} except the "
+                      f"{len(errors)} part(s) listed above")
+            return
         self.info(f"Configuration restored from {savefile}")
+
+    def _list_backups(self, savefile):
+        from rtslib.saveconfig.backup import newest_first
+        backups = newest_first(savefile)
+        if not backups:
+            self.info(f"No backups of {savefile}")
+            return
+        lines = [f"Backups of {savefile}, newest first:"]
+        lines += [f"  {path}  ({holds})" for path, holds in backups]
+        lines.append("Restore one with: restoreconfig FILE [clear_existing=true]")
+        self.shell.con.display('\n'.join(lines))
 
     def ui_complete_saveconfig(self, parameters, text, current_param):
         if current_param != 'savefile':
@@ -104,7 +126,10 @@ class UIRoot(UINode):
         from targetcli.ui_backstore import complete_path
         return complete_path(text, files=True)
 
-    ui_complete_restoreconfig = ui_complete_saveconfig
+    def ui_complete_restoreconfig(self, parameters, text, current_param):
+        if current_param in ('clear_existing', 'list_backups'):
+            return [v for v in ('true', 'false') if v.startswith(text)]
+        return self.ui_complete_saveconfig(parameters, text, current_param)
 
     def ui_command_clearconfig(self, confirm=None):
         '''

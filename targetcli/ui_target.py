@@ -1,18 +1,15 @@
-"""Fabric modules, targets and TPGs."""
+"""Fabric modules and targets (a TPG node is in ui_tpg.py)."""
 import re
 
 from targetcli.cshell import ExecutionError
 
 from targetcli.ui_backstore import one_or_many
-from targetcli.ui_node import UIRTSLibNode, shown
+from targetcli.ui_node import UIRTSLibNode
+from targetcli.ui_params import AUTH_PARAMS
+from targetcli.ui_portal import DEFAULT_PORT, DEFAULT_PORTAL_IP
+from targetcli.ui_tpg import UITPG
 
-AUTH_PARAMS = ('userid', 'password', 'mutual_userid', 'mutual_password')
-# the seed page (Datera's targetcli) names the TPG's mutual CHAP this way
-AUTH_ALIASES = {('auth', 'userid_mutual'): 'mutual_userid',
-                ('auth', 'password_mutual'): 'mutual_password'}
 DISCOVERY_PARAMS = ('enable',) + AUTH_PARAMS
-DEFAULT_PORTAL_IP = '0.0.0.0'
-DEFAULT_PORT = 3260
 # tpg1 (targetcli-fb), tpgt1 (the seed page), tgpt1 (a typo the seed page prints)
 _TPG_NAME = re.compile(r'(?:tpgt?|tgpt)(\d+)\Z')
 
@@ -256,162 +253,6 @@ class UIMultiTPGTarget(SavesItself, UIRTSLibNode):
         if current_param != 'tag':
             return []
         return one_or_many([c.name[3:] for c in self.children if c.name[3:].startswith(text)])
-
-
-class UITPG(UIRTSLibNode):
-    """A TPG: luns/, acls/ and portals/ as its fabric supports them."""
-
-    param_aliases = AUTH_ALIASES
-    ui_desc_attributes = {
-        'authentication': ('number', 'If set to 1, enforce authentication for this TPG.'),
-        'cache_dynamic_acls': ('number',
-                               'If set to 1 in demo mode, cache dynamically generated ACLs.'),
-        'default_cmdsn_depth': ('number', 'Default CmdSN (Command Sequence Number) depth.'),
-        'default_erl': ('number', 'Default Error Recovery Level.'),
-        'demo_mode_discovery': ('number', 'If set to 1 in demo mode, enable discovery.'),
-        'demo_mode_write_protect': ('number',
-                                    'If set to 1 in demo mode, prevent writes to LUNs.'),
-        'fabric_prot_type': ('number', 'Fabric DIF protection type.'),
-        'generate_node_acls': ('number',
-                               'If set to 1, allow all initiators to login (i.e. demo mode).'),
-        'login_timeout': ('number', 'Login timeout value in seconds.'),
-        'netif_timeout': ('number', 'NIC failure timeout in seconds.'),
-        'prod_mode_write_protect': ('number', 'If set to 1, prevent writes to LUNs.'),
-        't10_pi': ('number', 'If set to 1, enable T10 Protection Information.'),
-        'tpg_enabled_sendtargets': ('number', 'If set to 1, the SendTargets discovery '
-                                              'response advertises the TPG only if the TPG '
-                                              'is enabled.'),
-    }
-    ui_desc_parameters = {
-        'DataPDUInOrder': ('yesno', 'If set to Yes, the data PDUs within sequences must be '
-                                    'in order.'),
-        'DataSequenceInOrder': ('yesno', 'If set to Yes, the data sequences must be in order.'),
-        'DefaultTime2Retain': ('number', 'Maximum time, in seconds, after an initial wait, '
-                                         'before which an active task reassignment is still '
-                                         'possible after an unexpected connection termination '
-                                         'or a connection reset.'),
-        'DefaultTime2Wait': ('number', 'Minimum time, in seconds, to wait before attempting '
-                                       'an explicit/implicit logout or an active task '
-                                       'reassignment after an unexpected connection '
-                                       'termination or a connection reset.'),
-        'ErrorRecoveryLevel': ('number', 'Recovery levels represent a combination of '
-                                         'recovery capabilities.'),
-        'FirstBurstLength': ('number', 'Maximum amount in bytes of unsolicited data an '
-                                       'initiator may send.'),
-        'InitialR2T': ('yesno', 'If set to No, the default use of R2T (Ready To Transfer) '
-                                'is disabled.'),
-        'MaxBurstLength': ('number', 'Maximum SCSI data payload in bytes in a Data-In or a '
-                                     'solicited Data-Out iSCSI sequence.'),
-        'MaxConnections': ('number', 'Maximum number of connections acceptable.'),
-        'MaxOutstandingR2T': ('number', 'Maximum number of outstanding R2Ts per task.'),
-        'MaxRecvDataSegmentLength': ('number', 'Maximum data segment length in bytes the '
-                                               'target can receive in an iSCSI PDU.'),
-        'MaxXmitDataSegmentLength': ('number', 'Outgoing MaxRecvDataSegmentLength sent over '
-                                               'the wire during iSCSI login response.'),
-        'TargetAlias': ('string', 'Human-readable target name or description.'),
-    }
-
-    def __init__(self, tpg, parent, name=None):
-        super().__init__(name or f"tpg{tpg.tag}", tpg, parent)
-
-    def define_groups(self):
-        super().define_groups()
-        if self.rtsnode.has_feature('auth'):
-            for param in AUTH_PARAMS:
-                self.define_config_group_param('auth', param, 'string')
-
-    def load_children(self):
-        from targetcli.ui_tpg import UILUNs, UINodeACLs, UIPortals
-        UILUNs(self)
-        if self.rtsnode.has_feature('acls'):
-            UINodeACLs(self)
-        if self.rtsnode.has_feature('nps'):
-            UIPortals(self)
-
-    def lookup_child(self, name):
-        from targetcli.ui_tpg import UILUNs, UINodeACLs, UIPortals
-        kinds = {'luns': (UILUNs, None), 'acls': (UINodeACLs, 'acls'),
-                 'portals': (UIPortals, 'nps')}
-        if name not in kinds:
-            return None
-        cls, feature = kinds[name]
-        if feature and not self.rtsnode.has_feature(feature):
-            return None
-        return cls(self)
-
-    def summary(self):
-        tpg = self.rtsnode
-        msg, status = [], None
-        if tpg.has_feature('nexus'):
-            msg.append(str(tpg.nexus))
-        if not tpg.enable:
-            return ("disabled", False)
-        if tpg.has_feature('acls'):
-            gen_acls = int(tpg.get_attribute('generate_node_acls'))
-            msg.append("gen-acls" if gen_acls else "no-gen-acls")
-            if tpg.has_feature('auth'):
-                if not int(tpg.get_attribute('authentication')):
-                    msg.append("no-auth")
-                    status = True if gen_acls else None
-                elif not gen_acls:
-                    msg.append("auth per-acl")
-                else:
-                    msg.append("tpg-auth")
-                    status = bool(tpg.chap_password and tpg.chap_userid)
-                    msg.append("mutual auth" if tpg.authenticate_target else "1-way auth")
-        return (", ".join(msg), status)
-
-    def ui_getgroup_auth(self, name):
-        return getattr(self.rtsnode, 'chap_' + name)
-
-    def ui_setgroup_auth(self, name, value):
-        setattr(self.rtsnode, 'chap_' + name, value or '')
-
-    def ui_command_enable(self):
-        '''
-        Enables the TPG.
-        '''
-        from rtslib import RTSLibError
-        if self.rtsnode.enable:
-            self.info("The TPGT is already enabled.")
-            return
-        try:
-            self.rtsnode.enable = True
-        except RTSLibError as err:
-            raise ExecutionError(f"The TPGT could not be enabled: {err}") from None
-        self.info("The TPGT has been enabled.")
-
-    def ui_command_disable(self):
-        '''
-        Disables the TPG.
-        '''
-        if self.rtsnode.enable:
-            self.rtsnode.enable = False
-            self.info("The TPGT has been disabled.")
-        else:
-            self.info("The TPGT is already disabled.")
-
-    def ui_command_sessions(self, action='list', sid=None):
-        '''
-        Displays the open sessions of this TPG: action is `list` (default)
-        or `detail`; sid shows only that session.
-        '''
-        from targetcli.ui_sessions import show_sessions
-        show_sessions(self, action, sid, self.rtsnode)
-
-    def ui_command_info(self):
-        '''
-        Displays the TPG's settings (CHAP secrets shown as ********).
-        '''
-        tpg = self.rtsnode
-        values = {'tag': tpg.tag, 'enable': bool(tpg.enable)}
-        if tpg.has_feature('auth'):
-            for param in AUTH_PARAMS:
-                value = getattr(tpg, 'chap_' + param, '')
-                if value:
-                    values['chap_' + param] = value
-        for name, value in sorted(values.items()):
-            self.info(f"{name}: {shown(name, value)}")
 
 
 class UITarget(SavesItself, UITPG):

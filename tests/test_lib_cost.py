@@ -153,14 +153,14 @@ def test_storage_object_lookup_is_flat_past_the_rtslib_fb_layout(simdir, tmp_pat
                                                                    monkeypatch):
     """Objects past the first LAYOUT_LIMIT HBAs are found with one stat, whatever the
     number of objects; the first ones keep rtslib-fb's lowest-free layout."""
-    from rtslib import RDMCPStorageObject, tcm
+    from rtslib import RDMCPStorageObject, hba
     from rtslib.simkernel import SimConfigFS
-    monkeypatch.setattr(tcm, 'LAYOUT_LIMIT', 3)  # a small limit keeps the tree small
+    monkeypatch.setattr(hba, 'LAYOUT_LIMIT', 3)  # a small limit keeps the tree small
     small, large = sim_fs(simdir), SimConfigFS(str(tmp_path / 'large'))
     for fs, count in ((small, 2), (large, 40)):
         sos = [RDMCPStorageObject(f'ram{i}', 4096, fs=fs) for i in range(count)]
     assert [so.index for so in sos[:3]] == [0, 1, 2]
-    assert all(so.index >= tcm.HOME_BASE for so in sos[3:])
+    assert all(so.index >= hba.HOME_BASE for so in sos[3:])
     last, paths = _so_lookup_cost(large, 'ram39')
     assert last == 1 and paths == [('isdir', sos[39].cfs_path)]
     # an object in the low indexes costs what it does in a 2-object tree, plus

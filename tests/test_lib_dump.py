@@ -127,7 +127,7 @@ def test_setup_recreates_what_dump_gave(dumped, tmp_path):
     """dump() then setup() on an empty kernel gives the same dump again."""
     from rtslib import FabricModule, RTSRoot, Target
     from rtslib.simkernel import SimConfigFS
-    from rtslib.tcm import StorageObject
+    from rtslib.storage import StorageObject
     ours, _, _ = dumped
     fresh = RTSRoot(SimConfigFS(str(tmp_path / 'fresh')))
     errors = []

@@ -28,7 +28,7 @@ SEED_TPG = '/iscsi/%s/tpgt_1' % SEED_IQN
 # Differences between our dump() and Debian rtslib-fb 2.1.75's of the same tree
 # that are not bugs: (path regex, our value, rtslib-fb's value (None: any), why).
 # None left: the one found (a TCMU object's control string without hw_block_size)
-# was our bug, fixed in rtslib/tcm.py.
+# was our bug, fixed in rtslib/storage.py.
 PEER_EXCEPTIONS = []
 
 

@@ -12,8 +12,9 @@ Behaviour, where rtslib-fb/targetcli-fb left room:
   LUNs by index), and what rtslib-fb does not keep either (a loopback TPG's
   nexus WWN and SCSI host number are new after every restore).
 - save: temp file + fsync + rename + fsync(dir), mode 0600, under an flock on
-  .<name>.lock beside the file (a live holder: wait up to 30 s, then fail
-  naming its pid).  The old content goes to backup/<stem>-DATE-json.gz when
+  a lock file in /run/lock/lio-py (DIR/run/lock/lio-py simulated; never beside
+  the user's file) named by the file's real path (a live holder: wait up to
+  30 s, then fail naming its pid).  The old content goes to backup/<stem>-DATE-json.gz when
   it changes (default save file only, as targetcli-fb; max_backup_files, 10).
   so_path= / target= save one object and keep the rest of the file; the
   empty_guard (autosave) refuses to replace a non-empty file with nothing

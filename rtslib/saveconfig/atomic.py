@@ -128,6 +128,7 @@ class FileLock:
 
     def _open(self):
         try:
+            os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
             return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as err:
             first = err

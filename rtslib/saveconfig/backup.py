@@ -7,6 +7,7 @@ exactly that content.  Only the newest max_backup_files are kept.
 """
 import glob
 import gzip
+import json
 import os
 import time
 
@@ -22,6 +23,21 @@ def _pattern(save_file):
 def list_backups(save_file):
     """Backups of save_file, oldest first (the timestamp sorts as text)."""
     return sorted(glob.glob(_pattern(save_file)))
+
+
+def newest_first(save_file):
+    """(path, what it holds) of each backup of save_file, newest first, for an
+    admin picking one to restore: 'N storage objects, M targets' or why unreadable."""
+    out = []
+    for path in reversed(list_backups(save_file)):
+        try:
+            doc = json.loads(read_backup(path))
+            holds = '%d storage objects, %d targets' % (
+                len(doc.get('storage_objects') or []), len(doc.get('targets') or []))
+        except (OSError, EOFError, ValueError, AttributeError, gzip.BadGzipFile) as err:
+            holds = 'unreadable: %s' % (getattr(err, 'strerror', None) or err)
+        out.append((path, holds))
+    return out
 
 
 def read_backup(path):

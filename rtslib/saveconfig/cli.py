@@ -2,18 +2,19 @@
 
     targetctl [--simulate DIR] [--skip-missing] save|restore|clear [FILE]
 
-Exit status 0 only on full success; on any failure one line on stderr
-(restore validation lists each problem on its own indented line after it)
-and a non-zero status, never a traceback (--debug shows one).
+Exit status (rtslib/exit_status.py, the same as targetcli's): 0 success, 1 a
+command failed, 2 bad invocation or LIO not usable, 4 --skip-missing left
+objects out.  A failure is one line on stderr (restore validation lists each
+problem on its own indented line after it), never a traceback (--debug shows one).
 """
 import argparse
 import gc
 import os
 import sys
 
-from rtslib import configfs
+from rtslib import configfs, exit_status
 
-USAGE_ERROR = 2
+USAGE_ERROR = exit_status.USAGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,7 +33,7 @@ def parse(argv):
                    '(as LIO_SIMULATE=DIR)')
     p.add_argument('--skip-missing', '--partial', dest='skip_missing', action='store_true',
                    help='restore: restore what can be restored when a device is missing; '
-                   'report each skipped object and exit 1')
+                   'report each skipped object and exit 4')
     p.add_argument('--debug', action='store_true', help='show tracebacks')
     return p.parse_args(argv)
 
@@ -51,7 +52,7 @@ def save(args, out, err):
     if problems:
         print('targetctl: saved to %s without %d object(s) listed above'
               % (where, len(problems)), file=err)
-        return 1
+        return exit_status.FAILED
     print('Configuration saved to %s' % where, file=out)
     return 0
 
@@ -72,7 +73,7 @@ def restore(args, out, err):
     if report:
         print('targetctl: restored from %s except %d object(s) listed above'
               % (args.file or _default(), len(report.skipped) or len(report)), file=err)
-        return 1
+        return exit_status.PARTIAL
     print('Configuration restored from %s' % (args.file or _default()), file=out)
     return 0
 
@@ -89,17 +90,19 @@ def _default():
     return default_save_file()
 
 
-def main(argv=None, out=sys.stdout, err=sys.stderr):
+def main(argv=None, out=None, err=None):
+    out, err = out or sys.stdout, err or sys.stderr   # the streams of now, not of import
     try:
         args = parse(sys.argv[1:] if argv is None else argv)
     except SystemExit as e:
         return USAGE_ERROR if e.code else 0
     if args.simulate:
         os.environ[configfs.SIM_ENV] = os.path.abspath(args.simulate)
-    if not configfs.sim_dir() and os.geteuid() != 0:
-        print('targetctl: must run as root to change the kernel target configuration '
-              '(or use --simulate DIR)', file=err)
-        return 1
+    problem = None if configfs.sim_dir() else configfs.real_lio_problem()
+    if problem:
+        print('targetctl: %s Or use a simulated kernel: targetctl --simulate DIR.' % problem,
+              file=err)
+        return USAGE_ERROR
     command = {'save': save, 'restore': restore, 'clear': clear}[args.command]
     collecting = gc.isenabled()
     gc.disable()    # the command's objects live until it ends: see targetcli/shell.py
@@ -112,7 +115,7 @@ def main(argv=None, out=sys.stdout, err=sys.stderr):
         if args.debug:
             raise
         print('targetctl: %s' % _one_line(e), file=err)
-        return 1
+        return exit_status.FAILED
     finally:
         if collecting:
             gc.enable()

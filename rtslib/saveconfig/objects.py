@@ -228,21 +228,22 @@ RECONFIG_ATTRS = {'user': ('dev_config', 'dev_size', 'emulate_write_cache')}
 def setup_storage_object(root, data, err_func):
     """Create one storage object from its document (rtslib-fb's restore steps:
     construct, set attributes, add ALUA groups); returns it."""
-    from rtslib import tcm
+    from rtslib import storage
+    from rtslib.alua import ALUATargetPortGroup
     from rtslib.node import set_attributes
     data = copy.deepcopy(data)  # setup() may consume the dict, as rtslib-fb's does
     plugin = schema.plugin_name(data['plugin'])
     attrs = data.get('attributes', {})
     later = {n: attrs.pop(n) for n in RECONFIG_ATTRS.get(plugin, ()) if n in attrs}
-    cls = tcm.so_mapping[plugin]
-    if 'setup' in vars(cls) or 'setup' in vars(tcm.StorageObject):
+    cls = storage.so_mapping[plugin]
+    if 'setup' in vars(cls) or 'setup' in vars(storage.StorageObject):
         so = cls.setup(root, data, err_func)
     else:
         kwargs = {k: v for k, v in data.items() if k not in SO_NOT_KWARGS}
         so = cls(fs=root.fs, **kwargs)
         set_attributes(so, attrs, err_func)
         for group in data.get('alua_tpgs', []):
-            tcm.ALUATargetPortGroup.setup(so, group, err_func)
+            ALUATargetPortGroup.setup(so, group, err_func)
     changed = {n: v for n, v in later.items() if str(v) != so.get_attribute(n)}
     set_attributes(so, changed, err_func)
     return so

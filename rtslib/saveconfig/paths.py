@@ -3,6 +3,7 @@
 /etc/target on a real system; DIR/etc/target when LIO_SIMULATE=DIR selects the
 simulated kernel, so a simulated session never reads or writes the host's file.
 """
+import hashlib
 import os
 
 from rtslib import configfs
@@ -29,7 +30,17 @@ def backup_dir(save_file):
     return os.path.join(os.path.dirname(os.path.abspath(save_file)), BACKUP_SUBDIR)
 
 
-def lock_file(save_file):
-    """The lock sits next to the file it guards (same directory, same filesystem)."""
-    path = os.path.abspath(save_file)
-    return os.path.join(os.path.dirname(path), '.' + os.path.basename(path) + '.lock')
+def lock_dir(simulate=None):
+    """Where the save code's locks live: /run/lock/lio-py, DIR/run/lock/lio-py when
+    simulated.  Never beside a user's file: a save to ~/x.json leaves only x.json."""
+    sim = simulate or configfs.sim_dir()
+    base = os.path.join(os.path.abspath(sim), 'run', 'lock') if sim else '/run/lock'
+    return os.path.join(base, 'lio-py')
+
+
+def lock_file(save_file, simulate=None):
+    """The lock guarding one save file, named by the file's real path (two names
+    of one file share a lock): <lock_dir>/<basename>.<hash of the path>.lock."""
+    path = os.path.realpath(os.path.abspath(save_file))
+    digest = hashlib.sha256(path.encode('utf-8', 'surrogateescape')).hexdigest()[:16]
+    return os.path.join(lock_dir(simulate), '%s.%s.lock' % (os.path.basename(path), digest))

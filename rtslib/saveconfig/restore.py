@@ -8,13 +8,18 @@ undone in reverse order and, if the restore had cleared the old
 configuration first, that configuration is put back.
 """
 import copy
+import gzip
 import json
 import os
+import zlib
 
-from rtslib import tcm
+from rtslib import hba
 from rtslib.saveconfig import clear, objects, paths, schema
 from rtslib.saveconfig.errors import (ConfigInvalid, RestoreFailed, RTSLibError,
                                       SaveConfigError)
+
+
+GZIP_MAGIC = b'\x1f\x8b'
 
 
 class NoSaveFile(SaveConfigError, FileNotFoundError):
@@ -60,6 +65,7 @@ def load_file(path=None):
         raise NoSaveFile('no saved configuration at %s' % path) from None
     except OSError as err:
         raise SaveConfigError('cannot read %s: %s' % (path, err.strerror)) from err
+    data = _gunzip(path, data)
     if not data.strip():
         raise SaveConfigError('%s is empty (truncated?); nothing changed' % path)
     try:
@@ -71,6 +77,17 @@ def load_file(path=None):
         raise SaveConfigError('%s is not valid JSON: %s at line %d column %d (truncated or '
                               'corrupted?); nothing changed'
                               % (path, err.msg, err.lineno, err.colno)) from None
+
+
+def _gunzip(path, data):
+    """A gzipped file (our backups, by its magic bytes, whatever its name) as its text."""
+    if data[:2] != GZIP_MAGIC:
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as err:
+        raise SaveConfigError('%s is a damaged gzip file (%s); nothing changed'
+                              % (path, err)) from None
 
 
 # -- which parts of the document to restore --------------------------------------
@@ -343,7 +360,7 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
     try:
         if clear_existing:
             clear.clear_existing(root, target, storage_object, confirm=True)
-        with tcm.batch_lookups(root.fs):
+        with hba.batch_lookups(root.fs):
             r.storage_objects(sos)
             r.fabric_modules(fabrics)
             r.targets(targets)

@@ -1,0 +1,107 @@
+"""ALUA target port groups of a storage object: <storage object>/alua/<name>."""
+from rtslib.errors import RTSLibALUANotSupported, RTSLibError
+from rtslib.node import CFSNode, intify
+
+ALUA_TYPES = ['None', 'Implicit', 'Explicit', 'Implicit and Explicit']
+ALUA_STATUSES = ['None', 'Altered by Explicit STPG', 'Altered by Implicit ALUA']
+# read-write parameter -> how the kernel shows it (list: index of a string)
+ALUA_RW = {
+    'alua_access_state': int, 'alua_access_status': ALUA_STATUSES,
+    'alua_access_type': ALUA_TYPES, 'alua_write_metadata': int, 'preferred': int,
+    'nonop_delay_msecs': int, 'trans_delay_msecs': int, 'implicit_trans_secs': int,
+    'alua_support_offline': int, 'alua_support_standby': int,
+    'alua_support_transitioning': int, 'alua_support_active_nonoptimized': int,
+    'alua_support_unavailable': int, 'alua_support_active_optimized': int,
+}
+ALUA_RO = {'tg_pt_gp_id': int, 'alua_support_lba_dependent': int}
+
+
+def _alua_prop(name, conv, writable):
+    def fget(self):
+        raw = self._read(name)       # a vanished group: RTSLibNotInCFS from _call
+        if isinstance(conv, list):
+            return conv.index(raw) if raw in conv else intify(raw)
+        return intify(raw)
+
+    def fset(self, value):
+        self._check_self()
+        self._write(name, str(int(value)), action=f'set {name}={value} on')
+    return property(fget, fset if writable else None)
+
+
+class ALUATargetPortGroup(CFSNode):
+    """An ALUA target port group: <storage object>/alua/<name>."""
+
+    MAX_TAG = 65535
+
+    def __init__(self, storage_object, name, tag=None, mode=None, fs=None):
+        if mode != 'listed' and not storage_object.alua_supported:
+            raise RTSLibALUANotSupported(f'{storage_object._label()} does not support ALUA')
+        super().__init__(fs or storage_object.fs)
+        self.storage_object = storage_object
+        self.name = str(name)
+        self._rel = f'{storage_object.cfs_path}/alua/{self.name}'
+        if mode == 'listed':
+            return
+        if tag is None:
+            self._create_in_cfs('lookup')
+            return
+        if not 1 <= int(tag) <= self.MAX_TAG:
+            raise RTSLibError(f'Invalid ALUA tg_pt_gp_id {tag}: use 1 to {self.MAX_TAG}')
+        self._create_in_cfs('create')
+        try:
+            self._write('tg_pt_gp_id', str(int(tag)), action=f'set tg_pt_gp_id={tag} on')
+        except RTSLibError:
+            self._rmdir()
+            raise
+
+    def _label(self):
+        return f'ALUA group {self.name} of {self.storage_object._label()}'
+
+    @property
+    def members(self):
+        """[{'driver', 'target', 'tpgt', 'lun'}] of the LUNs in this group."""
+        out = []
+        for line in self._read('members').splitlines():
+            parts = line.strip().split('/')
+            if len(parts) == 4:
+                out.append({'driver': parts[0], 'target': parts[1],
+                            'tpgt': int(parts[2].split('_', 1)[1]),
+                            'lun': int(parts[3].split('_', 1)[1])})
+        return out
+
+    def delete(self):
+        self._check_self()
+        if self.name == 'default_tg_pt_gp':
+            raise RTSLibError('Cannot delete default_tg_pt_gp: the kernel owns it')
+        self._rmdir()
+
+    def dump(self):
+        d = {'name': self.name, 'tg_pt_gp_id': self.tg_pt_gp_id}
+        for param in ALUA_RW:
+            d[param] = getattr(self, param)
+        return d
+
+    @classmethod
+    def setup(cls, storage_object, data, err_func):
+        """Recreate a dumped group (default_tg_pt_gp exists already)."""
+        name = data.get('name')
+        if name in (None, 'default_tg_pt_gp'):
+            return
+        try:
+            obj = cls(storage_object, name, data['tg_pt_gp_id'])
+        except (RTSLibError, KeyError) as e:
+            err_func(f'Cannot create ALUA group {name}: {e}')
+            return
+        for param, value in data.items():
+            if param in ALUA_RW:
+                try:
+                    setattr(obj, param, value)
+                except RTSLibError as e:
+                    err_func(str(e))
+
+
+for _name, _conv in ALUA_RW.items():
+    setattr(ALUATargetPortGroup, _name, _alua_prop(_name, _conv, True))
+for _name, _conv in ALUA_RO.items():
+    setattr(ALUATargetPortGroup, _name, _alua_prop(_name, _conv, False))

@@ -1,0 +1,213 @@
+"""acls/ of a TPG: node ACLs and their mapped LUNs."""
+import re
+
+from targetcli.cshell import ExecutionError
+
+from targetcli.ui_backstore import one_or_many
+from targetcli.ui_lun import LUN_NAME, lun_storage_object, parse_number
+from targetcli.ui_node import UINode, UIRTSLibNode
+from targetcli.ui_params import AUTH_ALIASES, AUTH_PARAMS, ISCSI_PARAMETERS
+
+_MLUN_NAME = re.compile(r'mapped_lun(\d+)\Z')
+
+
+class UINodeACLs(UINode):
+    """acls/: the TPG's node ACLs."""
+
+    def __init__(self, parent):
+        super().__init__('acls', parent)
+        self.tpg = parent.rtsnode
+
+    def load_children(self):
+        for acl in self.tpg.node_acls:
+            UINodeACL(acl, self)
+
+    def lookup_child(self, name):
+        from rtslib import NodeACL, RTSLibError
+        try:
+            return UINodeACL(NodeACL(self.tpg, name, mode='lookup'), self)
+        except (RTSLibError, ValueError, OSError):
+            return None
+
+    def summary(self):
+        return (f"ACLs: {len(self.children)}", None)
+
+    def ui_command_create(self, wwn, add_mapped_luns=None):
+        '''
+        Creates a Node ACL for the initiator node with the specified wwn.
+        The node's wwn must match the expected WWN Type of the target's
+        fabric module.
+
+        "add_mapped_luns" can be "true" or "false". If true, mapped LUNs are
+        created for all existing LUNs. If omitted, the global parameter
+        "auto_add_mapped_luns" is used.
+        '''
+        from rtslib import MappedLUN, NodeACL
+        add = self.ui_eval(add_mapped_luns, 'bool', self.prefs['auto_add_mapped_luns'],
+                           'add_mapped_luns')
+        acl = NodeACL(self.tpg, wwn, mode='create')
+        self.info(f"Created Node ACL for {acl.node_wwn}")
+        if add:
+            for lun in sorted(self.tpg.luns, key=lambda x: x.lun):
+                MappedLUN(acl, lun.lun, lun.lun, write_protect=False)
+                self.info(f"Created mapped LUN {lun.lun}.")
+        return self.new_node(UINodeACL(acl, self))
+
+    def ui_command_delete(self, wwn):
+        '''
+        Deletes the Node ACL with the specified wwn.
+        '''
+        from rtslib import NodeACL
+        NodeACL(self.tpg, wwn, mode='lookup').delete()
+        self.refresh()
+        self.info(f"Deleted Node ACL {wwn}.")
+
+    def ui_complete_delete(self, parameters, text, current_param):
+        if current_param != 'wwn':
+            return []
+        return one_or_many([c.name for c in self.children if c.name.startswith(text)])
+
+
+class UINodeACL(UIRTSLibNode):
+    """One node ACL: mapped LUNs, CHAP (auth), attributes and parameters."""
+
+    param_aliases = AUTH_ALIASES
+    ui_desc_attributes = {
+        'dataout_timeout': ('number', 'Data-Out timeout in seconds before invoking recovery.'),
+        'dataout_timeout_retries': ('number', 'Number of Data-Out timeout recovery attempts '
+                                              'before failing a path.'),
+        'default_erl': ('number', 'Default Error Recovery Level.'),
+        'nopin_response_timeout': ('number', 'Nop-In response timeout in seconds.'),
+        'nopin_timeout': ('number', 'Nop-In timeout in seconds.'),
+        'random_datain_pdu_offsets': ('number', 'If set to 1, request random Data-In PDU '
+                                                'offsets.'),
+        'random_datain_seq_offsets': ('number', 'If set to 1, request random Data-In '
+                                                'sequence offsets.'),
+        'random_r2t_offsets': ('number', 'If set to 1, request random R2T (Ready To '
+                                         'Transfer) offsets.'),
+    }
+    ui_desc_parameters = ISCSI_PARAMETERS
+
+    def __init__(self, acl, parent):
+        super().__init__(acl.node_wwn, acl, parent)
+        self.tpg = parent.tpg
+
+    def define_groups(self):
+        super().define_groups()
+        if self.tpg.has_feature('auth'):
+            for param in AUTH_PARAMS:
+                self.define_config_group_param('auth', param, 'string')
+
+    def load_children(self):
+        for mlun in self.rtsnode.mapped_luns:
+            UIMappedLUN(mlun, self)
+
+    def lookup_child(self, name):
+        from rtslib import MappedLUN, RTSLibError
+        match = _MLUN_NAME.match(name)
+        if not match:
+            return None
+        try:
+            return UIMappedLUN(MappedLUN(self.rtsnode, int(match.group(1))), self)
+        except (RTSLibError, ValueError, OSError):
+            return None
+
+    def ui_getgroup_auth(self, name):
+        return getattr(self.rtsnode, 'chap_' + name)
+
+    def ui_setgroup_auth(self, name, value):
+        setattr(self.rtsnode, 'chap_' + name, value or '')
+
+    def summary(self):
+        acl, tpg, msg, status = self.rtsnode, self.tpg, [], None
+        if tpg.has_feature('auth') and int(tpg.get_attribute('authentication')):
+            if int(tpg.get_attribute('generate_node_acls')):
+                msg.append("auth via tpg")
+            else:
+                status = bool(acl.chap_password and acl.chap_userid)
+                msg.append("mutual auth" if acl.authenticate_target else "1-way auth")
+        msg.append(f"Mapped LUNs: {len(self.children)}")
+        return (", ".join(msg), status)
+
+    def ui_command_create(self, mapped_lun, tpg_lun_or_backstore, write_protect=None):
+        '''
+        Creates a mapping to one of the TPG LUNs for the initiator referenced
+        by the ACL. The provided "tpg_lun_or_backstore" (a LUN number, lunX,
+        or a storage object path for which a TPG LUN is made or reused) will
+        appear to that initiator as LUN "mapped_lun". If "write_protect" is
+        true, the initiator will not have write access to the mapped LUN.
+        '''
+        from rtslib import LUN, MappedLUN
+        mapped = parse_number(mapped_lun, 'mapped_lun')
+        write_protect = self.ui_eval(write_protect, 'bool', False, 'write_protect')
+        target = str(tpg_lun_or_backstore)
+        if LUN_NAME.match(target) or target.isdigit():
+            tpg_lun = parse_number(target, 'tpg_lun_or_backstore', 'lun')
+        else:
+            luns = self.parent.parent.get_child('luns')
+            so = luns._storage_object(target)
+            found = [lun for lun in self.tpg.luns if lun.storage_object == so]
+            if found:
+                tpg_lun = found[0].lun
+            else:
+                lun_object = LUN(self.tpg, storage_object=so)
+                self.info(f"Created LUN {lun_object.lun}.")
+                luns.refresh()
+                tpg_lun = lun_object.lun
+        mlun = MappedLUN(self.rtsnode, mapped, tpg_lun, write_protect)
+        self.info(f"Created Mapped LUN {mlun.mapped_lun}.")
+        return self.new_node(UIMappedLUN(mlun, self))
+
+    def ui_complete_create(self, parameters, text, current_param):
+        if current_param != 'tpg_lun_or_backstore':
+            return []
+        found = [c.name for c in self.parent.parent.get_child('luns').children]
+        for backstore in self.get_node('/backstores').children:
+            found.extend(so.path for so in backstore.children)
+        return one_or_many([f for f in found if f.startswith(text)])
+
+    def ui_command_sessions(self, action='list', sid=None):
+        '''
+        Displays the open sessions of this node ACL: action is `list` (default)
+        or `detail`; sid shows only that session.
+        '''
+        from targetcli.ui_sessions import show_sessions
+        show_sessions(self, action, sid, self.rtsnode)
+
+    def ui_command_delete(self, mapped_lun):
+        '''
+        Deletes the specified mapped LUN.
+        '''
+        from rtslib import MappedLUN, RTSLibError
+        index = parse_number(mapped_lun, 'mapped_lun', 'mapped_lun')
+        try:
+            mlun = MappedLUN(self.rtsnode, index)
+        except RTSLibError:
+            raise ExecutionError(f"No mapped LUN {index} in {self.path}") from None
+        mlun.delete()
+        self.refresh()
+        self.info(f"Deleted Mapped LUN {index}.")
+
+    def ui_complete_delete(self, parameters, text, current_param):
+        if current_param != 'mapped_lun':
+            return []
+        return one_or_many([c.name[10:] for c in self.children
+                            if c.name[10:].startswith(text)])
+
+
+class UIMappedLUN(UIRTSLibNode):
+    """One mapped LUN."""
+
+    def __init__(self, mlun, parent):
+        super().__init__(f"mapped_lun{mlun.mapped_lun}", mlun, parent)
+
+    def summary(self):
+        from rtslib import RTSLibBrokenLink
+        mlun = self.rtsnode
+        try:
+            lun = mlun.tpg_lun
+            so = lun_storage_object(self.shell, lun)
+        except RTSLibBrokenLink:
+            return ("BROKEN LUN LINK", False)
+        mode = 'ro' if mlun.write_protect else 'rw'
+        return (f"lun{lun.lun} {so.plugin}/{so.name} ({mode})", True)
