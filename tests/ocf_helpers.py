@@ -19,6 +19,11 @@ OCF_SUCCESS, OCF_ERR_GENERIC, OCF_ERR_ARGS, OCF_ERR_UNIMPLEMENTED = 0, 1, 2, 3
 OCF_ERR_INSTALLED, OCF_ERR_CONFIGURED, OCF_NOT_RUNNING = 5, 6, 7
 
 
+# A command through its module's main(), as an installed entry point runs it; the
+# working directory is dropped from sys.path (-c puts it first) so only `src` counts.
+ENTRY = 'import sys; del sys.path[0]; from %s import main; sys.exit(main())'
+
+
 class MissingTool(RuntimeError):
     """ocf-tester or xmllint is not there (the message says how to get it)."""
 
@@ -40,8 +45,9 @@ def write_tools(bindir, python=sys.executable, src=ROOT, env=None):
     with `python` (and `env` set), as an install puts them on PATH.  Returns the agent
     parameters naming them."""
     os.makedirs(bindir, exist_ok=True)
-    scripts = {'targetctl': '"%s" "%s/scripts/targetctl"' % (python, src),
-               'targetcli': '"%s" -m targetcli' % python, 'python3': '"%s"' % python}
+    scripts = {'targetctl': '"%s" -c "%s"' % (python, ENTRY % 'rtslib.saveconfig.cli'),
+               'targetcli': '"%s" -c "%s"' % (python, ENTRY % 'targetcli.main'),
+               'python3': '"%s"' % python}
     exports = ''.join('export %s="%s"\n' % kv for kv in sorted((env or {}).items()))
     for name, command in scripts.items():
         path = os.path.join(bindir, name)
