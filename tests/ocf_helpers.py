@@ -11,7 +11,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AGENT = os.path.join(ROOT, 'scripts', 'ocf', 'lio-config')
-RESOURCE_AGENTS = os.environ.get('LIO_RESOURCE_AGENTS') or '/var/cache/lio-py/resource-agents'
+RESOURCE_AGENTS = os.environ.get('LIO_RESOURCE_AGENTS') or '/opt/lio-py-tests/resource-agents'
 OCF_TESTER = os.path.join(RESOURCE_AGENTS, 'usr', 'sbin', 'ocf-tester')
 OCF_ROOT = os.path.join(RESOURCE_AGENTS, 'usr', 'lib', 'ocf')
 # OCF return codes (resource-agents' ocf-returncodes)

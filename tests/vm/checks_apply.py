@@ -102,8 +102,10 @@ def live_session_survives_apply(ctx, log):
     tcli, ini = TargetCLI(ctx, log), Initiator(log)
     live, other = BASE + ':live', BASE + ':neighbour'
     tpg, cmds = iscsi_target(live)
-    tpg2, cmds2 = iscsi_target(other)
-    tcli.batch(cmds + cmds2 + [
+    tpg2 = '/iscsi/%s/tpg1' % other
+    # the neighbour first, without a portal: once 127.0.0.1:3260 exists no default
+    # 0.0.0.0:3260 portal comes with a new target, so iscsi_target() fits only one
+    tcli.batch(['/iscsi create %s' % other, '%s/portals delete 0.0.0.0 3260' % tpg2] + cmds + [
         '/backstores/fileio create name=live_d0 file_or_dev=%s size=64M'
         % _fresh(ctx, 'live_d0'),
         '/backstores/ramdisk create name=other_r0 size=16M',
