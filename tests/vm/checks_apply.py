@@ -126,7 +126,7 @@ def live_session_survives_apply(ctx, log):
     try:
         ini.discover(LOCAL)
         ini.login(iqn=live, portal=LOCAL, why='before apply')
-        disk = ini.disks(live, 1)[0]
+        disk = ini.disks(live, 1, timeout=120)[0]
         target_before, initiator_before = _target_session(ctx, live), _initiator_sessions()
         log('SESSION before: target %s, initiator %s' % (target_before, initiator_before))
         _trouble(ctx)
@@ -174,7 +174,7 @@ def live_session_survives_apply(ctx, log):
                'the second ACL was not created')
         res = run(['iscsiadm', '-m', 'session', '-R'])
         log('$ iscsiadm -m session -R  -> exit %d' % res.returncode)
-        new_disk = ini.disks(live, 2)[1]
+        new_disk = ini.disks(live, 2, timeout=120)[1]
         sha = round_trip(log, 'fileio lun1 (added by apply)', new_disk)
         ini.logout(live, LOCAL)
     finally:
@@ -226,7 +226,7 @@ def ocf_agent_cycle(ctx, log):
     try:
         ini.discover(LOCAL)
         ini.login(iqn, LOCAL, why='resource started by the agent')
-        disk = ini.disks(iqn, 1)[0]
+        disk = ini.disks(iqn, 1, timeout=120)[0]
         before = _target_session(ctx, iqn), _initiator_sessions()
         ctx.kmsg_new()
         io = LiveIO(disk)
@@ -263,4 +263,5 @@ def ocf_agent_cycle(ctx, log):
 
 
 CHECKS = [live_session_survives_apply, ocf_agent_cycle]
+GUEST_SETUP = ['modprobe sd_mod']   # no udev in the guest loads it for a new SCSI disk
 ORDER = 88      # beside the e2e checks (iscsid started once per boot), before the veth setup
