@@ -27,7 +27,8 @@ from ocf_helpers import (OCF_NOT_RUNNING, OCF_SUCCESS, missing_tools, ocf_tester
 BASE = 'iqn.2003-01.org.example.apply'
 LOCAL = '127.0.0.1'
 SECOND = BASE + ':second-initiator'
-SESSION = re.compile(r'LIO Session ID: (\d+)\s+ISID: (\S+)\s+TSIH: (\d+)')
+# the ACL's info: 'LIO Session ID: 1   ISID: 0x40 00 01 37 00 00  TSIH: 1  ...' (%6ph)
+SESSION = re.compile(r'LIO Session ID: (\d+)\s+ISID: (.*?)\s+TSIH: (\d+)')
 # kernel log lines that mean the session did not simply go on
 TROUBLE = re.compile(r'conn error|I/O error|reinstatement|Unable to|blk_update_request|'
                      r'session recovery|timed out', re.I)
@@ -46,6 +47,8 @@ def _target_session(ctx, iqn, initiator=INITIATOR):
     """(LIO Session ID, ISID, TSIH) the target shows for the initiator's ACL, or None."""
     info = ctx.fs.read('iscsi/%s/tpgt_1/acls/%s/info' % (iqn, initiator))
     m = SESSION.search(info)
+    if m is None:
+        print('[apply] no session in %s ACL info: %r' % (iqn, info[:300]), flush=True)
     return m.groups() if m else None
 
 
