@@ -12,6 +12,7 @@ from rtslib.groups import MappedLUNGroup, NodeACLGroup
 from rtslib.legacy import (FileIOBackstore, IBlockBackstore, IBlockStorageObject,
                            PSCSIBackstore, RDMCPBackstore)
 from rtslib.root import RTSRoot
+from rtslib import utils  # noqa: F401  (rtslib-fb's rtslib.utils, an attribute after `import rtslib`)
 from rtslib.target import TPG, Target
 from rtslib.alua import ALUATargetPortGroup
 from rtslib.lun import LUN, MappedLUN

@@ -88,17 +88,27 @@ def size(fs, path):
         return 0
 
 
-def in_use(fs, path):
-    """True if someone holds the device exclusively (mounted, another backstore)."""
+def user(fs, path):
+    """What holds the block device (rtslib/holders.py): 'it is mounted on /srv', 'it
+    is used by device-mapper device dm-0 (vg0-lv1)', ...; None when it is free."""
+    from rtslib import holders
     host = sim_host(fs)
     if host is not None:
-        return path in (host.get('claimed_devices') or [])
-    try:
-        fd = os.open(os.path.realpath(path), os.O_EXCL | os.O_NDELAY)
-    except OSError:
-        return True
-    os.close(fd)
-    return False
+        return holders.sim_user(host, path)
+    return holders.real_user(path)
+
+
+def in_use(fs, path):
+    """True if someone holds the device (mounted, swap, dm, md, a backstore...)."""
+    return user(fs, path) is not None
+
+
+def refuse_if_used(fs, path, what):
+    """Raise naming what holds the device: 'Cannot use /dev/sdb for a block
+    backstore: it is mounted on /srv'."""
+    use = user(fs, path)
+    if use:
+        raise RTSLibError(f'Cannot use {path} for {what}: {use}')
 
 
 def hctl_of(fs, path):
@@ -145,9 +155,7 @@ def check_disk(fs, path, backstore):
     if scsi_type(fs, path) != 0:
         raise RTSLibError(f'Cannot use {path} for a {backstore} backstore: not a disk '
                           f'(TYPE_DISK); use pscsi for other SCSI devices')
-    if in_use(fs, path):
-        raise RTSLibError(f'Cannot use {path}: it is in use (mounted, or claimed by another '
-                          f'backstore)')
+    refuse_if_used(fs, path, f'a {backstore} backstore')
 
 
 def fabric_wwns(fs, source, fabric):

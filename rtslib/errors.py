@@ -89,6 +89,17 @@ HINTS = {
 }
 
 
+def user_message(err):
+    """What a user is told of an error (the library's, or an OSError from a file):
+    an OSError's strerror and file name, else its message.  None for anything else,
+    which is an internal error."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror + (f': {err.filename}' if err.filename else '')
+    if isinstance(err, (RTSLibError, OSError)):
+        return str(err) or type(err).__name__
+    return None
+
+
 def kernel_error(err, action, what, key=None):
     """One RTSLibError for an OSError the kernel raised doing `action` on `what`.
 

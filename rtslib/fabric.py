@@ -5,11 +5,13 @@ only when created; creating it makes the kernel load the module of some
 fabrics (iscsi, loopback).  Nothing is created by a lookup or a listing.
 """
 import functools
+import os
 from collections.abc import Mapping
 
-from rtslib import devices, spec
+from rtslib import configfs, devices, spec
 from rtslib.errors import RTSLibError, RTSLibNotInCFS
-from rtslib.node import CFSNode, auth_prop
+from rtslib.fields import BOOL, STR
+from rtslib.node import AUTH_PARAMS, CFSNode, auth_prop
 from rtslib.wwn import colonize, generate, normalize
 
 # Entries of a fabric dir that are not targets.
@@ -55,6 +57,19 @@ class FabricModule(CFSNode):
     def all(cls, fs=None):
         for name in cls.list_fabrics():
             yield cls(name, fs=fs)
+
+    @classmethod
+    def list_registered_drivers(cls, fs=None):
+        """Kernel modules that hold LIO's core (the loaded fabric and backstore
+        drivers), as rtslib-fb lists them; the simulated host's fabric modules
+        when simulated."""
+        host = devices.sim_host(fs or configfs.default_fs())
+        if host is not None:
+            return sorted(set((host.get('fabric_modules') or {}).values()))
+        try:
+            return os.listdir('/sys/module/target_core_mod/holders')
+        except OSError:
+            return []
 
     def has_feature(self, feature):
         if feature == 'auth':  # rtslib-fb's older name
@@ -114,16 +129,16 @@ class FabricModule(CFSNode):
             return wwn.split('.', 1)[1]
         return wwn
 
-    def from_fabric_wwn(self, name):
+    def from_fabric_wwn(self, wwn):
         """A kernel directory name -> normalized WWN."""
         form, kind = self.spec['wwn_format'], self.wwn_types[0]
         if form == 'colon':
-            return f'{kind}.' + name.replace(':', '')
+            return f'{kind}.' + wwn.replace(':', '')
         if form == '0x':
-            return f'{kind}.' + name.removeprefix('0x')
+            return f'{kind}.' + wwn.removeprefix('0x')
         if form == 'bare':
-            return f'{kind}.{name}'
-        return name
+            return f'{kind}.{wwn}'
+        return wwn
 
     @property
     def wwns(self):
@@ -174,10 +189,9 @@ class FabricModule(CFSNode):
     @property
     def version(self):
         for name in ('lio_version', 'version'):
-            try:
-                return self.fs.read(self._sub(name)).strip()
-            except OSError:
-                continue
+            text = self._read_optional(self._sub(name))
+            if text is not None:
+                return text.strip()
         return None
 
     # the fabric dir is made on first use, so changing or listing a group makes it first
@@ -239,10 +253,24 @@ class FabricModule(CFSNode):
         return super().get_group(kind, name)
 
     # -- save/restore ---------------------------------------------------------
-    def dump(self):
+    @property
+    def saved(self):
+        """A fabric is saved for its discovery auth: when enabled, or when any
+        credential is set (rtslib-fb saves only enabled ones, so credentials
+        set with enable=0 were gone after the next boot)."""
+        if not (self.has_feature('discovery_auth') and self.exists):
+            return False
+        return bool(self.discovery_enable_auth) or \
+            any(getattr(self, 'discovery_' + attr) for attr in AUTH_PARAMS)
+
+    SAVE_FIELDS = ({'name': STR}, dict({'discovery_' + a: STR for a in AUTH_PARAMS},
+                                       discovery_enable_auth=BOOL))
+
+    def dump(self, warn=None):
+        """A leaf: read whole or not at all (warn is not used)."""
         d = {'name': self.name}
         if self.has_feature('discovery_auth') and self.exists:
-            for attr in ('userid', 'password', 'mutual_userid', 'mutual_password'):
+            for attr in AUTH_PARAMS:
                 value = getattr(self, 'discovery_' + attr)
                 if value:
                     d['discovery_' + attr] = value
@@ -250,8 +278,13 @@ class FabricModule(CFSNode):
         return d
 
     def setup(self, data, err_func):
+        fields = self.SAVE_FIELDS[1]
         for name, value in data.items():
             if name == 'name':
+                continue
+            if name not in fields:  # never setattr() a library attribute (fs, ...)
+                err_func(f"Unknown key '{name}' for fabric {self.name} (known: "
+                         f"{', '.join(sorted(fields))})")
                 continue
             try:
                 setattr(self, name, value)

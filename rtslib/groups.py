@@ -36,19 +36,19 @@ class _Group:
     def list_parameters(self, writable=None, readable=None):
         return self._first().list_parameters(writable, readable)
 
-    def get_attribute(self, name):
-        return self._first().get_attribute(name)
+    def get_attribute(self, attribute):
+        return self._first().get_attribute(attribute)
 
-    def get_parameter(self, name):
-        return self._first().get_parameter(name)
+    def get_parameter(self, parameter):
+        return self._first().get_parameter(parameter)
 
-    def set_attribute(self, name, value):
+    def set_attribute(self, attribute, value):
         for member in self._members():
-            member.set_attribute(name, value)
+            member.set_attribute(attribute, value)
 
-    def set_parameter(self, name, value):
+    def set_parameter(self, parameter, value):
         for member in self._members():
-            member.set_parameter(name, value)
+            member.set_parameter(parameter, value)
 
     def delete(self):
         for member in list(self._members()):

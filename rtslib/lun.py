@@ -8,6 +8,7 @@ import os
 import re
 
 from rtslib.errors import RTSLibBrokenLink, RTSLibError, kernel_error
+from rtslib.fields import BOOL, INT, OPT_STR, STR
 from rtslib.node import CFSNode, lowest_free, numbered
 from rtslib.storage import so_from_path, so_mapping
 
@@ -151,10 +152,8 @@ class LUN(_LinkedNode):
         (an ls shows both: resolving the link twice was a third of a LUN's cost)."""
         if not storage_object.alua_supported:
             return None
-        try:
-            info = self.fs.read(self._sub('alua_tg_pt_gp'))
-        except OSError:
-            self._raise_if_gone()
+        info = self._read_optional(self._sub('alua_tg_pt_gp'), check_gone=True)
+        if info is None:
             return None
         first = info.splitlines()[0] if info.strip() else ''
         return first.split(':', 1)[1].strip() if ':' in first else None
@@ -181,7 +180,12 @@ class LUN(_LinkedNode):
         self._unlink()
         self._rmdir()
 
-    def dump(self):
+    # null alua_tg_pt_gp_name: no ALUA (pscsi)
+    SAVE_FIELDS = ({'index': INT, 'storage_object': STR},
+                   {'alias': OPT_STR, 'alua_tg_pt_gp_name': OPT_STR})
+
+    def dump(self, warn=None):
+        """A leaf: read whole or not at all (warn is not used)."""
         alias, rel = self._link_entry()
         so = so_from_path(self.fs, rel)
         return {'storage_object': f'/backstores/{so.plugin}/{so.name}', 'index': self._lun,
@@ -217,6 +221,7 @@ class MappedLUN(_LinkedNode):
     """A mapped LUN: <acl>/lun_<m>, linked to a TPG LUN."""
 
     FILES = frozenset({'write_protect', 'statistics'})
+    MAX_LUN = MAX_LUN    # rtslib-fb's name for the highest mapped LUN (its own is 255)
 
     def __init__(self, parent_nodeacl, mapped_lun, tpg_lun=None, write_protect=None,
                  alias=None, mode=None, fs=None):
@@ -228,8 +233,8 @@ class MappedLUN(_LinkedNode):
             self._mapped_lun = int(mapped_lun)
         except ValueError:
             raise RTSLibError(f"Invalid mapped LUN '{mapped_lun}': give a number") from None
-        if self._mapped_lun < 0:
-            raise RTSLibError(f'Invalid mapped LUN {self._mapped_lun}: it must be >= 0')
+        if not 0 <= self._mapped_lun <= self.MAX_LUN:
+            raise RTSLibError(f'Invalid mapped LUN {self._mapped_lun}: use 0-{self.MAX_LUN}')
         self._rel = f'{parent_nodeacl.cfs_path}/lun_{self._mapped_lun}'
         if mode == 'listed':
             return
@@ -292,7 +297,11 @@ class MappedLUN(_LinkedNode):
         self._unlink()      # its listdir says NotInCFS if the mapped LUN is gone
         self._rmdir()
 
-    def dump(self):
+    SAVE_FIELDS = ({'index': INT, 'tpg_lun': INT},
+                   {'write_protect': BOOL, 'alias': OPT_STR, 'tag': OPT_STR})
+
+    def dump(self, warn=None):
+        """A leaf: read whole or not at all (warn is not used)."""
         alias, rel = self._link_entry()
         return {'write_protect': self.write_protect, 'index': self._mapped_lun,
                 'tpg_lun': self._lun_at(rel).lun, 'alias': alias}

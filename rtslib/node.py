@@ -12,18 +12,14 @@ subdirectory, and one code path lists, reads and writes them all.
 import errno
 
 from rtslib import configfs
+from rtslib.configfs import tree_key
 from rtslib.errors import RTSLibError, RTSLibNotInCFS, kernel_error
 
-# Files the kernel makes read-only (mode 444) inside attribute groups, from
-# the kernel-6.1 recordings; dump() skips them like rtslib-fb.  '*' = all.
-READONLY = {
-    'attrib': frozenset({'hw_block_size', 'hw_max_sectors', 'hw_pi_prot_type',
-                         'hw_queue_depth', 'cmd_ring_size_mb', 'data_pages_per_blk',
-                         'max_data_area_mb'}),
-    'param': frozenset(),
-    'auth': frozenset({'authenticate_target'}),
-    'discovery_auth': frozenset({'authenticate_target'}),
-}
+# Whether a kind of attribute file is writable, as the backend answered it: the
+# kernel gives every file of one name in one kind of object the same mode, so
+# one stat per kind answers for every object (a save lists thousands of files).
+# (tree, shape of the path) -> bool
+_writable = {}
 
 # Kinds whose values follow the CHAP convention: "NULL" clears, 255 bytes max.
 AUTH_KINDS = ('auth_attr', 'discovery_auth')
@@ -50,6 +46,15 @@ def numbered(names, prefix):
     return out
 
 
+def _file_kind(path):
+    """What makes a file's mode: its object's kind and its own name.  The kind is
+    the fabric (or core/ and the HBA's plugin) and the depth of the path, e.g.
+    core/fileio_3/disk/attrib/emulate_tpu -> ('core', 'fileio', 5, 'attrib', 'emulate_tpu')."""
+    parts = path.split('/')
+    top = parts[1].rpartition('_')[0] if parts[0] == 'core' and len(parts) > 1 else ''
+    return (parts[0], top, len(parts), parts[-2], parts[-1])
+
+
 def intify(value):
     try:
         return int(value)
@@ -62,10 +67,10 @@ class CFSNode:
 
     # public kind -> subdirectory of this object (subclasses narrow it)
     attr_groups = {}
-    # per-subdirectory read-only names; a class may mark a whole group '*'
-    readonly_names = READONLY
     # what error hints call this kind of object ('create portal' ...)
     _kind = None
+    # rtslib-fb's name for where the kernel's tree is (a fabric's is its dir name)
+    configfs_dir = configfs.REAL_ROOT
 
     def __init__(self, fs=None):
         self.fs = fs or configfs.default_fs()
@@ -115,6 +120,17 @@ class CFSNode:
 
     def _read(self, name, action='read'):
         return self._call('read', self._sub(name), action=f'{action} {name} of').strip()
+
+    def _read_optional(self, rel, default=None, check_gone=False):
+        """The text of a file the kernel may not give (a file older kernels lack,
+        ENODEV until something is set), or `default`.  check_gone: a vanished
+        object raises RTSLibNotInCFS instead (looked for only on failure)."""
+        try:
+            return self.fs.read(rel)
+        except OSError:
+            if check_gone:
+                self._raise_if_gone()
+            return default
 
     def _write(self, name, value, action=None, key=None):
         self._call('write', self._sub(name), str(value),
@@ -179,11 +195,18 @@ class CFSNode:
         return sub
 
     def _is_writable(self, sub, name):
-        mode = getattr(self.fs, 'mode', None)
-        if callable(mode):
-            return bool(mode(f'{self._sub(sub)}/{name}') & 0o200)
-        ro = self.readonly_names.get(sub, frozenset())
-        return ro != '*' and name not in ro
+        """Asked of the backend (the file's mode, as rtslib-fb and nvmetcli stat it),
+        once per kind of file: dump() skips the read-only ones like rtslib-fb."""
+        path = f'{self._sub(sub)}/{name}'
+        key = (tree_key(self.fs), _file_kind(path))
+        known = _writable.get(key)
+        if known is None:
+            try:
+                known = _writable[key] = self.fs.writable(path)
+            except OSError:
+                self._raise_if_gone()
+                return True     # listed but not there to stat: reading it says what is wrong
+        return known
 
     def list_group(self, kind, writable=None, readable=None):
         """Names in an attribute group, optionally only (non-)writable ones."""
@@ -238,7 +261,11 @@ class CFSNode:
         return str(value)
 
     def _chap_value(self, name, value):
-        value = value.strip()
+        if value != value.strip() or '\n' in value:
+            # the kernel would keep them, but every reader (ours, rtslib-fb) strips
+            # what it reads back, so a save would change the secret silently
+            raise RTSLibError(f'{name} of {self._label()} starts or ends with a space or holds '
+                              f'a newline; these are not kept: remove them')
         if value == 'NULL':
             raise RTSLibError(f"'NULL' is not a permitted {name}: give an empty value to clear it")
         if len(value.encode()) > CHAP_MAX:
@@ -250,20 +277,21 @@ class CFSNode:
     def list_attributes(self, writable=None, readable=None):
         return self.list_group('attribute', writable, readable)
 
-    def get_attribute(self, name):
-        return self.get_group('attribute', name)
+    # (parameter names as rtslib-fb's, for keyword callers)
+    def get_attribute(self, attribute):
+        return self.get_group('attribute', attribute)
 
-    def set_attribute(self, name, value):
-        self.set_group('attribute', name, value)
+    def set_attribute(self, attribute, value):
+        self.set_group('attribute', attribute, value)
 
     def list_parameters(self, writable=None, readable=None):
         return self.list_group('parameter', writable, readable)
 
-    def get_parameter(self, name):
-        return self.get_group('parameter', name)
+    def get_parameter(self, parameter):
+        return self.get_group('parameter', parameter)
 
-    def set_parameter(self, name, value):
-        self.set_group('parameter', name, value)
+    def set_parameter(self, parameter, value):
+        self.set_group('parameter', parameter, value)
 
     def list_auth_attrs(self, writable=None, readable=None):
         return self.list_group('auth_attr', writable, readable)
@@ -284,17 +312,39 @@ class CFSNode:
         return {n: self.get_parameter(n) for n in self.list_parameters()}
 
     # -- save/restore ------------------------------------------------------
-    def dump(self):
+    def dump(self, warn=None):
         """rtslib-fb's fragment: writable attributes (as int where numeric)
-        and parameters."""
+        and parameters.
+
+        warn: a tolerant dump (saveconfig's): each part that cannot be read
+        is reported through warn(message) and left out, and the rest kept.
+        Without it, the first unreadable part raises RTSLibError."""
         d = {}
-        attrs = {n: intify(self.get_attribute(n)) for n in self.list_attributes(writable=True)}
+        attrs = self._dump_group('attribute', warn, intify)
         if attrs:
             d['attributes'] = attrs
-        params = {n: self.get_parameter(n) for n in self.list_parameters(writable=True)}
+        params = self._dump_group('parameter', warn)
         if params:
             d['parameters'] = params
         return d
+
+    def _dump_group(self, kind, warn, convert=str):
+        """{name: value} of the writable names of one attribute group."""
+        if warn is None:
+            return {n: convert(self.get_group(kind, n))
+                    for n in self.list_group(kind, writable=True)}
+        values = {}
+        try:
+            names = self.list_group(kind, writable=True)
+        except RTSLibError as err:
+            warn(f'{kind}s not saved: {err}')
+            return values
+        for name in names:
+            try:
+                values[name] = convert(self.get_group(kind, name))
+            except RTSLibError as err:
+                warn(f'{kind} {name} not saved: {err}')
+        return values
 
 
 def auth_prop(kind, name, missing_ok=False, doc=None):
@@ -313,16 +363,16 @@ def auth_prop(kind, name, missing_ok=False, doc=None):
     return property(fget, fset, doc=doc)
 
 
-def set_attributes(obj, attrs, err_func):
-    for name, value in attrs.items():
+def set_attributes(obj, attr_dict, err_func):
+    for name, value in attr_dict.items():
         try:
             obj.set_attribute(name, value)
         except RTSLibError as e:
             err_func(str(e))
 
 
-def set_parameters(obj, params, err_func):
-    for name, value in params.items():
+def set_parameters(obj, param_dict, err_func):
+    for name, value in param_dict.items():
         try:
             obj.set_parameter(name, value)
         except RTSLibError as e:
@@ -336,3 +386,40 @@ def dump_chap(node, d):
             value = getattr(node, 'chap_' + attr)
             if value:
                 d['chap_' + attr] = value
+
+
+# What a tolerant dump leaves out: the library's errors, and OSError from the
+# device checks outside configfs (a block device that vanished meanwhile).
+UNREADABLE = (RTSLibError, OSError)
+
+
+def dump_or_report(obj, label, warn):
+    """obj.dump() in a tolerant dump: read whole first (the usual case costs nothing
+    more); when that fails, again part by part, each unreadable part reported
+    through warn() under `label` (a callable: made only then) and left out.  None
+    (reported) if the object itself cannot be read."""
+    try:
+        return obj.dump()
+    except UNREADABLE:
+        pass
+    name = label(obj)
+    try:
+        return obj.dump(warn=lambda message: warn(f'{name}: {message}'))
+    except UNREADABLE as err:
+        warn(f'{name} not saved: {err}')
+        return None
+
+
+def dump_children(parent, listing, warn, label):
+    """[child.dump()] of the objects parent.<listing> yields.  Tolerant (warn
+    given): a listing that fails is reported, and each child that cannot be
+    read is reported and left out (dump_or_report)."""
+    if warn is None:
+        return [child.dump() for child in getattr(parent, listing)]
+    try:
+        children = list(getattr(parent, listing))
+    except UNREADABLE as err:
+        warn(f'{listing} not saved: {err}')
+        return []
+    dumps = (dump_or_report(child, label, warn) for child in children)
+    return [d for d in dumps if d is not None]

@@ -1,7 +1,8 @@
 """An initiator's node ACL: <tpg>/acls/<wwn>, with its mapped LUNs and session."""
 from rtslib import session as session_info
 from rtslib.errors import RTSLibError
-from rtslib.node import (AUTH_PARAMS, CFSNode, auth_prop, dump_chap, numbered,
+from rtslib.fields import ATTRS, AUTH, OPT_STR, STR
+from rtslib.node import (AUTH_PARAMS, CFSNode, auth_prop, dump_chap, dump_children, numbered,
                          set_attributes)
 
 
@@ -9,8 +10,7 @@ class NodeACL(CFSNode):
     """An initiator's ACL: <tpg>/acls/<wwn>."""
 
     attr_groups = {'attribute': 'attrib', 'parameter': 'param', 'auth_attr': 'auth'}
-    # an ACL's param files show the session's values: all read-only
-    readonly_names = dict(CFSNode.readonly_names, param='*')
+    # (its param files show the session's values: the kernel makes them read-only)
 
     def __init__(self, parent_tpg, node_wwn, mode='any', fs=None):
         if not isinstance(parent_tpg, TPG):
@@ -52,10 +52,7 @@ class NodeACL(CFSNode):
 
     def _get_tag(self):
         self._check_self()
-        try:
-            return self.fs.read(self._sub('tag')).strip() or None
-        except OSError:
-            return None
+        return (self._read_optional(self._sub('tag')) or '').strip() or None
 
     def _set_tag(self, tag):
         self._check_self()
@@ -85,11 +82,8 @@ class NodeACL(CFSNode):
     @property
     def session(self):
         """The initiator's session as rtslib-fb parses it from info, or None."""
-        try:
-            lines = self.fs.read(self._sub('info')).splitlines()
-        except OSError:
-            return None
-        return session_info.parse(lines, self)
+        text = self._read_optional(self._sub('info'))
+        return None if text is None else session_info.parse(text.splitlines(), self)
 
     @property
     def sessions(self):
@@ -102,10 +96,14 @@ class NodeACL(CFSNode):
             mlun.delete()
         self._rmdir()
 
-    def dump(self):
-        d = super().dump()
+    SAVE_FIELDS = ({'node_wwn': STR}, dict({'attributes': ATTRS, 'mapped_luns': 'mapped_luns',
+                                            'tag': OPT_STR}, **AUTH))
+
+    def dump(self, warn=None):
+        d = super().dump(warn)
         d['node_wwn'] = self._node_wwn
-        d['mapped_luns'] = [mlun.dump() for mlun in self.mapped_luns]
+        d['mapped_luns'] = dump_children(self, 'mapped_luns', warn,
+                                         lambda mlun: f'mapped lun {mlun.mapped_lun}')
         if self.tag:
             d['tag'] = self.tag
         dump_chap(self, d)

@@ -2,6 +2,7 @@
 import ipaddress
 
 from rtslib.errors import RTSLibError
+from rtslib.fields import BOOL, INT, STR
 from rtslib.node import CFSNode
 
 
@@ -50,8 +51,8 @@ class NetworkPortal(CFSNode):
 
     def _get_flag(self, name):
         try:
-            return bool(int(self.fs.read(self._sub(name)).strip() or 0))
-        except (OSError, ValueError):
+            return bool(int(self._read_optional(self._sub(name), '0').strip() or 0))
+        except ValueError:
             return False
 
     def _set_flag(self, name, what, value):
@@ -84,7 +85,10 @@ class NetworkPortal(CFSNode):
             self.offload = False
         self._rmdir()
 
-    def dump(self):
+    SAVE_FIELDS = ({'ip_address': STR, 'port': INT}, {'iser': BOOL, 'offload': BOOL})
+
+    def dump(self, warn=None):
+        """A leaf: read whole or not at all (warn is not used)."""
         return {'port': self._port, 'ip_address': self._ip_address, 'iser': self.iser,
                 'offload': self.offload}
 

@@ -7,7 +7,7 @@ RTSRoot keeps rtslib-fb's method names and hands over to it.
 
 from rtslib.errors import RTSLibError
 from rtslib.fabric import FabricModule
-from rtslib.node import CFSNode
+from rtslib.node import CFSNode, dump_children
 from rtslib.hba import forget_all
 from rtslib.storage import all_storage_objects
 
@@ -88,21 +88,27 @@ class RTSRoot(CFSNode):
 
     @property
     def dbroot(self):
-        try:
-            return self.fs.read('dbroot').strip()
-        except OSError:
-            return self._default_dbroot
+        return self._read_optional('dbroot', self._default_dbroot).strip()
 
     # -- save / restore (bodies in rtslib.saveconfig) ---------------------------
-    def dump(self):
-        """The whole configuration as rtslib-fb's saveconfig.json document."""
+    def dump(self, warn=None):
+        """The whole configuration as rtslib-fb's saveconfig.json document.
+
+        warn: tolerant (saveconfig's): what cannot be read (a broken link, an
+        unreadable attribute) is reported through warn(message) and left out."""
         return {
-            'storage_objects': [so.dump() for so in self.storage_objects],
-            'targets': [t.dump() for t in self.targets],
-            'fabric_modules': [f.dump() for f in self.fabric_modules
-                               if f.has_feature('discovery_auth') and f.exists
-                               and f.discovery_enable_auth],
+            'fabric_modules': dump_children(self, 'saved_fabric_modules', warn,
+                                            lambda fm: f'fabric module {fm.name}'),
+            'storage_objects': dump_children(self, 'storage_objects', warn,
+                                             lambda so: f'storage object {so.plugin}/{so.name}'),
+            'targets': dump_children(self, 'targets', warn, lambda t: f'target {t.wwn}'),
         }
+
+    @property
+    def saved_fabric_modules(self):
+        """The fabrics a save keeps: as rtslib-fb, only for their discovery auth, and
+        only where it is enabled."""
+        return (fm for fm in self.fabric_modules if fm.saved)
 
     def clear_existing(self, target=None, storage_object=None, confirm=False):
         if not confirm:

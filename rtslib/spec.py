@@ -52,7 +52,12 @@ def spec_dir():
     here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'spec')
     if os.path.isdir(here):
         return here
-    return os.path.join(sys.prefix, 'share', 'lio-py', 'spec')
+    # setup.py's data_files: under the install scheme's data path (/usr/local for
+    # Debian's pip, the venv, /usr for a distribution package)
+    import sysconfig
+    installed = [os.path.join(prefix, 'share', 'lio-py', 'spec')
+                 for prefix in (sysconfig.get_path('data'), sys.prefix)]
+    return next((d for d in installed if os.path.isdir(d)), installed[0])
 
 
 def validate(doc, filename):

@@ -9,14 +9,36 @@ import contextlib
 import errno
 import re
 
-from rtslib import devices, hba as hba_layout
+from rtslib import configfs, devices, hba as hba_layout
 from rtslib.alua import ALUATargetPortGroup
 from rtslib.errors import RTSLibALUANotSupported, RTSLibError, RTSLibNotInCFS, kernel_error
 from rtslib.hba import HBA_FILES, hba_dirs
+from rtslib.fields import ANY, ATTRS, BOOL, INT, STR
 from rtslib.node import CFSNode
 from rtslib.wwn import check_unit_serial, generate
 
 PAGE_SIZE = 4096  # rd_mcp pages; the kernel reports PAGES*PAGE_SIZE in info
+BLOCK_SIZE = 512  # a new object's block_size: fileio's fd_dev_size must hold one
+# the kernel copies these control values into fixed buffers (match_strlcpy),
+# cutting longer ones silently: FD_MAX_DEV_NAME, SE_UDEV_PATH_LEN, TCMU_CONFIG_LEN
+CONTROL_LIMITS = {'fd_dev_name': 255, 'udev_path': 511, 'dev_config': 255}
+
+
+def control_value_problem(key, value):
+    """Why the kernel would not take `value` as it is in the control string
+    (comma-separated key=value, each copied into a fixed buffer), or None:
+    a path with a comma opens the file before the comma, a longer one is cut."""
+    if ',' in value or '\n' in value:
+        cut = re.split('[,\n]', value)[0]
+        return (f'{value!r} contains a comma or a newline: the kernel reads control as '
+                f'comma-separated options and would use {cut!r}; use a path (a symlink) '
+                f'without one')
+    length = len(value.encode('utf-8', 'surrogateescape'))
+    if length > CONTROL_LIMITS[key]:
+        return (f'{value[:40]}... is {length} bytes long: the kernel keeps at most '
+                f'{CONTROL_LIMITS[key]} and would cut it; use a shorter path (a symlink)')
+    return None
+
 
 # Attribute writes that crash real kernels while the object is not enabled:
 # rtslib refuses them itself.  plugin -> attribute names.
@@ -62,6 +84,20 @@ class StorageObject(CFSNode):
             self._drop_hba()
             raise
         hba_layout.remember(self.fs, self.hba, name, index)
+
+    @classmethod
+    def all(cls, fs=None):
+        """Every storage object of every kind, as rtslib-fb's StorageObject.all()."""
+        return all_storage_objects(fs or configfs.default_fs())
+
+    @classmethod
+    def so_from_path(cls, path, fs=None):
+        """The storage object at a configfs path (/sys/kernel/config/target/core/
+        <hba>_<index>/<name>, or relative to the target root), without I/O."""
+        rel = str(path)
+        if rel.startswith(configfs.REAL_ROOT + '/'):
+            rel = rel[len(configfs.REAL_ROOT) + 1:]
+        return so_from_path(fs or configfs.default_fs(), rel)   # the module's function
 
     @classmethod
     def _bind(cls, fs, index, name):
@@ -118,6 +154,11 @@ class StorageObject(CFSNode):
             self._drop_hba()
 
     # -- kernel files ---------------------------------------------------------
+    def _check_control_value(self, key, value):
+        problem = control_value_problem(key, value)
+        if problem:
+            raise RTSLibError(f'Cannot create {self._label()}: {problem}')
+
     def _control(self, command):
         self._write('control', command, action=f'configure ({command.split("=")[0]})',
                     key='configure')
@@ -163,11 +204,8 @@ class StorageObject(CFSNode):
 
     def is_configured(self):
         """True once enabled (objects without an enable file count as enabled)."""
-        try:
-            return bool(int(self.fs.read(self._sub('enable')).strip() or 0))
-        except OSError:
-            self._raise_if_gone()
-            return True
+        text = self._read_optional(self._sub('enable'), '1', check_gone=True)
+        return bool(int(text.strip() or 0))
 
     @property
     def udev_path(self):
@@ -204,10 +242,7 @@ class StorageObject(CFSNode):
 
     @property
     def version(self):
-        try:
-            info = self.fs.read(self._hba_rel() + '/hba_info')
-        except OSError:
-            return None
+        info = self._read_optional(self._hba_rel() + '/hba_info', '')
         m = re.search(r'version: (\S+)', info)
         return m.group(1) if m else None
 
@@ -260,9 +295,8 @@ class StorageObject(CFSNode):
                 if not s.get('view_of')}
         luns = []
         for group in self.alua_tpgs:
-            try:
-                text = self.fs.read(f'{group.cfs_path}/members')
-            except OSError:
+            text = self._read_optional(f'{group.cfs_path}/members')
+            if text is None:
                 return None
             for line in text.replace('\0', '\n').split('\n'):
                 parts = line.strip().split('/')
@@ -292,12 +326,32 @@ class StorageObject(CFSNode):
             from rtslib.root import RTSRoot
             RTSRoot(fs=self.fs).save_to_file(so_path=f'/backstores/{self.plugin}/{self._name}')
 
-    def dump(self):
-        with self.held_info():     # size, status, ... from one read of `info`
-            return self._dump()
+    # the fields every plugin's document has; each plugin adds its own (PLUGIN_FIELDS)
+    COMMON_FIELDS = ({'name': STR, 'plugin': STR},
+                     {'attributes': ATTRS, 'alua_tpgs': 'alua_tpgs', 'wwn': STR,
+                      'exists': ANY, 'buffered_mode': ANY})  # last two: old files; ignored
+    PLUGIN_FIELDS = ({}, {})
+    # (document field, control key) of the path the kernel reads from control
+    CONTROL_PATH = None
 
-    def _dump(self):
-        d = super().dump()
+    @staticmethod
+    def size_problem(size):
+        """Why the kernel cannot take `size` (bytes) for this plugin, or None."""
+        return None
+
+    @classmethod
+    def save_fields(cls):
+        """(required, optional) fields of this plugin's document."""
+        (common, common_opt), (own, own_opt) = cls.COMMON_FIELDS, cls.PLUGIN_FIELDS
+        return dict(common, **own), dict(common_opt, **own_opt)
+
+    def dump(self, warn=None):
+        """A storage object's document; tolerant (warn given) for its attributes only."""
+        with self.held_info():     # size, status, ... from one read of `info`
+            return self._dump(warn)
+
+    def _dump(self, warn):
+        d = super().dump(warn)
         d['name'] = self._name
         d['plugin'] = self.plugin
         d['alua_tpgs'] = [tpg.dump() for tpg in self.alua_tpgs]
@@ -345,6 +399,15 @@ class FileIOStorageObject(StorageObject):
     """fileio: a file or block device accessed through the page cache or O_DSYNC."""
 
     plugin, hba = 'fileio', 'fileio'
+    PLUGIN_FIELDS = ({'dev': STR}, {'size': INT, 'write_back': BOOL, 'aio': BOOL})
+    CONTROL_PATH = ('dev', 'fd_dev_name')
+
+    @staticmethod
+    def size_problem(size):
+        if int(size) < BLOCK_SIZE:
+            return (f'size {size} is below one block ({BLOCK_SIZE} bytes): the kernel would '
+                    f'report a capacity of 2^64 blocks; give at least {BLOCK_SIZE}')
+        return None
 
     def __init__(self, name, dev=None, size=None, wwn=None, write_back=False,
                  aio=False, index=None, fs=None, **legacy):
@@ -361,12 +424,12 @@ class FileIOStorageObject(StorageObject):
             self._configured(self._configure, str(dev), size, wwn, write_back, aio)
 
     def _configure(self, dev, size, wwn, write_back, aio):
+        self._check_control_value('fd_dev_name', dev)
         kind = devices.kind(self.fs, dev)
         if kind == 'block':
             if devices.scsi_type(self.fs, dev) != 0:
                 raise RTSLibError(f'Cannot use {dev} for fileio: not a disk (TYPE_DISK)')
-            if devices.in_use(self.fs, dev):
-                raise RTSLibError(f'Cannot use {dev} for fileio: it is in use')
+            devices.refuse_if_used(self.fs, dev, 'fileio')
             self._control(f'fd_dev_name={dev}')
         elif kind in (None, 'file'):
             if size is None:
@@ -375,6 +438,8 @@ class FileIOStorageObject(StorageObject):
                 size = int(size)
             except ValueError:
                 raise RTSLibError(f"Invalid size '{size}': give a number of bytes") from None
+            if self.size_problem(size):
+                raise RTSLibError(f'Cannot create {self._label()}: {self.size_problem(size)}')
             self._control(f'fd_dev_name={dev},fd_dev_size={size}')
         else:
             raise RTSLibError(f'Cannot use {dev} for fileio: not a file or block device')
@@ -402,8 +467,8 @@ class FileIOStorageObject(StorageObject):
             return devices.size(self.fs, self.udev_path)
         return int(self._parse_info('Size') or 0)
 
-    def _dump(self):
-        d = super()._dump()
+    def _dump(self, warn):
+        d = super()._dump(warn)
         d.update(write_back=self.write_back, wwn=self.wwn, dev=self.udev_path,
                  size=self.size, aio=self.aio)
         return d
@@ -413,6 +478,8 @@ class BlockStorageObject(StorageObject):
     """block (the kernel's iblock): a block device."""
 
     plugin, hba = 'block', 'iblock'
+    PLUGIN_FIELDS = ({'dev': STR}, {'readonly': BOOL, 'write_back': BOOL, 'exclusive': BOOL})
+    CONTROL_PATH = ('dev', 'udev_path')
 
     def __init__(self, name, dev=None, wwn=None, readonly=False, write_back=False,
                  index=None, exclusive=True, fs=None):
@@ -421,6 +488,7 @@ class BlockStorageObject(StorageObject):
             self._configured(self._configure, str(dev), wwn, readonly, exclusive)
 
     def _configure(self, dev, wwn, readonly, exclusive):
+        self._check_control_value('udev_path', dev)
         if exclusive:
             devices.check_disk(self.fs, dev, 'block')
         self._set_udev_path(dev)
@@ -443,8 +511,8 @@ class BlockStorageObject(StorageObject):
     def size(self):
         return devices.size(self.fs, self.udev_path)
 
-    def _dump(self):
-        d = super()._dump()
+    def _dump(self, warn):
+        d = super()._dump(warn)
         d.update(write_back=self.write_back, readonly=self.readonly, wwn=self.wwn,
                  dev=self.udev_path)
         return d
@@ -454,6 +522,7 @@ class PSCSIStorageObject(StorageObject):
     """pscsi: a SCSI device passed through (any peripheral type)."""
 
     plugin, hba = 'pscsi', 'pscsi'
+    PLUGIN_FIELDS = ({'dev': STR}, {})
 
     def __init__(self, name, dev=None, index=None, fs=None, **legacy):
         if _is_backstore(name):
@@ -472,9 +541,7 @@ class PSCSIStorageObject(StorageObject):
             dev = devices.path_of_hctl(self.fs, hctl)
         else:
             hctl = devices.hctl_of(self.fs, dev)
-        if devices.in_use(self.fs, dev):
-            raise RTSLibError(f'Cannot use {dev} (SCSI {":".join(map(str, hctl))}) for pscsi: '
-                              f'it is in use')
+        devices.refuse_if_used(self.fs, dev, f'pscsi (SCSI {":".join(map(str, hctl))})')
         self._control('scsi_host_id=%d,scsi_channel_id=%d,scsi_target_id=%d,scsi_lun_id=%d'
                       % hctl)
         self._set_udev_path(dev)
@@ -483,12 +550,29 @@ class PSCSIStorageObject(StorageObject):
     def _set_wwn(self, serial):
         """pscsi reports the device's own serial; it cannot be set."""
 
+    def _bus_id(self, key):
+        value = self._parse_info(key)
+        return int(value) if value and value.isdigit() else None
+
+    def _inquiry(self):
+        m = re.search(r'Vendor: (.*?)\s+Model: (.*?)\s+Rev: (.*?)\s*$', self._info(), re.M)
+        return m.groups() if m else (None, None, None)
+
+    # the SCSI device's address and inquiry data, as the kernel's info shows them
+    host_id = property(lambda self: self._bus_id('Host ID'))
+    channel_id = property(lambda self: self._bus_id('Channel ID'))
+    target_id = property(lambda self: self._bus_id('Target ID'))
+    lun = property(lambda self: self._bus_id('LUN'))
+    vendor = property(lambda self: self._inquiry()[0])
+    model = property(lambda self: self._inquiry()[1])
+    revision = property(lambda self: self._inquiry()[2])
+
     @property
     def alua_supported(self):
         return _alua_attr(self)
 
-    def _dump(self):
-        d = super()._dump()
+    def _dump(self, warn):
+        d = super()._dump(warn)
         d['dev'] = self.udev_path
         return d
 
@@ -497,6 +581,14 @@ class RDMCPStorageObject(StorageObject):
     """ramdisk (the kernel's rd_mcp): memory pages."""
 
     plugin, hba = 'ramdisk', 'rd_mcp'
+    PLUGIN_FIELDS = ({'size': INT}, {'nullio': BOOL})
+
+    @staticmethod
+    def size_problem(size):
+        if size <= 0:
+            return (f'size {size} holds no page; the kernel needs at least one '
+                    f'({PAGE_SIZE} bytes)')
+        return None
 
     def __init__(self, name, size=None, wwn=None, nullio=False, index=None, fs=None,
                  **legacy):
@@ -515,9 +607,12 @@ class RDMCPStorageObject(StorageObject):
 
     def _configure(self, size, wwn, nullio):
         try:
-            pages = max(1, round(float(size) / PAGE_SIZE))
+            size = -int(-float(size) // 1) if isinstance(size, float) else int(size)
         except ValueError:
             raise RTSLibError(f"Invalid size '{size}': give a number of bytes") from None
+        if self.size_problem(size):
+            raise RTSLibError(f'Cannot create {self._label()}: {self.size_problem(size)}')
+        pages = -(-size // PAGE_SIZE)   # whole pages, rounded up: never less than asked
         self._control(f'rd_pages={pages}')
         if nullio:
             self._control('rd_nullio=1')
@@ -539,8 +634,8 @@ class RDMCPStorageObject(StorageObject):
         return pages * page_size
     nullio = property(lambda self: self._parse_info('nullio') == '1')
 
-    def _dump(self):
-        d = super()._dump()
+    def _dump(self, warn):
+        d = super()._dump(warn)
         d.update(wwn=self.wwn, size=self.size)
         if self.nullio:
             d['nullio'] = True
@@ -551,6 +646,8 @@ class UserBackedStorageObject(StorageObject):
     """user (TCMU): a userspace handler serves the I/O."""
 
     plugin, hba = 'user', 'user'
+    PLUGIN_FIELDS = ({'size': INT, 'config': STR}, {'hw_max_sectors': INT, 'control': STR})
+    CONTROL_PATH = ('config', 'dev_config')
 
     def __init__(self, name, config=None, size=None, wwn=None, hw_max_sectors=None,
                  control=None, index=None, fs=None):
@@ -568,6 +665,7 @@ class UserBackedStorageObject(StorageObject):
             self._configured(self._configure, config, size, wwn, hw_max_sectors, control)
 
     def _configure(self, config, size, wwn, hw_max_sectors, control):
+        self._check_control_value('dev_config', config)
         self._control(f'dev_config={config}')
         self._control(f'dev_size={int(size)}')
         if hw_max_sectors is not None:
@@ -599,8 +697,8 @@ class UserBackedStorageObject(StorageObject):
     def alua_supported(self):
         return _alua_attr(self)
 
-    def _dump(self):
-        d = super()._dump()
+    def _dump(self, warn):
+        d = super()._dump(warn)
         d.update(wwn=self.wwn, size=self.size, config=self.config,
                  hw_max_sectors=self.hw_max_sectors, control=self.control_tuples)
         return d
@@ -614,11 +712,19 @@ def _alua_attr(so):
         return False
 
 
+# The backstore registry: one class per plugin, in the order the shell lists them.
+_BACKSTORES = (FileIOStorageObject, BlockStorageObject, PSCSIStorageObject, RDMCPStorageObject,
+               UserBackedStorageObject)
+
+
+def backstore_classes():
+    """The storage object class of each plugin (fileio, block, pscsi, ramdisk, user)."""
+    return _BACKSTORES
+
+
 # plugin names and kernel HBA prefixes -> class
-so_mapping = {cls.plugin: cls for cls in (FileIOStorageObject, BlockStorageObject,
-                                          PSCSIStorageObject, RDMCPStorageObject,
-                                          UserBackedStorageObject)}
-so_mapping.update({cls.hba: cls for cls in list(so_mapping.values())})
+so_mapping = {cls.plugin: cls for cls in _BACKSTORES}
+so_mapping.update({cls.hba: cls for cls in _BACKSTORES})
 
 
 def so_from_path(fs, rel):

@@ -7,8 +7,9 @@ stat of its own directory; listing children costs one listdir of the parent
 and yields objects without further I/O.
 """
 from rtslib.errors import RTSLibError, RTSLibNotInCFS
-from rtslib.node import (AUTH_PARAMS, CFSNode, auth_prop, dump_chap, lowest_free, numbered,
-                         set_attributes, set_parameters)
+from rtslib.fields import ATTRS, AUTH, BOOL, INT, PARAMS, STR
+from rtslib.node import (AUTH_PARAMS, CFSNode, auth_prop, dump_chap, dump_children,
+                         lowest_free, numbered, set_attributes, set_parameters)
 from rtslib.wwn import is_valid
 
 MAX_TPG_TAG = 65535
@@ -40,9 +41,8 @@ class Target(CFSNode):
             self.wwn_type = next((t for t in fabric_module.wwn_types
                                   if is_valid(t, wwn)), None)
         else:
+            # kept as given: rtslib-fb rewrites naa.6... to naa.5..., another disk's name
             wwn = str(wwn)
-            if wwn.startswith('naa.6'):  # old versions used a wrong NAA prefix
-                wwn = 'naa.5' + wwn[5:]
             wwn, self.wwn_type = fabric_module.to_normalized_wwn(wwn)
             ports = fabric_module.wwns
             if ports is not None and mode != 'lookup' and wwn not in ports:
@@ -81,12 +81,14 @@ class Target(CFSNode):
             tpg.delete()
         self._rmdir()
 
-    def dump(self):
-        d = super().dump()
+    SAVE_FIELDS = ({'wwn': STR, 'fabric': STR}, {'tpgs': 'tpgs', 'parameters': PARAMS})
+
+    def dump(self, warn=None):
+        d = super().dump(warn)
         d['wwn'] = self.wwn
         # a view (iser) saves as the fabric it shows (iscsi)
         d['fabric'] = self.fabric_module.spec.get('view_of') or self.fabric_module.name
-        d['tpgs'] = [tpg.dump() for tpg in self.tpgs]
+        d['tpgs'] = dump_children(self, 'tpgs', warn, lambda tpg: f'tpg {tpg.tag}')
         return d
 
     @classmethod
@@ -160,11 +162,9 @@ class TPG(CFSNode):
 
     # -- enable / nexus ---------------------------------------------------------
     def _get_enable(self):
-        try:
-            return bool(int(self.fs.read(self._sub('enable')).strip() or 0))
-        except OSError:
-            self._raise_if_gone()
-            return True  # fabrics without an enable file are always enabled
+        # fabrics without an enable file are always enabled
+        text = self._read_optional(self._sub('enable'), '1', check_gone=True)
+        return bool(int(text.strip() or 0))
 
     def _set_enable(self, enable):
         self._check_self()
@@ -179,10 +179,8 @@ class TPG(CFSNode):
         self._check_self()
         if not self.has_feature('nexus'):
             return None
-        try:
-            return self.fs.read(self._sub('nexus')).strip()
-        except OSError:
-            return ''  # the kernel answers ENODEV until a nexus is set
+        # the kernel answers ENODEV until a nexus is set
+        return self._read_optional(self._sub('nexus'), '').strip()
 
     def _set_nexus(self, nexus_wwn=None):
         self._check_self()
@@ -277,13 +275,19 @@ class TPG(CFSNode):
             portal.delete()
         self._rmdir()
 
-    def dump(self):
-        d = super().dump()
+    SAVE_FIELDS = ({}, dict({'tag': INT, 'enable': BOOL, 'luns': 'luns', 'portals': 'portals',
+                             'node_acls': 'node_acls', 'attributes': ATTRS,
+                             'parameters': PARAMS}, **AUTH))
+
+    def dump(self, warn=None):
+        d = super().dump(warn)
         d['tag'] = self._tag
         d['enable'] = self.enable
-        d['luns'] = [lun.dump() for lun in self.luns]
-        d['portals'] = [portal.dump() for portal in self.network_portals]
-        d['node_acls'] = [acl.dump() for acl in self.node_acls]
+        d['luns'] = dump_children(self, 'luns', warn, lambda lun: f'lun {lun.lun}')
+        d['portals'] = dump_children(self, 'network_portals', warn,
+                                     lambda p: f'portal {p.ip_address}:{p.port}')
+        d['node_acls'] = dump_children(self, 'node_acls', warn,
+                                       lambda acl: f'acl {acl.node_wwn}')
         dump_chap(self, d)
         return d
 

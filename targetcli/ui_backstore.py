@@ -6,14 +6,13 @@ import stat
 from targetcli.cshell import ExecutionError
 
 from targetcli.sizes import bytes_to_human, human_to_bytes
+from targetcli.ui_declare import ExportsItself
 from targetcli.ui_node import UINode, UIRTSLibNode
 
 PLUGINS = ('block', 'fileio', 'pscsi', 'ramdisk')
 # the seed page's (Datera targetcli) names for the same backstores
 PLUGIN_ALIASES = {'iblock': 'block', 'rd_mcp': 'ramdisk', 'rd_dr': 'ramdisk'}
 
-ALUA_STATES = {0: 'Active/optimized', 1: 'Active/non-optimized', 2: 'Standby',
-               3: 'Unavailable', 4: 'LBA Dependent', 14: 'Offline', 15: 'Transitioning'}
 ALUA_RW = ('alua_access_state', 'alua_access_status', 'alua_write_metadata',
            'alua_access_type', 'preferred', 'nonop_delay_msecs', 'trans_delay_msecs',
            'implicit_trans_secs', 'alua_support_offline', 'alua_support_standby',
@@ -22,11 +21,10 @@ ALUA_RW = ('alua_access_state', 'alua_access_status', 'alua_write_metadata',
 ALUA_RO = ('tg_pt_gp_id', 'members', 'alua_support_lba_dependent')
 
 
-def _sim_paths(text, files, blocks):
+def _sim_paths(fs, text, files, blocks):
     """Completions from the simulated host's description (nothing else is read)."""
     from rtslib import devices
-    from rtslib.configfs import default_fs
-    host = devices.sim_host(default_fs()) or {}
+    host = devices.sim_host(fs) or {}
     names = []
     if blocks:
         names += list(host.get('block_devices') or {})
@@ -35,12 +33,13 @@ def _sim_paths(text, files, blocks):
     return sorted(n for n in names if n.startswith(text))
 
 
-def complete_path(text, files=False, blocks=False):
-    """Completions of a host path (directories end with '/')."""
+def complete_path(fs, text, files=False, blocks=False):
+    """Completions of a path on the host that backend fs serves (directories end
+    with '/'); a simulated host answers from its description."""
     if not text:
         return []
-    if os.environ.get('LIO_SIMULATE'):
-        return one_or_many(_sim_paths(text, files, blocks))
+    if fs.simulated:
+        return one_or_many(_sim_paths(fs, text, files, blocks))
     out = []
     for entry in glob.glob(glob.escape(text) + '*'):
         try:
@@ -76,7 +75,7 @@ class UIBackstores(UINode):
             BACKSTORE_CLASSES[plugin](self)
         from rtslib.storage import all_storage_objects
         handlers = set()
-        for so in all_storage_objects(self.get_root().rtsroot.fs, 'user'):
+        for so in all_storage_objects(self.shell.fs, 'user'):
             if so.config:
                 handlers.add(so.config.split('/', 1)[0])
         for handler in sorted(handlers):
@@ -113,14 +112,14 @@ class UIBackstore(UINode):
     def load_children(self):
         from rtslib.storage import all_storage_objects
         # only this plugin's HBA dirs are listed; one shared RTSRoot per shell
-        for so in all_storage_objects(self.get_root().rtsroot.fs, self.so_class().hba):
+        for so in all_storage_objects(self.shell.fs, self.so_class().hba):
             if self.mine(so):
                 UIStorageObject(so, self)
 
     def lookup_child(self, name):
         from rtslib import RTSLibError
         try:
-            so = self.so_class()(name)
+            so = self.so_class()(name, fs=self.shell.fs)
         except RTSLibError:
             return None
         return UIStorageObject(so, self) if self.mine(so) else None
@@ -155,6 +154,9 @@ class UIBackstore(UINode):
         delete mystorage
         ----------------
         Deletes the storage object named mystorage, and all associated LUNs.
+
+        save=true then removes it from the save file too (and saves the
+        targets whose LUNs used it as they now are), keeping the rest.
         '''
         try:
             child = self.get_child(name)
@@ -162,10 +164,13 @@ class UIBackstore(UINode):
             names = ', '.join(c.name for c in self.children) or 'none'
             raise ExecutionError(f"No storage object named {name}. "
                                  f"Storage objects in {self.path}: {names}") from None
-        self.ui_eval(save, 'bool', False, 'save')
-        child.rtsnode.delete()
+        save = self.ui_eval(save, 'bool', False, 'save')
+        so = child.rtsnode
+        so.delete()
         self.remove_child(child)
         self.info(f"Deleted storage object {name}.")
+        if save:
+            self.get_root().save_selection(None, so_path=f'/backstores/{so.plugin}/{so.name}')
 
     def ui_complete_delete(self, parameters, text, current_param):
         if current_param != 'name':
@@ -197,13 +202,12 @@ class UIFileIOBackstore(UIBackstore):
             - t, T, tB, TB for TB (terabytes)
         '''
         from rtslib import FileIOStorageObject, devices
-        from rtslib.configfs import default_fs
         sparse = self.ui_eval(sparse, 'bool', True, 'sparse')
         write_back = self.ui_eval(write_back, 'bool', True, 'write_back')
         file_or_dev = os.path.expanduser(file_or_dev)
         if not os.path.isabs(file_or_dev):
             raise ExecutionError(f"file_or_dev must be an absolute path, not {file_or_dev}")
-        fs = default_fs()
+        fs = self.shell.fs
         kind = devices.kind(fs, file_or_dev)
         if kind == 'block':
             if size:
@@ -227,7 +231,8 @@ class UIFileIOBackstore(UIBackstore):
                 _create_file(file_or_dev, size, sparse)
                 made_file = True
         try:
-            so = FileIOStorageObject(name, file_or_dev, size, write_back=write_back, wwn=wwn)
+            so = FileIOStorageObject(name, file_or_dev, size, write_back=write_back, wwn=wwn,
+                                     fs=fs)
         except Exception:
             if made_file:  # a failed command leaves nothing behind
                 os.unlink(file_or_dev)
@@ -237,7 +242,7 @@ class UIFileIOBackstore(UIBackstore):
     def ui_complete_create(self, parameters, text, current_param):
         if current_param != 'file_or_dev':
             return []
-        return complete_path(text, files=True, blocks=True)
+        return complete_path(self.shell.fs, text, files=True, blocks=True)
 
 
 def _create_file(path, size, sparse):
@@ -262,7 +267,7 @@ def _complete_dev(self, parameters, text, current_param):
     """Completion of create's dev= (block and pscsi)."""
     if current_param != 'dev':
         return []
-    return complete_path(text, blocks=True)
+    return complete_path(self.shell.fs, text, blocks=True)
 
 
 class UIBlockBackstore(UIBackstore):
@@ -277,7 +282,8 @@ class UIBlockBackstore(UIBackstore):
         from rtslib import BlockStorageObject
         readonly = self.ui_eval(readonly, 'bool', False, 'readonly')
         exclusive = self.ui_eval(exclusive, 'bool', True, 'exclusive')
-        so = BlockStorageObject(name, dev, readonly=readonly, wwn=wwn, exclusive=exclusive)
+        so = BlockStorageObject(name, dev, readonly=readonly, wwn=wwn, exclusive=exclusive,
+                                fs=self.shell.fs)
         return self.created(so, f"Created block storage object {name} using {dev}.")
 
     ui_complete_create = _complete_dev
@@ -293,7 +299,7 @@ class UIPSCSIBackstore(UIBackstore):
         device ID in the H:C:T:L format.
         '''
         from rtslib import PSCSIStorageObject
-        so = PSCSIStorageObject(name, dev)
+        so = PSCSIStorageObject(name, dev, fs=self.shell.fs)
         return self.created(so, f"Created pscsi storage object {name} using {dev}",
                             model_alias=False)
 
@@ -319,8 +325,12 @@ class UIRamdiskBackstore(UIBackstore):
         '''
         from rtslib import RDMCPStorageObject
         nullio = self.ui_eval(nullio, 'bool', False, 'nullio')
-        so = RDMCPStorageObject(name, human_to_bytes(size), nullio=nullio, wwn=wwn)
-        return self.created(so, f"Created ramdisk {name} with size {size}.")
+        asked = human_to_bytes(size)
+        so = RDMCPStorageObject(name, asked, nullio=nullio, wwn=wwn, fs=self.shell.fs)
+        if so.size == asked:
+            return self.created(so, f"Created ramdisk {name} with size {size}.")
+        return self.created(so, f"Created ramdisk {name} with size {so.size} ({size} rounded "
+                                f"up to whole {so.page_size}-byte pages).")
 
 
 class UIUserBackstore(UIBackstore):
@@ -344,7 +354,8 @@ class UIUserBackstore(UIBackstore):
         from rtslib import UserBackedStorageObject
         size = human_to_bytes(size)
         so = UserBackedStorageObject(name, size=size, config=f"{self.handler}/{cfgstring}",
-                                     wwn=wwn, hw_max_sectors=hw_max_sectors, control=control)
+                                     wwn=wwn, hw_max_sectors=hw_max_sectors, control=control,
+                                     fs=self.shell.fs)
         return self.created(so, f"Created user-backed storage object {name} size {size}.",
                             model_alias=False)
 
@@ -353,7 +364,7 @@ BACKSTORE_CLASSES = {cls.plugin: cls for cls in
                      (UIBlockBackstore, UIFileIOBackstore, UIPSCSIBackstore, UIRamdiskBackstore)}
 
 
-class UIStorageObject(UIRTSLibNode):
+class UIStorageObject(ExportsItself, UIRTSLibNode):
     """One storage object; its child is alua/."""
 
     ui_desc_attributes = {
@@ -529,4 +540,5 @@ class UIALUAGroup(UIRTSLibNode):
 
     def summary(self):
         state = self.rtsnode.alua_access_state
+        from rtslib.alua import ALUA_STATES
         return (f"ALUA state: {ALUA_STATES.get(int(state), state)}", True)

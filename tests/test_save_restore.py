@@ -371,6 +371,48 @@ def test_every_kind_of_object_survives_save_clear_restore(root, simdir, tmp_path
     assert saved(root, tmp_path / 'again.json') == doc
 
 
+def _undeclared(doc):
+    """Each key of a saved document that its class's SAVE_FIELDS do not declare."""
+    from rtslib.saveconfig import schema
+    kinds = {'tpgs': schema.TPG_FIELDS, 'luns': schema.LUN_FIELDS, 'portals': schema.PORTAL,
+             'node_acls': schema.NODE_ACL, 'mapped_luns': schema.MAPPED_LUN,
+             'alua_tpgs': schema.ALUA_TPG, 'fabric_modules': schema.FABRIC,
+             'targets': schema.TARGET}
+    out = []
+
+    def walk(path, item, fields):
+        required, optional = fields
+        for key, value in item.items():
+            if key not in required and key not in optional and '*' not in optional:
+                out.append(f'{path}.{key}')
+            if key in kinds and isinstance(value, list):
+                for i, child in enumerate(value):
+                    walk(f'{path}.{key}[{i}]', child, kinds[key])
+    for key in ('fabric_modules', 'targets'):
+        for i, item in enumerate(doc[key]):
+            walk(f'{key}[{i}]', item, kinds[key])
+    for i, so in enumerate(doc['storage_objects']):
+        walk(f'storage_objects[{i}]', so, schema.SO_PLUGINS[so['plugin']])
+    return out
+
+
+def test_every_dump_field_is_one_the_schema_declares(root):
+    """What dump() writes and what a restore checks come from one declaration per
+    class: every key of every kind of object's dump is declared, and the dump is valid."""
+    from rtslib import UserBackedStorageObject
+    from rtslib.saveconfig import schema
+    _every_kind(root)
+    UserBackedStorageObject('u1', config='file/x', size=1 << 20)
+    doc = root.dump()
+    assert sorted({so['plugin'] for so in doc['storage_objects']}) == \
+        ['block', 'fileio', 'pscsi', 'ramdisk', 'user']
+    assert doc['fabric_modules'] and doc['targets'][0]['tpgs'][0]['node_acls'][0]['mapped_luns']
+    assert schema.validate(doc) == []
+    assert _undeclared(doc) == []
+    doc['targets'][0]['tpgs'][0]['luns'][0]['surprise'] = 1
+    assert _undeclared(doc) == ['targets[0].tpgs[0].luns[0].surprise']
+
+
 def test_user_backstore_survives_save_clear_restore(root, simdir, tmp_path):
     """TCMU (user:) storage object with a LUN.  On the real 6.1 kernel (a VM
     probe, user_9/u1 enabled, no LUN yet) cmd_time_out=30, qfull_time_out=-1
@@ -403,3 +445,52 @@ def test_save_layout_is_json_dumps_sorted_indent_2(peer_root, tmp_path):
     odd.pop(1)
     assert jsonfmt.dumps(odd) == json.dumps(odd, sort_keys=True, indent=2)
     assert jsonfmt.dumps({1: 'x'}) == json.dumps({1: 'x'}, sort_keys=True, indent=2)
+
+
+# -- issue 19 item 6: what restore used to get wrong ---------------------------------
+
+def test_unknown_fabric_module_key_is_refused_before_anything_changes(peer_root, simdir):
+    before = tree(simdir)
+    doc = peer_doc()
+    doc['fabric_modules'] = [{'name': 'iscsi', 'fs': 'x'}]
+    with pytest.raises(ConfigInvalid) as e:
+        restore(peer_root, doc, clear_existing=True)
+    assert 'fabric_modules[0].fs: unknown field' in str(e.value)
+    assert tree(simdir) == before
+
+
+def test_any_error_half_way_with_clear_existing_puts_old_config_back(peer_root, simdir,
+                                                                      monkeypatch):
+    """Not only kernel refusals: an internal error while applying is undone too."""
+    from rtslib.saveconfig import objects
+
+    real, calls = objects.setup_target, []
+
+    def broken(*args):      # the first target set up fails; putting back works
+        calls.append(1)
+        if len(calls) == 1:
+            raise AttributeError('simulated bug')
+        return real(*args)
+    before = tree(simdir)
+    monkeypatch.setattr(objects, 'setup_target', broken)
+    with pytest.raises(RestoreFailed) as e:
+        restore(peer_root, peer_doc(), clear_existing=True)
+    assert 'an internal error (AttributeError: simulated bug)' in str(e.value)
+    assert 'the previous configuration is back' in str(e.value)
+    monkeypatch.undo()
+    assert tree(simdir) == before
+
+
+def test_discovery_credentials_with_auth_disabled_survive_save_restore(root, tmp_path):
+    iscsi = [fm for fm in root.fabric_modules if fm.name == 'iscsi'][0]
+    iscsi.discovery_userid, iscsi.discovery_password = 'du', 'dp'
+    assert not iscsi.discovery_enable_auth
+    path = str(tmp_path / 'saved.json')
+    save_to_file(root, path)
+    assert json.load(open(path))['fabric_modules'] == [{
+        'discovery_enable_auth': False, 'discovery_password': 'dp', 'discovery_userid': 'du',
+        'name': 'iscsi'}]
+    clear_existing(root, confirm=True)
+    assert iscsi.discovery_userid == ''
+    restore_from_file(root, path)
+    assert (iscsi.discovery_userid, iscsi.discovery_password) == ('du', 'dp')

@@ -55,9 +55,10 @@ class _Refused(Exception):
         super().__init__('%s: %s' % (path, message))
 
 
-def load_file(path=None):
-    """Parse a save file; every failure is one SaveConfigError naming the file."""
-    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file()))
+def load_file(path=None, fs=None):
+    """Parse a save file (default: backend fs's default one); every failure is one
+    SaveConfigError naming the file."""
+    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file(fs)))
     try:
         with open(path, 'rb') as f:
             data = f.read()
@@ -110,16 +111,12 @@ def select(doc, target=None, storage_object=None):
         problems.append("target=%s: no such target in the file" % target)
     need = {schema.parse_so_ref(lun.get('storage_object'))
             for _, t in chosen_t for tpg in t.get('tpgs', []) for lun in tpg.get('luns', [])}
-    chosen_so = [(i, so) for i, so in sos if _so_key(so) in need or
-                 storage_object in (so.get('name'), _so_key(so))]
-    if storage_object and not any(storage_object in (so.get('name'), _so_key(so))
+    chosen_so = [(i, so) for i, so in sos if schema.so_doc_key(so) in need or
+                 storage_object in (so.get('name'), schema.so_doc_key(so))]
+    if storage_object and not any(storage_object in (so.get('name'), schema.so_doc_key(so))
                                   for _, so in sos):
         problems.append("storage_object=%s: no such storage object in the file" % storage_object)
     return [], chosen_so, chosen_t, problems
-
-
-def _so_key(so):
-    return schema.so_key(so.get('plugin', ''), so.get('name', ''))
 
 
 # -- comparing a file entry with what the kernel has ----------------------------
@@ -164,7 +161,7 @@ class Restorer:
         self.skip_missing = skip_missing
         self.report = RestoreReport()
         self.journal = []
-        self.skipped_sos = set()
+        self.skipped_sos = {}   # 'plugin/name' -> why LUNs on it are skipped
 
     def strict(self, path):
         def err_func(message):
@@ -181,10 +178,10 @@ class Restorer:
     def storage_objects(self, items):
         existing = objects.existing_sos(self.root)
         for i, data in items:
-            path, key = 'storage_objects[%d]' % i, _so_key(data)
+            path, key = 'storage_objects[%d]' % i, schema.so_doc_key(data)
             if key in existing:
                 self.conflict(path, "storage object '%s'" % key, data,
-                              _current(existing[key]))
+                              objects.current(existing[key]))
                 continue
             self.journal.append(('so', key))
             try:
@@ -194,7 +191,7 @@ class Restorer:
                     raise _as_refused(path, err) from None
                 self.journal.pop()
                 objects.delete_so(self.root, key)
-                self.skipped_sos.add(key)
+                self.skipped_sos[key] = 'the skipped storage object %s' % key
                 self.report.skip('%s: storage object %s skipped: %s'
                                  % (path, key, _strip_path(err, path)))
 
@@ -204,7 +201,7 @@ class Restorer:
             fm = objects.fabric(self.root, data['name'])
             if fm is None:
                 raise _Refused(path, "no fabric module '%s'" % data['name'])
-            old = objects.dump(fm) if objects.fabric_saved(fm) else None
+            old = objects.dump(fm) if fm.saved else None
             if old and self.merge:
                 self.conflict(path, "discovery auth of fabric '%s'" % data['name'], data, old)
                 continue
@@ -221,7 +218,7 @@ class Restorer:
             path, key = 'targets[%d]' % i, (data['fabric'], data['wwn'])
             if key in existing:
                 self.conflict(path, "target '%s'" % data['wwn'], data,
-                              _current(existing[key]))
+                              objects.current(existing[key]))
                 continue
             data = self.without_skipped(path, data)
             self.note_fabric_dir(data['fabric'])
@@ -250,8 +247,8 @@ class Restorer:
                 key = schema.parse_so_ref(lun['storage_object'])
                 if key in self.skipped_sos:
                     gone.add(lun['index'])
-                    self.report.skip('%s.tpgs[%d].luns[%d]: lun %d skipped: it needs the skipped '
-                                     'storage object %s' % (path, t, n, lun['index'], key))
+                    self.report.skip('%s.tpgs[%d].luns[%d]: lun %d skipped: it needs %s'
+                                     % (path, t, n, lun['index'], self.skipped_sos[key]))
                 else:
                     keep.append(lun)
             tpg['luns'] = keep
@@ -299,11 +296,6 @@ def _in_use(root, name):
     return out
 
 
-def _current(obj):
-    """What the kernel has for an object (a broken part just reads as absent)."""
-    return objects.tolerant_dump(obj, '', lambda msg: None) or {}
-
-
 def _as_refused(path, err):
     return err if isinstance(err, _Refused) else _Refused(path, str(err))
 
@@ -311,6 +303,25 @@ def _as_refused(path, err):
 def _strip_path(err, path):
     text = str(err)
     return text[len(path) + 2:] if text.startswith(path + ': ') else text
+
+
+def _absent_sos(config, existing):
+    """skip_missing: storage objects that LUNs of the file name but neither the
+    file nor the kernel holds (a partial save by rtslib-fb or by an older lio-py
+    wrote such files); their LUNs are skipped, the rest restored.
+    {'plugin/name': why}."""
+    if not isinstance(config, dict) or not isinstance(config.get('storage_objects'), list) \
+            or not isinstance(config.get('targets'), list):
+        return {}
+    have = {schema.so_doc_key(so) for so in config['storage_objects'] if isinstance(so, dict)}
+    refs = set()
+    for t in config['targets']:
+        for tpg in (t.get('tpgs') or []) if isinstance(t, dict) else []:
+            for lun in (tpg.get('luns') or []) if isinstance(tpg, dict) else []:
+                if isinstance(lun, dict):
+                    refs.add(schema.parse_so_ref(lun.get('storage_object')))
+    return {key: 'the storage object %s, which the file does not hold' % key
+            for key in refs - have - set(existing) - {None}}
 
 
 def _put_back(root, before):
@@ -343,7 +354,9 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
     # restore clears them all first
     whole_clear = clear_existing and not (target or storage_object)
     existing = {} if whole_clear else objects.existing_sos(root)
-    problems = schema.validate(config, existing_sos=existing, fabrics=objects.fabric_names(root))
+    absent = _absent_sos(config, existing) if skip_missing else {}
+    problems = schema.validate(config, existing_sos=set(existing) | set(absent),
+                               fabrics=objects.fabric_names(root))
     fabrics, sos, targets, selection = select(config if isinstance(config, dict) else {},
                                               target, storage_object)
     if clear_existing and storage_object and not target:
@@ -357,6 +370,7 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
         from rtslib.saveconfig.save import dump_config
         before = dump_config(root, lambda msg: None)
     r = Restorer(root, merge=not clear_existing, skip_missing=skip_missing)
+    r.skipped_sos.update(absent)
     try:
         if clear_existing:
             clear.clear_existing(root, target, storage_object, confirm=True)
@@ -364,7 +378,9 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
             r.storage_objects(sos)
             r.fabric_modules(fabrics)
             r.targets(targets)
-    except (_Refused, RTSLibError, OSError) as err:
+    except BaseException as err:
+        # any error, not only a kernel refusal: a half-applied restore (after
+        # clearing, the running configuration gone) is never left behind
         rollback = r.undo()
         if before is not None:
             try:
@@ -372,6 +388,10 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
             except SaveConfigError as again:
                 rollback.append(str(again))
             rollback += _put_back(root, before)
+        if not isinstance(err, Exception):
+            raise                   # KeyboardInterrupt: undone, and still an interrupt
+        if not isinstance(err, (_Refused, RTSLibError, OSError)):
+            err = 'an internal error (%s: %s)' % (type(err).__name__, err)
         raise RestoreFailed('%s: restore stopped at %s; %s' % (
             source, err, 'the previous configuration is back' if not rollback else
             'undone as far as possible')) from None
@@ -381,7 +401,7 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
 def restore_from_file(root, path=None, clear_existing=True, target=None, storage_object=None,
                       abort_on_error=False, skip_missing=False):
     """Load and restore a save file (default: the default save file)."""
-    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file()))
+    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file(root.fs)))
     config = load_file(path)
     return restore(root, config, target, storage_object, clear_existing=clear_existing,
                    abort_on_error=abort_on_error, skip_missing=skip_missing, source=path)

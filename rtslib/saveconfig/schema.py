@@ -2,49 +2,38 @@
 
 Every problem is reported with its JSON path, e.g.
   targets[0].tpgs[0].luns[1].storage_object: no storage object 'block/disk9' in storage_objects
-so a user fixes the whole file in one go.  The field tables below are the
-schema; the checks are one small walker over them.
+so a user fixes the whole file in one go.  The field tables are the ones the
+classes' dump() declares (rtslib/fields.py); the checks are one small walker
+over them.
 """
 import ipaddress
 import re
 
-BOOL, INT, STR, OPT_STR, ATTRS, PARAMS, ANY = (
-    'boolean', 'integer', 'string', 'string or null', 'attributes', 'parameters', 'any')
+from rtslib.alua import ALUATargetPortGroup
+from rtslib.fabric import FabricModule
+from rtslib.fields import ANY, ATTRS, BOOL, INT, NESTED, OPT_STR, PARAMS, STR
+from rtslib.lun import LUN, MappedLUN
+from rtslib.node_acl import NodeACL
+from rtslib.portal import NetworkPortal
+from rtslib.storage import StorageObject, backstore_classes, control_value_problem
+from rtslib.target import TPG, Target
 
-AUTH = {'chap_userid': STR, 'chap_password': STR,
-        'chap_mutual_userid': STR, 'chap_mutual_password': STR,
-        # rtslib-fb's man page spells them without chap_ in places
-        'userid': STR, 'password': STR, 'mutual_userid': STR, 'mutual_password': STR}
-
-# (required fields, optional fields); keys outside both are ignored, as
-# rtslib-fb ignores them, except in storage objects (rtslib-fb refuses those)
-FABRIC = ({'name': STR}, {'discovery_enable_auth': BOOL, 'discovery_userid': STR,
-                          'discovery_password': STR, 'discovery_mutual_userid': STR,
-                          'discovery_mutual_password': STR})
-ALUA_TPG = ({'name': STR}, {'tg_pt_gp_id': INT, '*': INT})
-SO_COMMON = {'name': STR, 'plugin': STR}
-SO_OPTIONAL = {'attributes': ATTRS, 'alua_tpgs': 'alua_tpgs', 'wwn': STR,
-               'exists': ANY, 'buffered_mode': ANY}  # last two: old files; ignored
-SO_PLUGINS = {
-    'fileio': ({'dev': STR}, {'size': INT, 'write_back': BOOL, 'aio': BOOL}),
-    'block': ({'dev': STR}, {'readonly': BOOL, 'write_back': BOOL, 'exclusive': BOOL}),
-    'pscsi': ({'dev': STR}, {}),
-    'ramdisk': ({'size': INT}, {'nullio': BOOL}),
-    'user': ({'size': INT, 'config': STR},
-             {'hw_max_sectors': INT, 'control': STR}),
-}
-PLUGIN_ALIASES = {'iblock': 'block', 'rd_mcp': 'ramdisk'}
-TARGET = ({'wwn': STR, 'fabric': STR}, {'tpgs': 'tpgs', 'parameters': PARAMS})
-TPG = ({}, dict({'tag': INT, 'enable': BOOL, 'luns': 'luns', 'portals': 'portals',
-                 'node_acls': 'node_acls', 'attributes': ATTRS, 'parameters': PARAMS},
-                **AUTH))
-LUN = ({'index': INT, 'storage_object': STR},
-       {'alias': OPT_STR, 'alua_tg_pt_gp_name': OPT_STR})  # null: no ALUA (pscsi)
-PORTAL = ({'ip_address': STR, 'port': INT}, {'iser': BOOL, 'offload': BOOL})
-NODE_ACL = ({'node_wwn': STR}, dict({'attributes': ATTRS, 'mapped_luns': 'mapped_luns',
-                                     'tag': OPT_STR}, **AUTH))
-MAPPED_LUN = ({'index': INT, 'tpg_lun': INT},
-              {'write_protect': BOOL, 'alias': OPT_STR, 'tag': OPT_STR})
+# (required fields, optional fields), as each class's dump() declares them; keys
+# outside both are ignored, as rtslib-fb ignores them, except in storage objects
+# (rtslib-fb refuses those)
+FABRIC = FabricModule.SAVE_FIELDS
+ALUA_TPG = ALUATargetPortGroup.SAVE_FIELDS
+SO_COMMON = StorageObject.COMMON_FIELDS[0]
+SO_PLUGINS = {cls.plugin: cls.save_fields() for cls in backstore_classes()}
+SO_CLASSES = {cls.plugin: cls for cls in backstore_classes()}
+# the seed's (and the kernel's) HBA names of the plugins
+PLUGIN_ALIASES = {cls.hba: cls.plugin for cls in backstore_classes() if cls.hba != cls.plugin}
+TARGET = Target.SAVE_FIELDS
+TPG_FIELDS = TPG.SAVE_FIELDS
+LUN_FIELDS = LUN.SAVE_FIELDS
+PORTAL = NetworkPortal.SAVE_FIELDS
+NODE_ACL = NodeACL.SAVE_FIELDS
+MAPPED_LUN = MappedLUN.SAVE_FIELDS
 
 SO_PATH = re.compile(r'^/backstores/([^/]+)/([^/]+)$')
 
@@ -57,6 +46,11 @@ def plugin_name(plugin):
 
 def so_key(plugin, name):
     return '%s/%s' % (plugin_name(plugin), name)
+
+
+def so_doc_key(so):
+    """'plugin/name' of a storage object's document (parts it lacks are empty)."""
+    return so_key(so.get('plugin', ''), so.get('name', ''))
 
 
 def parse_so_ref(ref):
@@ -92,7 +86,9 @@ class Validator:
 
     def __init__(self, existing_sos=(), fabrics=None):
         self.problems = []
-        self.existing_sos = set(existing_sos)
+        # anything `in` answers (apply passes one that asks the kernel per key)
+        self.existing_sos = existing_sos if hasattr(existing_sos, '__contains__') \
+            else set(existing_sos)
         self.fabrics = set(fabrics) if fabrics is not None else None
 
     def problem(self, path, text):
@@ -131,7 +127,7 @@ class Validator:
                                  % _jtype(v))
             return
         want = {ATTRS: 'object', PARAMS: 'object'}.get(kind, kind)
-        if want in ('alua_tpgs', 'tpgs', 'luns', 'portals', 'node_acls', 'mapped_luns'):
+        if want in NESTED:
             want = 'list'
         self.problem(path, 'must be %s %s, not %s' % (_article(want), want, _jtype(value)))
 
@@ -161,7 +157,7 @@ class Validator:
         seen = {}
         for path, fm in self.items('', doc, 'fabric_modules'):
             path = path.lstrip('.')
-            if self.fields(path, fm, FABRIC):
+            if self.fields(path, fm, FABRIC, strict=True):
                 self.unique(seen, fm['name'], path + '.name', "fabric module '%s'" % fm['name'])
                 self.known_fabric(path + '.name', fm['name'])
         sos = self.storage_objects(doc)
@@ -186,20 +182,31 @@ class Validator:
                 self.problem(path + '.plugin', "unknown plugin '%s' (known: %s)"
                              % (so['plugin'], ', '.join(sorted(SO_PLUGINS))))
                 continue
-            required, optional = SO_PLUGINS[plugin]
-            self.fields(path, so, (dict(SO_COMMON, **required), dict(SO_OPTIONAL, **optional)),
-                        strict=True)
+            self.fields(path, so, SO_PLUGINS[plugin], strict=True)
             key = so_key(plugin, so['name'])
             self.unique(seen, key, path + '.name', "storage object '%s'" % key)
             if isinstance(so.get('wwn'), str) and so['wwn']:
                 self.unique(wwns, so['wwn'], path + '.wwn', "wwn '%s'" % so['wwn'])
             self.size(path, so)
+            self.control_path(path, so)
             sos[key] = self.alua_tpgs(path, so)
         return sos
 
     def size(self, path, so):
-        if type(so.get('size')) is int and so['size'] < 0:
+        if type(so.get('size')) is not int:
+            return
+        if so['size'] < 0:
             self.problem(path + '.size', 'must not be negative')
+        elif SO_CLASSES[plugin_name(so['plugin'])].size_problem(so['size']):
+            self.problem(path + '.size',
+                         SO_CLASSES[plugin_name(so['plugin'])].size_problem(so['size']))
+
+    def control_path(self, path, so):
+        """A path the kernel would cut (comma, newline, too long) is refused
+        here, before anything changes."""
+        field, key = SO_CLASSES[plugin_name(so['plugin'])].CONTROL_PATH or (None, None)
+        if isinstance(so.get(field), str) and control_value_problem(key, so[field]):
+            self.problem('%s.%s' % (path, field), control_value_problem(key, so[field]))
 
     def alua_tpgs(self, path, so):
         names, ids = {}, {}
@@ -225,7 +232,7 @@ class Validator:
                         "target '%s' in fabric %s" % (t['wwn'], t['fabric']))
             tags = {}
             for tpath, tpg in self.items(path, t, 'tpgs'):
-                if not self.fields(tpath, tpg, TPG):
+                if not self.fields(tpath, tpg, TPG_FIELDS):
                     continue
                 if 'tag' in tpg:
                     self.unique(tags, tpg['tag'], tpath + '.tag', 'tpg tag %r' % tpg['tag'])
@@ -234,7 +241,7 @@ class Validator:
     def tpg(self, path, tpg, sos):
         luns = {}
         for lpath, lun in self.items(path, tpg, 'luns'):
-            if self.fields(lpath, lun, LUN):
+            if self.fields(lpath, lun, LUN_FIELDS):
                 self.unique(luns, lun['index'], lpath + '.index', 'lun index %d' % lun['index'])
                 self.lun_ref(lpath, lun, sos)
         portals = {}
