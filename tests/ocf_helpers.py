@@ -8,6 +8,7 @@ package, which tests/run unpacks (not installs) into RESOURCE_AGENTS.
 import os
 import subprocess
 import sys
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AGENT = os.path.join(ROOT, 'scripts', 'ocf', 'lio-config')
@@ -78,14 +79,27 @@ def run_agent(action, params, env=None, interval=10000, timeout=600):
     return res.returncode, res.stdout + res.stderr
 
 
-def ocf_tester(params, env=None, timeout=1800):
-    """(exit status, output) of ocf-tester -v on the agent with these parameters."""
+def ocf_tester(params, env=None, timeout=1800, on_line=None):
+    """(exit status, output) of ocf-tester -v on the agent with these parameters;
+    on_line(line) sees each output line as it comes (a slow guest shows progress)."""
     problem = missing_tools()
     if problem:
         raise MissingTool(problem)
     argv = [OCF_TESTER, '-v', '-n', 'lio-test']
     for key, value in params.items():
         argv += ['-o', '%s=%s' % (key, value)]
-    res = subprocess.run(argv + [AGENT], env=agent_env({}, env=env), capture_output=True,
-                         text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    return res.returncode, res.stdout + res.stderr
+    proc = subprocess.Popen(argv + [AGENT], env=agent_env({}, env=env), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL)
+    lines = []
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if on_line:
+                on_line(line.rstrip('\n'))
+    finally:
+        timer.cancel()
+        proc.wait()
+    return proc.returncode, ''.join(lines)

@@ -219,9 +219,8 @@ def ocf_agent_cycle(ctx, log):
                        '%s set attribute authentication=0' % tpg,
                        'export %s' % config, 'clearconfig confirm=True'])
     params = _agent_params(ctx, config)
-    rc, out = ocf_tester(params, env=ctx.host_env)
-    for line in out.splitlines():
-        log('OCF-TESTER ' + line)
+    rc, out = ocf_tester(params, env=ctx.host_env,
+                         on_line=lambda line: line.startswith('<') or log('OCF-TESTER ' + line))
     expect(rc == 0 and 'passed all tests' in out, 'ocf-tester failed (exit %d)' % rc)
 
     _agent(ctx, log, 'monitor', params, interval=0, want=OCF_NOT_RUNNING)
