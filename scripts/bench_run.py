@@ -131,6 +131,13 @@ class Bench:
             return bench_apply.tool_args(op, *self.decl_files)
         return tool_args(op, save_file)
 
+    def tool_argv(self, tool, args):
+        """argv of one targetcli command `args` for ours or the peer."""
+        if tool == 'peer':
+            return [PEER_BIN] + list(args)
+        sim = [] if self.real else ['--simulate', self.simdir]
+        return [sys.executable, '-m', 'targetcli'] + sim + list(args)
+
     def argv(self, tool, op):
         sim = [] if self.real else ['--simulate', self.simdir]
         save_file = self.saves[tool]

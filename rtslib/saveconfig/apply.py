@@ -7,10 +7,9 @@ the scope (the dump save makes, only of that scope) and diffs the two
 is made, so whatever stops the run (a kernel refusal half way, or anything
 else) undoes the journal in reverse, the failed change first.
 """
-import contextlib
 import os
 
-from rtslib import hba
+from rtslib import locks
 from rtslib.saveconfig import atomic, objects, paths, plan, schema
 from rtslib.saveconfig.restore import load_file, select
 from rtslib.saveconfig.errors import ConfigInvalid, RTSLibError, SaveConfigError
@@ -178,6 +177,7 @@ class Runner:
         self.journal = []
         self.progress = progress
         self.made_fabric_dirs = []
+        self.parents = {}   # (kind, key) -> target, TPG or ACL found once (a stat each)
 
     def run(self, changes):
         total = len(changes)
@@ -233,7 +233,19 @@ class Runner:
         except RTSLibError:
             return None
 
+    PARENTS = ('target', 'tpg', 'node_acl')
+
     def lookup(self, kind, key):
+        """The object by its key; a target, TPG or ACL is found once per run (each of
+        10,000 LUNs would otherwise stat its target and TPG again)."""
+        if kind not in self.PARENTS:
+            return self._lookup(kind, key)
+        found = self.parents.get((kind, key))
+        if found is None:
+            found = self.parents[(kind, key)] = self._lookup(kind, key)
+        return found
+
+    def _lookup(self, kind, key):
         lib = self.lib()
         if kind == 'fabric':
             return lib.FabricModule(key, fs=self.fs)
@@ -251,8 +263,9 @@ class Runner:
             return lib.LUN(tpg, key[3])
         if kind == 'portal':
             return lib.NetworkPortal(tpg, key[3], key[4], mode='lookup')
-        acl = lib.NodeACL(tpg, key[3], mode='lookup')
-        return acl if kind == 'node_acl' else lib.MappedLUN(acl, key[4])
+        if kind == 'node_acl':
+            return lib.NodeACL(tpg, key[3], mode='lookup')
+        return lib.MappedLUN(self.lookup('node_acl', key[:4]), key[4])
 
     # -- the changes --------------------------------------------------------------
     def set(self, change, value):
@@ -296,11 +309,11 @@ class Runner:
         self.lib().NodeACL.setup(self.lookup('tpg', change.key[:3]), change.data, _refuse)
 
     def create_mapped_lun(self, change):
-        tpg = self.lookup('tpg', change.key[:3])
-        acl = self.lib().NodeACL(tpg, change.key[3], mode='lookup')
-        self.lib().MappedLUN.setup(tpg, acl, change.data, _refuse)
+        self.lib().MappedLUN.setup(self.lookup('tpg', change.key[:3]),
+                                   self.lookup('node_acl', change.key[:4]), change.data, _refuse)
 
     def remove(self, kind, key):
+        self.parents.clear()    # what was found may be what goes
         obj = self.find(kind, key)
         if obj is None:
             return
@@ -311,16 +324,29 @@ class Runner:
             obj.delete()
 
 
+def _lookups(root, changes):
+    """A plan that makes storage objects or LUNs looks storage objects up by name and
+    picks free HBA indexes for each: one scan of core/ answers them all (as in a
+    restore).  Other plans need no scan."""
+    import contextlib
+    from rtslib import hba
+    if any(c.op in ('create', 'link') and c.kind in ('storage_object', 'lun')
+           for c in changes):
+        return hba.batch_lookups(root.fs)
+    return contextlib.nullcontext()
+
+
 def apply(root, config, target=None, storage_object=None, clear_existing=False,
           source='configuration', progress=None, lock_timeout=None):
     """Bring the kernel to `config` (a parsed saveconfig document) with the fewest
     changes; returns them.  ConfigInvalid when the file is refused (nothing
     changed), ApplyFailed when a change was refused (everything undone)."""
-    with config_lock(root.fs, lock_timeout):
+    # the tree's lock first (its place in rtslib/locks.py's order), exclusive
+    with locks.tree(root.fs, exclusive=True), config_lock(root.fs, lock_timeout):
         changes = make_plan(root, config, target, storage_object, clear_existing, source)
         runner = Runner(root, progress)
         try:
-            with _name_lookups(root, changes):
+            with _lookups(root, changes):
                 runner.run(changes)
         except BaseException as err:    # whatever stops it (even ^C): undo, then report
             failed = runner.journal[-1]
@@ -333,14 +359,6 @@ def apply(root, config, target=None, storage_object=None, clear_existing=False,
                 'the %d change%s made before were undone' % (done, '' if done == 1 else 's')
                 if not rollback else 'undone as far as possible'), rollback) from None
     return changes
-
-
-def _name_lookups(root, changes):
-    """Creating storage objects: one scan of core/ answers every name check and free
-    HBA index, as in a restore (each would otherwise rescan core/: quadratic)."""
-    if any(c.kind == 'storage_object' and c.op == 'create' for c in changes):
-        return hba.batch_lookups(root.fs)
-    return contextlib.nullcontext()
 
 
 def apply_file(root, path, **kwargs):
