@@ -8,7 +8,7 @@ from rtslib.utils import (RTSLibError, RTSLibNotInCFS, convert_scsi_hctl_to_path
                           convert_scsi_path_to_hctl, fread, fwrite, generate_wwn,
                           get_blockdev_type, get_size_for_blk_dev, get_size_for_disk_name,
                           is_dev_in_use)
-from rtslib_fb._forward import forwarding
+from rtslib_fb._forward import forwarding as _forwarding
 
 # rtslib-fb's backstore names per class: its 'ramdisk' and 'block' have the
 # kernel's 'rd_mcp' and 'iblock' as directory prefixes
@@ -27,4 +27,4 @@ def storage_object_get_alua_support_attr(so):
         return False
 
 
-__getattr__ = forwarding('tcm', 'rtslib.tcm')
+__getattr__ = _forwarding('tcm', 'rtslib.tcm')

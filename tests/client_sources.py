@@ -10,8 +10,9 @@
   targetd/*.py files are then copied here, so later runs (and the VM guest)
   have them too.
 
-Both land in CACHE, a fixed path the VM guest gets too (checks_clients.py's
-GUEST_TREES).  When a client cannot be had, ClientUnavailable says why and how.
+Both land in a cache in the VM harness's work dir (tests/vm/.work/clients,
+or under LIO_VM_WORKDIR; gitignored), which the VM guest reads at the same
+path.  When a client cannot be had, ClientUnavailable says why and how.
 """
 import glob
 import importlib.util
@@ -22,12 +23,18 @@ import sys
 import tarfile
 import tempfile
 
-CACHE = '/var/cache/lio-py-tests/clients'
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CINDER_VERSION = '29.0.0'
 CINDER_FILES = ('cinder/__init__.py', 'cinder/i18n.py', 'cinder/cmd/__init__.py',
                 'cinder/cmd/rtstool.py')
-CINDER_DIR = os.path.join(CACHE, f'cinder-{CINDER_VERSION}')
-TARGETD_DIR = os.path.join(CACHE, 'targetd')
+
+
+def cache_dir(vm_work=None):
+    """Where fetched clients live: vm_work (the guest passes its harness work
+    dir's parent), else the harness's work dir as tests/vm/harness.py picks it."""
+    top = vm_work or os.environ.get('LIO_VM_WORKDIR') or \
+        os.path.join(REPO, 'tests', 'vm', '.work')
+    return os.path.join(top, 'clients')
 
 
 class ClientUnavailable(RuntimeError):
@@ -38,21 +45,23 @@ def _complete(top, files):
     return all(os.path.isfile(os.path.join(top, f)) for f in files)
 
 
-def cinder():
+def cinder(cache=None):
     """A directory holding cinder/ (rtstool and what it imports), fetched once."""
-    if not _complete(CINDER_DIR, CINDER_FILES):
-        _fetch_cinder()
+    cache = cache or cache_dir()
+    top = os.path.join(cache, f'cinder-{CINDER_VERSION}')
+    if not _complete(top, CINDER_FILES):
+        _fetch_cinder(cache, top)
     # what cinder/__init__.py and cinder/i18n.py import (looked for, not imported here)
     missing = [m for m in ('eventlet', 'oslo_i18n') if importlib.util.find_spec(m) is None]
     if missing:
         raise ClientUnavailable(f"cinder's rtstool imports {', '.join(missing)}: pip install "
                                 f'eventlet oslo.i18n (tests/run installs them)')
-    return CINDER_DIR
+    return top
 
 
-def _fetch_cinder():
-    os.makedirs(CACHE, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+def _fetch_cinder(cache, top):
+    os.makedirs(cache, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
         res = subprocess.run([sys.executable, '-m', 'pip', 'download', '-q', '--no-deps',
                               '--no-binary', ':all:', '-d', tmp, f'cinder=={CINDER_VERSION}'],
                              capture_output=True, text=True, check=False)
@@ -69,33 +78,35 @@ def _fetch_cinder():
                 os.makedirs(os.path.dirname(os.path.join(staging, rel)), exist_ok=True)
                 with open(os.path.join(staging, rel), 'wb') as f:
                     f.write(data)
-        shutil.rmtree(CINDER_DIR, ignore_errors=True)
-        os.rename(staging, CINDER_DIR)
+        shutil.rmtree(top, ignore_errors=True)
+        os.rename(staging, top)
 
 
-def targetd():
+def targetd(cache=None):
     """A directory holding targetd/ (block.py and what it imports)."""
+    top = os.path.join(cache or cache_dir(), 'targetd')
     src = os.environ.get('LIO_TARGETD_SRC')
     if src:
         if not os.path.isfile(os.path.join(src, 'targetd', 'block.py')):
             raise ClientUnavailable(f'LIO_TARGETD_SRC={src} has no targetd/block.py: give a '
                                     f'checkout of open-iscsi/targetd')
-        _copy_targetd(src)
-    if not os.path.isfile(os.path.join(TARGETD_DIR, 'targetd', 'block.py')):
+        _copy_targetd(src, top)
+    if not os.path.isfile(os.path.join(top, 'targetd', 'block.py')):
         raise ClientUnavailable('targetd is published on no package registry this machine '
                                 'reaches (PyPI, Debian): set LIO_TARGETD_SRC to a checkout of '
                                 'open-iscsi/targetd to run its block export functions')
-    return TARGETD_DIR
+    return top
 
 
-def _copy_targetd(src):
-    staging = tempfile.mkdtemp(dir=os.makedirs(CACHE, exist_ok=True) or CACHE)
+def _copy_targetd(src, top):
+    os.makedirs(os.path.dirname(top), exist_ok=True)
+    staging = tempfile.mkdtemp(dir=os.path.dirname(top))
     for rel in ('targetd', 'targetd/backends'):
         os.makedirs(os.path.join(staging, rel))
         for path in glob.glob(os.path.join(src, rel, '*.py')):
             shutil.copy(path, os.path.join(staging, rel))
-    shutil.rmtree(TARGETD_DIR, ignore_errors=True)
-    os.rename(staging, TARGETD_DIR)
+    shutil.rmtree(top, ignore_errors=True)
+    os.rename(staging, top)
 
 
 def main(argv):

@@ -16,10 +16,13 @@
 Used by tests/test_clients.py (simulator) and checks_clients.py (real kernel);
 expect_* hold the assertions both make on what the workloads return.
 """
+import contextlib
 import importlib
+import io
 import json
 import os
 import sys
+import traceback
 import types
 
 POOL = 'vg_targetd'
@@ -228,6 +231,28 @@ RTSTOOL_MAIN = 'import sys; from cinder.cmd.rtstool import main; sys.exit(main()
 def rtstool_argv(python=sys.executable):
     """The command line of cinder-rtstool (cinder's directory on PYTHONPATH)."""
     return [python, '-c', RTSTOOL_MAIN]
+
+
+def rtstool_in_process(cinder_src):
+    """run(args) calling cinder-rtstool's entry point main() in this process, as its
+    console script does, output captured (an exception: exit 1 and its traceback).
+    For the VM, where each new Python process with eventlet costs ~30 s under TCG."""
+    if cinder_src not in sys.path:
+        sys.path.insert(0, cinder_src)
+    rtstool = importlib.import_module('cinder.cmd.rtstool')
+
+    def run(args):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            try:
+                rc = rtstool.main(['cinder-rtstool'] + args)
+            except SystemExit as e:
+                rc = e.code
+            except Exception:       # noqa: BLE001 (what the console script would print)
+                traceback.print_exc()
+                rc = 1
+        return rc, out.getvalue()
+    return run
 
 
 def cinder_rtstool(run, device, save_file, read_tree):
