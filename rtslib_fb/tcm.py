@@ -3,6 +3,7 @@ from rtslib import (ALUATargetPortGroup, BlockStorageObject, FileIOStorageObject
                     PSCSIStorageObject, RDMCPStorageObject, StorageObject,
                     StorageObjectFactory, UserBackedStorageObject)
 from rtslib.node import CFSNode  # noqa: F401
+from rtslib.storage import _alua_attr
 from rtslib.tcm import so_mapping  # noqa: F401
 from rtslib.utils import (RTSLibError, RTSLibNotInCFS, convert_scsi_hctl_to_path,  # noqa: F401
                           convert_scsi_path_to_hctl, fread, fwrite, generate_wwn,
@@ -17,14 +18,8 @@ bs_params = {cls: dict(name=cls.plugin, **({'alt_dirprefix': cls.hba} if cls.hba
              for cls in (PSCSIStorageObject, RDMCPStorageObject, FileIOStorageObject,
                          BlockStorageObject, UserBackedStorageObject)}
 
-
-def storage_object_get_alua_support_attr(so):
-    """Whether a pscsi/user storage object's kernel says it supports ALUA
-    (False where the attribute is missing: older kernels crash on ALUA files)."""
-    try:
-        return int(so.get_attribute('alua_support')) == 1
-    except (RTSLibError, ValueError):
-        return False
+# whether a pscsi/user storage object's kernel says it supports ALUA
+storage_object_get_alua_support_attr = _alua_attr
 
 
 __getattr__ = _forwarding('tcm', 'rtslib.tcm')
