@@ -1,19 +1,38 @@
-"""lio-py: targetcli and rtslib for the Linux SCSI target (LIO), reimplemented."""
-import glob
+"""The data files of lio-py (metadata, packages and entry points: pyproject.toml).
 
-from setuptools import find_packages, setup
+Installed relative to the install prefix (/usr/local for `pip install` on
+Debian, /usr for a distribution package): the man pages where man finds them,
+the bash completion where bash-completion loads it on demand, the systemd
+unit in PREFIX/lib/systemd/system (systemd reads /usr/local/lib/systemd/system
+too), the fabric specs in PREFIX/share/lio-py/spec (rtslib/spec.py looks there).
+The build's scratch (build/, *.egg-info) goes to a temporary directory, never
+into the source tree.
+"""
+import atexit
+import glob
+import os
+import shutil
+import tempfile
+
+from setuptools import setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# one per build step (pip runs each in its own process); gone when the step ends
+SCRATCH = tempfile.mkdtemp(prefix='lio-py-build-')
+atexit.register(shutil.rmtree, SCRATCH, True)
+
+
+def files(pattern):
+    return sorted(os.path.relpath(p, HERE) for p in glob.glob(os.path.join(HERE, pattern)))
+
 
 setup(
-    name='lio-py',
-    version='0.1.0',
-    description='targetcli shell and rtslib library for the Linux kernel SCSI target (LIO)',
-    license='Apache-2.0',
-    python_requires='>=3.9',
-    packages=find_packages(include=['rtslib', 'rtslib.*', 'rtslib_fb', 'targetcli', 'targetcli.*']),
-    package_data={'rtslib.simkernel': ['data/*']},
-    data_files=[('share/lio-py/spec', sorted(glob.glob('spec/*.json'))),
-                ('lib/systemd/system', ['scripts/target.service'])],
-    scripts=['scripts/targetctl'],
-    install_requires=['configshell-fb', 'pyparsing', 'pyudev'],
-    entry_points={'console_scripts': ['targetcli = targetcli.main:main']},
+    data_files=[
+        ('share/lio-py/spec', files('spec/*.json')),
+        ('share/man/man8', files('scripts/man/*.8')),
+        ('share/bash-completion/completions', ['scripts/completion/targetcli']),
+        ('lib/systemd/system', ['scripts/target.service']),
+    ],
+    options={'build': {'build_base': os.path.join(SCRATCH, 'build')},
+             'egg_info': {'egg_base': SCRATCH}},
 )

@@ -15,6 +15,25 @@ ALUA_RW = {
     'alua_support_unavailable': int, 'alua_support_active_optimized': int,
 }
 ALUA_RO = {'tg_pt_gp_id': int, 'alua_support_lba_dependent': int}
+# the states the kernel takes in alua_access_state (core_alua_check_transition)
+ALUA_STATES = {0: 'Active/optimized', 1: 'Active/non-optimized', 2: 'Standby',
+               3: 'Unavailable', 4: 'LBA Dependent', 14: 'Offline', 15: 'Transitioning'}
+
+
+def _alua_value(name, value):
+    """The number to write for a parameter (a state may be given by its name)."""
+    if name == 'alua_access_state':
+        by_name = {text.lower(): number for number, text in ALUA_STATES.items()}
+        text = str(value).strip()
+        number = by_name.get(text.lower(), int(text) if text.isdigit() else None)
+        if number not in ALUA_STATES:
+            states = ', '.join(f'{n} ({t})' for n, t in ALUA_STATES.items())
+            raise RTSLibError(f"Invalid alua_access_state '{value}': use one of {states}")
+        return number
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise RTSLibError(f"Invalid {name} '{value}': give a number") from None
 
 
 def _alua_prop(name, conv, writable):
@@ -26,7 +45,7 @@ def _alua_prop(name, conv, writable):
 
     def fset(self, value):
         self._check_self()
-        self._write(name, str(int(value)), action=f'set {name}={value} on')
+        self._write(name, str(_alua_value(name, value)), action=f'set {name}={value} on')
     return property(fget, fset if writable else None)
 
 

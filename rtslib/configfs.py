@@ -29,7 +29,7 @@ class RealConfigFS:
         self.root = root.rstrip('/') or '/'
 
     def abspath(self, path):
-        # concatenation, not os.path.join: an ls of 1,000 LUNs makes 24,000 of these
+        # concatenation, not os.path.join: an ls makes one of these per file it reads
         return f'{self.root}/{path}' if path else self.root
 
     def exists(self, path):
@@ -44,6 +44,10 @@ class RealConfigFS:
 
     def islink(self, path):
         return os.path.islink(self.abspath(path))
+
+    def writable(self, path):
+        """Whether the kernel lets a file be written (its mode: one stat)."""
+        return bool(os.stat(self.abspath(path)).st_mode & 0o200)
 
     def listdir(self, path=''):
         return sorted(os.listdir(self.abspath(path)))
@@ -112,22 +116,37 @@ def first_dir_under(fs, paths):
     return None
 
 
+def tree_key(fs):
+    """Which tree a backend serves (wrappers of one backend share memos about it)."""
+    abspath = getattr(fs, 'abspath', None)
+    return abspath('') if callable(abspath) else id(fs)
+
+
 def sim_dir():
     """The simulation directory from LIO_SIMULATE, or None."""
     return os.environ.get(SIM_ENV) or None
 
 
-def open_configfs(root=None, simulate=None):
-    """The configfs backend to use.
-
-    simulate=DIR (or LIO_SIMULATE=DIR) selects the simulated kernel under DIR;
-    root= overrides the real mount point (tests of the real backend).
-    """
-    simulate = simulate or (None if root else sim_dir())
-    if simulate:
+def backend(simdir=None):
+    """The simulated kernel under simdir, or the real one: what an entry point
+    (targetcli, targetctl) builds from its --simulate and hands to everything."""
+    if simdir:
         from rtslib.simkernel import SimConfigFS  # lazy: no cost for real use
-        return SimConfigFS(simulate)
-    return RealConfigFS(root or REAL_ROOT)
+        return SimConfigFS(simdir)
+    return RealConfigFS()
+
+
+def open_configfs(root=None, simulate=None):
+    """The configfs backend a library user gets without choosing one.
+
+    simulate=DIR (or LIO_SIMULATE=DIR: the library's one reading of the
+    environment, for programs written for rtslib-fb) selects the simulated
+    kernel under DIR; root= overrides the real mount point (tests of the real
+    backend).
+    """
+    if root and not simulate:
+        return RealConfigFS(root)
+    return backend(simulate or sim_dir())
 
 
 _default = {'fs': None, 'key': None}

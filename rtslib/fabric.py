@@ -5,7 +5,6 @@ only when created; creating it makes the kernel load the module of some
 fabrics (iscsi, loopback).  Nothing is created by a lookup or a listing.
 """
 import functools
-import os
 from collections.abc import Mapping
 
 from rtslib import configfs, devices, spec
@@ -63,13 +62,7 @@ class FabricModule(CFSNode):
         """Kernel modules that hold LIO's core (the loaded fabric and backstore
         drivers), as rtslib-fb lists them; the simulated host's fabric modules
         when simulated."""
-        host = devices.sim_host(fs or configfs.default_fs())
-        if host is not None:
-            return sorted(set((host.get('fabric_modules') or {}).values()))
-        try:
-            return os.listdir('/sys/module/target_core_mod/holders')
-        except OSError:
-            return []
+        return devices.host_of(fs or configfs.default_fs()).registered_drivers()
 
     def has_feature(self, feature):
         if feature == 'auth':  # rtslib-fb's older name
@@ -152,12 +145,8 @@ class FabricModule(CFSNode):
         return self.spec['wwn_list'] is not None
 
     def generate_wwn(self):
-        host = devices.sim_host(self.fs)
-        if host is None:
-            return generate(self.wwn_types[0])
-        # a simulated host never leaks the real host's name into its tree
-        return generate(self.wwn_types[0], host.get('hostname') or devices.SIM_HOSTNAME,
-                        host.get('machine'))
+        name = devices.host_of(self.fs).hostname()
+        return generate(self.wwn_types[0], *name) if name else generate(self.wwn_types[0])
 
     @property
     def present(self):
@@ -189,10 +178,9 @@ class FabricModule(CFSNode):
     @property
     def version(self):
         for name in ('lio_version', 'version'):
-            try:
-                return self.fs.read(self._sub(name)).strip()
-            except OSError:
-                continue
+            text = self._read_optional(self._sub(name))
+            if text is not None:
+                return text.strip()
         return None
 
     # the fabric dir is made on first use, so changing or listing a group makes it first
@@ -256,8 +244,13 @@ class FabricModule(CFSNode):
     # -- save/restore ---------------------------------------------------------
     @property
     def saved(self):
-        """rtslib-fb saves a fabric only for its discovery auth, and only if enabled."""
-        return self.has_feature('discovery_auth') and self.exists and self.discovery_enable_auth
+        """A fabric is saved for its discovery auth: when enabled, or when any
+        credential is set (rtslib-fb saves only enabled ones, so credentials
+        set with enable=0 were gone after the next boot)."""
+        if not (self.has_feature('discovery_auth') and self.exists):
+            return False
+        return bool(self.discovery_enable_auth) or \
+            any(getattr(self, 'discovery_' + attr) for attr in AUTH_PARAMS)
 
     SAVE_FIELDS = ({'name': STR}, dict({'discovery_' + a: STR for a in AUTH_PARAMS},
                                        discovery_enable_auth=BOOL))
@@ -274,8 +267,13 @@ class FabricModule(CFSNode):
         return d
 
     def setup(self, data, err_func):
+        fields = self.SAVE_FIELDS[1]
         for name, value in data.items():
             if name == 'name':
+                continue
+            if name not in fields:  # never setattr() a library attribute (fs, ...)
+                err_func(f"Unknown key '{name}' for fabric {self.name} (known: "
+                         f"{', '.join(sorted(fields))})")
                 continue
             try:
                 setattr(self, name, value)

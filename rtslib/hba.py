@@ -9,6 +9,7 @@ objects there are (rtslib-fb finds it by its scan).
 import contextlib
 import zlib
 
+from rtslib.configfs import tree_key
 from rtslib.errors import kernel_error
 
 # The kernel's files in an HBA dir; every other entry is a storage object dir.
@@ -28,12 +29,6 @@ _hba_memo = {}
 
 # Inside batch_lookups(): tree -> {'names': {(hba, name): index}, 'used': {index}}.
 _batch = {}
-
-
-def tree_key(fs):
-    """Which tree a backend serves (wrappers of one backend share the memo)."""
-    abspath = getattr(fs, 'abspath', None)
-    return abspath('') if callable(abspath) else id(fs)
 
 
 def hba_dirs(fs):

@@ -47,7 +47,7 @@ class _LinkedNode(CFSNode):
 
     def _link(self, target, alias):
         # the label is a chain of f-strings up to the fabric: made only on failure,
-        # not for each of a restore's 100,000 links
+        # not for each of a restore's links
         self._call('symlink', target.cfs_path, self._sub(alias),
                    action=lambda: f'link {target._label()} to', key='link')
 
@@ -152,10 +152,8 @@ class LUN(_LinkedNode):
         (an ls shows both: resolving the link twice was a third of a LUN's cost)."""
         if not storage_object.alua_supported:
             return None
-        try:
-            info = self.fs.read(self._sub('alua_tg_pt_gp'))
-        except OSError:
-            self._raise_if_gone()
+        info = self._read_optional(self._sub('alua_tg_pt_gp'), check_gone=True)
+        if info is None:
             return None
         first = info.splitlines()[0] if info.strip() else ''
         return first.split(':', 1)[1].strip() if ':' in first else None
@@ -252,7 +250,7 @@ class MappedLUN(_LinkedNode):
             self.write_protect = bool(int(write_protect or 0))
         except (RTSLibError, ValueError):
             self.delete()
-            if not lun.exists:      # checked only now: a restore maps 100,000 LUNs
+            if not lun.exists:      # checked only now, not for each LUN a restore maps
                 raise RTSLibError(f'Cannot map LUN {lun.lun}: {lun.parent_tpg._label()} '
                                   f'has no LUN {lun.lun}') from None
             raise

@@ -12,18 +12,14 @@ subdirectory, and one code path lists, reads and writes them all.
 import errno
 
 from rtslib import configfs
+from rtslib.configfs import tree_key
 from rtslib.errors import RTSLibError, RTSLibNotInCFS, kernel_error
 
-# Files the kernel makes read-only (mode 444) inside attribute groups, from
-# the kernel-6.1 recordings; dump() skips them like rtslib-fb.  '*' = all.
-READONLY = {
-    'attrib': frozenset({'hw_block_size', 'hw_max_sectors', 'hw_pi_prot_type',
-                         'hw_queue_depth', 'cmd_ring_size_mb', 'data_pages_per_blk',
-                         'max_data_area_mb'}),
-    'param': frozenset(),
-    'auth': frozenset({'authenticate_target'}),
-    'discovery_auth': frozenset({'authenticate_target'}),
-}
+# Whether a kind of attribute file is writable, as the backend answered it: the
+# kernel gives every file of one name in one kind of object the same mode, so
+# one stat per kind answers for every object (a save lists thousands of files).
+# (tree, shape of the path) -> bool
+_writable = {}
 
 # Kinds whose values follow the CHAP convention: "NULL" clears, 255 bytes max.
 AUTH_KINDS = ('auth_attr', 'discovery_auth')
@@ -50,6 +46,15 @@ def numbered(names, prefix):
     return out
 
 
+def _file_kind(path):
+    """What makes a file's mode: its object's kind and its own name.  The kind is
+    the fabric (or core/ and the HBA's plugin) and the depth of the path, e.g.
+    core/fileio_3/disk/attrib/emulate_tpu -> ('core', 'fileio', 5, 'attrib', 'emulate_tpu')."""
+    parts = path.split('/')
+    top = parts[1].rpartition('_')[0] if parts[0] == 'core' and len(parts) > 1 else ''
+    return (parts[0], top, len(parts), parts[-2], parts[-1])
+
+
 def intify(value):
     try:
         return int(value)
@@ -62,8 +67,6 @@ class CFSNode:
 
     # public kind -> subdirectory of this object (subclasses narrow it)
     attr_groups = {}
-    # per-subdirectory read-only names; a class may mark a whole group '*'
-    readonly_names = READONLY
     # what error hints call this kind of object ('create portal' ...)
     _kind = None
     # rtslib-fb's name for where the kernel's tree is (a fabric's is its dir name)
@@ -118,6 +121,17 @@ class CFSNode:
     def _read(self, name, action='read'):
         return self._call('read', self._sub(name), action=f'{action} {name} of').strip()
 
+    def _read_optional(self, rel, default=None, check_gone=False):
+        """The text of a file the kernel may not give (a file older kernels lack,
+        ENODEV until something is set), or `default`.  check_gone: a vanished
+        object raises RTSLibNotInCFS instead (looked for only on failure)."""
+        try:
+            return self.fs.read(rel)
+        except OSError:
+            if check_gone:
+                self._raise_if_gone()
+            return default
+
     def _write(self, name, value, action=None, key=None):
         self._call('write', self._sub(name), str(value),
                    action=action or f'write {name} of', key=key)
@@ -153,8 +167,8 @@ class CFSNode:
                 raise RTSLibNotInCFS(f'No such {self._label()} in configfs')
             return False
         try:
-            # mkdir itself says whether it existed (EEXIST): a restore of 100,000
-            # mapped LUNs made 100,000 stats before as many mkdirs
+            # mkdir itself says whether it existed (EEXIST): a stat first would
+            # add one call per object a restore makes
             self.fs.mkdir(self._rel)
         except OSError as e:
             if e.errno != errno.EEXIST:
@@ -181,11 +195,18 @@ class CFSNode:
         return sub
 
     def _is_writable(self, sub, name):
-        mode = getattr(self.fs, 'mode', None)
-        if callable(mode):
-            return bool(mode(f'{self._sub(sub)}/{name}') & 0o200)
-        ro = self.readonly_names.get(sub, frozenset())
-        return ro != '*' and name not in ro
+        """Asked of the backend (the file's mode, as rtslib-fb and nvmetcli stat it),
+        once per kind of file: dump() skips the read-only ones like rtslib-fb."""
+        path = f'{self._sub(sub)}/{name}'
+        key = (tree_key(self.fs), _file_kind(path))
+        known = _writable.get(key)
+        if known is None:
+            try:
+                known = _writable[key] = self.fs.writable(path)
+            except OSError:
+                self._raise_if_gone()
+                return True     # listed but not there to stat: reading it says what is wrong
+        return known
 
     def list_group(self, kind, writable=None, readable=None):
         """Names in an attribute group, optionally only (non-)writable ones."""
@@ -240,7 +261,11 @@ class CFSNode:
         return str(value)
 
     def _chap_value(self, name, value):
-        value = value.strip()
+        if value != value.strip() or '\n' in value:
+            # the kernel would keep them, but every reader (ours, rtslib-fb) strips
+            # what it reads back, so a save would change the secret silently
+            raise RTSLibError(f'{name} of {self._label()} starts or ends with a space or holds '
+                              f'a newline; these are not kept: remove them')
         if value == 'NULL':
             raise RTSLibError(f"'NULL' is not a permitted {name}: give an empty value to clear it")
         if len(value.encode()) > CHAP_MAX:

@@ -10,8 +10,7 @@ class NodeACL(CFSNode):
     """An initiator's ACL: <tpg>/acls/<wwn>."""
 
     attr_groups = {'attribute': 'attrib', 'parameter': 'param', 'auth_attr': 'auth'}
-    # an ACL's param files show the session's values: all read-only
-    readonly_names = dict(CFSNode.readonly_names, param='*')
+    # (its param files show the session's values: the kernel makes them read-only)
 
     def __init__(self, parent_tpg, node_wwn, mode='any', fs=None):
         if not isinstance(parent_tpg, TPG):
@@ -53,10 +52,7 @@ class NodeACL(CFSNode):
 
     def _get_tag(self):
         self._check_self()
-        try:
-            return self.fs.read(self._sub('tag')).strip() or None
-        except OSError:
-            return None
+        return (self._read_optional(self._sub('tag')) or '').strip() or None
 
     def _set_tag(self, tag):
         self._check_self()
@@ -86,11 +82,8 @@ class NodeACL(CFSNode):
     @property
     def session(self):
         """The initiator's session as rtslib-fb parses it from info, or None."""
-        try:
-            lines = self.fs.read(self._sub('info')).splitlines()
-        except OSError:
-            return None
-        return session_info.parse(lines, self)
+        text = self._read_optional(self._sub('info'))
+        return None if text is None else session_info.parse(text.splitlines(), self)
 
     @property
     def sessions(self):

@@ -51,8 +51,8 @@ class NetworkPortal(CFSNode):
 
     def _get_flag(self, name):
         try:
-            return bool(int(self.fs.read(self._sub(name)).strip() or 0))
-        except (OSError, ValueError):
+            return bool(int(self._read_optional(self._sub(name), '0').strip() or 0))
+        except ValueError:
             return False
 
     def _set_flag(self, name, what, value):

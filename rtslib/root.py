@@ -1,8 +1,8 @@
 """RTSRoot: the whole LIO tree, its listings, and save/restore entry points.
 
 Listings are generators that read only what they yield.  The bodies of
-save/restore/clear live in rtslib/saveconfig (the save agent's module);
-RTSRoot keeps rtslib-fb's method names and hands over to it.
+save/restore/clear live in rtslib/saveconfig; RTSRoot keeps rtslib-fb's
+method names and hands over to it.
 """
 
 from rtslib.errors import RTSLibError
@@ -11,16 +11,8 @@ from rtslib.node import CFSNode, dump_children
 from rtslib.hba import forget_all
 from rtslib.storage import all_storage_objects
 
+# rtslib-fb's root.default_save_file (rtslib_fb/root.py); ours is saveconfig.default_save_file()
 DEFAULT_SAVE_FILE = '/etc/target/saveconfig.json'
-
-
-def _saveconfig(func):
-    """The save agent's implementation of `func` (imported on first use)."""
-    from rtslib import saveconfig
-    impl = getattr(saveconfig, func, None)
-    if impl is None:
-        raise RTSLibError(f'Save/restore is not available: rtslib.saveconfig has no {func}()')
-    return impl
 
 
 def _every(parents, children):
@@ -88,10 +80,7 @@ class RTSRoot(CFSNode):
 
     @property
     def dbroot(self):
-        try:
-            return self.fs.read('dbroot').strip()
-        except OSError:
-            return self._default_dbroot
+        return self._read_optional('dbroot', self._default_dbroot).strip()
 
     # -- save / restore (bodies in rtslib.saveconfig) ---------------------------
     def dump(self, warn=None):
@@ -116,26 +105,26 @@ class RTSRoot(CFSNode):
     def clear_existing(self, target=None, storage_object=None, confirm=False):
         if not confirm:
             raise RTSLibError('As a precaution, confirm=True needs to be set')
-        return _saveconfig('clear_existing')(self, target=target,
-                                             storage_object=storage_object, confirm=True)
+        from rtslib import saveconfig
+        return saveconfig.clear_existing(self, target=target, storage_object=storage_object,
+                                         confirm=True)
 
     def restore(self, config, target=None, storage_object=None, clear_existing=False,
                 abort_on_error=False):
-        return _saveconfig('restore')(self, config, target=target,
-                                      storage_object=storage_object,
-                                      clear_existing=clear_existing,
-                                      abort_on_error=abort_on_error)
+        from rtslib import saveconfig
+        return saveconfig.restore(self, config, target=target, storage_object=storage_object,
+                                  clear_existing=clear_existing, abort_on_error=abort_on_error)
 
     def save_to_file(self, save_file=None, so_path=None):
-        return _saveconfig('save_to_file')(self, save_file, so_path=so_path)
+        from rtslib import saveconfig
+        return saveconfig.save_to_file(self, save_file, so_path=so_path)
 
     def restore_from_file(self, restore_file=None, clear_existing=True, target=None,
                           storage_object=None, abort_on_error=False):
-        return _saveconfig('restore_from_file')(self, restore_file,
-                                                clear_existing=clear_existing,
-                                                target=target,
-                                                storage_object=storage_object,
-                                                abort_on_error=abort_on_error)
+        from rtslib import saveconfig
+        return saveconfig.restore_from_file(self, restore_file, clear_existing=clear_existing,
+                                            target=target, storage_object=storage_object,
+                                            abort_on_error=abort_on_error)
 
     def invalidate_caches(self):
         """Forget remembered HBA indexes (another process may have changed core/)."""

@@ -8,13 +8,14 @@ import json
 import os
 import sys
 
+from rtslib.devices import WWN_SOURCES
 from rtslib.errors import RTSLibError, SpecError
 from rtslib.wwn import WWN_TYPES
 
 FEATURES = ('discovery_auth', 'acls', 'acls_auth', 'nps', 'tpgts', 'nexus', 'iser',
             'offload', 'cpus_allowed_list')
 WWN_FORMATS = ('plain', 'colon', '0x', 'bare')
-WWN_LISTS = ('infiniband', 'fcoe', 'firewire', 'fc_host:qla2xxx', 'fc_host:efct')
+WWN_LISTS = tuple(WWN_SOURCES)   # the hardware WWN sources rtslib/devices.py knows
 
 
 def _is_name(value):
@@ -52,7 +53,12 @@ def spec_dir():
     here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'spec')
     if os.path.isdir(here):
         return here
-    return os.path.join(sys.prefix, 'share', 'lio-py', 'spec')
+    # setup.py's data_files: under the install scheme's data path (/usr/local for
+    # Debian's pip, the venv, /usr for a distribution package)
+    import sysconfig
+    installed = [os.path.join(prefix, 'share', 'lio-py', 'spec')
+                 for prefix in (sysconfig.get_path('data'), sys.prefix)]
+    return next((d for d in installed if os.path.isdir(d)), installed[0])
 
 
 def validate(doc, filename):

@@ -18,6 +18,27 @@ from rtslib.node import CFSNode
 from rtslib.wwn import check_unit_serial, generate
 
 PAGE_SIZE = 4096  # rd_mcp pages; the kernel reports PAGES*PAGE_SIZE in info
+BLOCK_SIZE = 512  # a new object's block_size: fileio's fd_dev_size must hold one
+# the kernel copies these control values into fixed buffers (match_strlcpy),
+# cutting longer ones silently: FD_MAX_DEV_NAME, SE_UDEV_PATH_LEN, TCMU_CONFIG_LEN
+CONTROL_LIMITS = {'fd_dev_name': 255, 'udev_path': 511, 'dev_config': 255}
+
+
+def control_value_problem(key, value):
+    """Why the kernel would not take `value` as it is in the control string
+    (comma-separated key=value, each copied into a fixed buffer), or None:
+    a path with a comma opens the file before the comma, a longer one is cut."""
+    if ',' in value or '\n' in value:
+        cut = re.split('[,\n]', value)[0]
+        return (f'{value!r} contains a comma or a newline: the kernel reads control as '
+                f'comma-separated options and would use {cut!r}; use a path (a symlink) '
+                f'without one')
+    length = len(value.encode('utf-8', 'surrogateescape'))
+    if length > CONTROL_LIMITS[key]:
+        return (f'{value[:40]}... is {length} bytes long: the kernel keeps at most '
+                f'{CONTROL_LIMITS[key]} and would cut it; use a shorter path (a symlink)')
+    return None
+
 
 # Attribute writes that crash real kernels while the object is not enabled:
 # rtslib refuses them itself.  plugin -> attribute names.
@@ -133,6 +154,11 @@ class StorageObject(CFSNode):
             self._drop_hba()
 
     # -- kernel files ---------------------------------------------------------
+    def _check_control_value(self, key, value):
+        problem = control_value_problem(key, value)
+        if problem:
+            raise RTSLibError(f'Cannot create {self._label()}: {problem}')
+
     def _control(self, command):
         self._write('control', command, action=f'configure ({command.split("=")[0]})',
                     key='configure')
@@ -178,11 +204,8 @@ class StorageObject(CFSNode):
 
     def is_configured(self):
         """True once enabled (objects without an enable file count as enabled)."""
-        try:
-            return bool(int(self.fs.read(self._sub('enable')).strip() or 0))
-        except OSError:
-            self._raise_if_gone()
-            return True
+        text = self._read_optional(self._sub('enable'), '1', check_gone=True)
+        return bool(int(text.strip() or 0))
 
     @property
     def udev_path(self):
@@ -219,10 +242,7 @@ class StorageObject(CFSNode):
 
     @property
     def version(self):
-        try:
-            info = self.fs.read(self._hba_rel() + '/hba_info')
-        except OSError:
-            return None
+        info = self._read_optional(self._hba_rel() + '/hba_info', '')
         m = re.search(r'version: (\S+)', info)
         return m.group(1) if m else None
 
@@ -275,9 +295,8 @@ class StorageObject(CFSNode):
                 if not s.get('view_of')}
         luns = []
         for group in self.alua_tpgs:
-            try:
-                text = self.fs.read(f'{group.cfs_path}/members')
-            except OSError:
+            text = self._read_optional(f'{group.cfs_path}/members')
+            if text is None:
                 return None
             for line in text.replace('\0', '\n').split('\n'):
                 parts = line.strip().split('/')
@@ -312,6 +331,15 @@ class StorageObject(CFSNode):
                      {'attributes': ATTRS, 'alua_tpgs': 'alua_tpgs', 'wwn': STR,
                       'exists': ANY, 'buffered_mode': ANY})  # last two: old files; ignored
     PLUGIN_FIELDS = ({}, {})
+    # what the shell's ls line shows of an object, in order (targetcli/ui_backstore.py)
+    LS_SHOWS = ('udev_path', 'status')
+    # (document field, control key) of the path the kernel reads from control
+    CONTROL_PATH = None
+
+    @staticmethod
+    def size_problem(size):
+        """Why the kernel cannot take `size` (bytes) for this plugin, or None."""
+        return None
 
     @classmethod
     def save_fields(cls):
@@ -373,7 +401,16 @@ class FileIOStorageObject(StorageObject):
     """fileio: a file or block device accessed through the page cache or O_DSYNC."""
 
     plugin, hba = 'fileio', 'fileio'
+    LS_SHOWS = ('udev_path', 'size', 'cache', 'status')
     PLUGIN_FIELDS = ({'dev': STR}, {'size': INT, 'write_back': BOOL, 'aio': BOOL})
+    CONTROL_PATH = ('dev', 'fd_dev_name')
+
+    @staticmethod
+    def size_problem(size):
+        if int(size) < BLOCK_SIZE:
+            return (f'size {size} is below one block ({BLOCK_SIZE} bytes): the kernel would '
+                    f'report a capacity of 2^64 blocks; give at least {BLOCK_SIZE}')
+        return None
 
     def __init__(self, name, dev=None, size=None, wwn=None, write_back=False,
                  aio=False, index=None, fs=None, **legacy):
@@ -390,12 +427,12 @@ class FileIOStorageObject(StorageObject):
             self._configured(self._configure, str(dev), size, wwn, write_back, aio)
 
     def _configure(self, dev, size, wwn, write_back, aio):
+        self._check_control_value('fd_dev_name', dev)
         kind = devices.kind(self.fs, dev)
         if kind == 'block':
             if devices.scsi_type(self.fs, dev) != 0:
                 raise RTSLibError(f'Cannot use {dev} for fileio: not a disk (TYPE_DISK)')
-            if devices.in_use(self.fs, dev):
-                raise RTSLibError(f'Cannot use {dev} for fileio: it is in use')
+            devices.refuse_if_used(self.fs, dev, 'fileio')
             self._control(f'fd_dev_name={dev}')
         elif kind in (None, 'file'):
             if size is None:
@@ -404,6 +441,8 @@ class FileIOStorageObject(StorageObject):
                 size = int(size)
             except ValueError:
                 raise RTSLibError(f"Invalid size '{size}': give a number of bytes") from None
+            if self.size_problem(size):
+                raise RTSLibError(f'Cannot create {self._label()}: {self.size_problem(size)}')
             self._control(f'fd_dev_name={dev},fd_dev_size={size}')
         else:
             raise RTSLibError(f'Cannot use {dev} for fileio: not a file or block device')
@@ -442,7 +481,9 @@ class BlockStorageObject(StorageObject):
     """block (the kernel's iblock): a block device."""
 
     plugin, hba = 'block', 'iblock'
+    LS_SHOWS = ('udev_path', 'size', 'readonly', 'cache', 'status')
     PLUGIN_FIELDS = ({'dev': STR}, {'readonly': BOOL, 'write_back': BOOL, 'exclusive': BOOL})
+    CONTROL_PATH = ('dev', 'udev_path')
 
     def __init__(self, name, dev=None, wwn=None, readonly=False, write_back=False,
                  index=None, exclusive=True, fs=None):
@@ -451,6 +492,7 @@ class BlockStorageObject(StorageObject):
             self._configured(self._configure, str(dev), wwn, readonly, exclusive)
 
     def _configure(self, dev, wwn, readonly, exclusive):
+        self._check_control_value('udev_path', dev)
         if exclusive:
             devices.check_disk(self.fs, dev, 'block')
         self._set_udev_path(dev)
@@ -484,6 +526,7 @@ class PSCSIStorageObject(StorageObject):
     """pscsi: a SCSI device passed through (any peripheral type)."""
 
     plugin, hba = 'pscsi', 'pscsi'
+    LS_SHOWS = ('udev_path', 'status')
     PLUGIN_FIELDS = ({'dev': STR}, {})
 
     def __init__(self, name, dev=None, index=None, fs=None, **legacy):
@@ -503,9 +546,7 @@ class PSCSIStorageObject(StorageObject):
             dev = devices.path_of_hctl(self.fs, hctl)
         else:
             hctl = devices.hctl_of(self.fs, dev)
-        if devices.in_use(self.fs, dev):
-            raise RTSLibError(f'Cannot use {dev} (SCSI {":".join(map(str, hctl))}) for pscsi: '
-                              f'it is in use')
+        devices.refuse_if_used(self.fs, dev, f'pscsi (SCSI {":".join(map(str, hctl))})')
         self._control('scsi_host_id=%d,scsi_channel_id=%d,scsi_target_id=%d,scsi_lun_id=%d'
                       % hctl)
         self._set_udev_path(dev)
@@ -545,7 +586,15 @@ class RDMCPStorageObject(StorageObject):
     """ramdisk (the kernel's rd_mcp): memory pages."""
 
     plugin, hba = 'ramdisk', 'rd_mcp'
+    LS_SHOWS = ('nullio', 'size', 'status')
     PLUGIN_FIELDS = ({'size': INT}, {'nullio': BOOL})
+
+    @staticmethod
+    def size_problem(size):
+        if size <= 0:
+            return (f'size {size} holds no page; the kernel needs at least one '
+                    f'({PAGE_SIZE} bytes)')
+        return None
 
     def __init__(self, name, size=None, wwn=None, nullio=False, index=None, fs=None,
                  **legacy):
@@ -564,9 +613,12 @@ class RDMCPStorageObject(StorageObject):
 
     def _configure(self, size, wwn, nullio):
         try:
-            pages = max(1, round(float(size) / PAGE_SIZE))
+            size = -int(-float(size) // 1) if isinstance(size, float) else int(size)
         except ValueError:
             raise RTSLibError(f"Invalid size '{size}': give a number of bytes") from None
+        if self.size_problem(size):
+            raise RTSLibError(f'Cannot create {self._label()}: {self.size_problem(size)}')
+        pages = -(-size // PAGE_SIZE)   # whole pages, rounded up: never less than asked
         self._control(f'rd_pages={pages}')
         if nullio:
             self._control('rd_nullio=1')
@@ -600,7 +652,9 @@ class UserBackedStorageObject(StorageObject):
     """user (TCMU): a userspace handler serves the I/O."""
 
     plugin, hba = 'user', 'user'
+    LS_SHOWS = ('config', 'size', 'status')
     PLUGIN_FIELDS = ({'size': INT, 'config': STR}, {'hw_max_sectors': INT, 'control': STR})
+    CONTROL_PATH = ('config', 'dev_config')
 
     def __init__(self, name, config=None, size=None, wwn=None, hw_max_sectors=None,
                  control=None, index=None, fs=None):
@@ -618,6 +672,7 @@ class UserBackedStorageObject(StorageObject):
             self._configured(self._configure, config, size, wwn, hw_max_sectors, control)
 
     def _configure(self, config, size, wwn, hw_max_sectors, control):
+        self._check_control_value('dev_config', config)
         self._control(f'dev_config={config}')
         self._control(f'dev_size={int(size)}')
         if hw_max_sectors is not None:

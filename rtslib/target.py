@@ -41,9 +41,8 @@ class Target(CFSNode):
             self.wwn_type = next((t for t in fabric_module.wwn_types
                                   if is_valid(t, wwn)), None)
         else:
+            # kept as given: rtslib-fb rewrites naa.6... to naa.5..., another disk's name
             wwn = str(wwn)
-            if wwn.startswith('naa.6'):  # old versions used a wrong NAA prefix
-                wwn = 'naa.5' + wwn[5:]
             wwn, self.wwn_type = fabric_module.to_normalized_wwn(wwn)
             ports = fabric_module.wwns
             if ports is not None and mode != 'lookup' and wwn not in ports:
@@ -163,11 +162,9 @@ class TPG(CFSNode):
 
     # -- enable / nexus ---------------------------------------------------------
     def _get_enable(self):
-        try:
-            return bool(int(self.fs.read(self._sub('enable')).strip() or 0))
-        except OSError:
-            self._raise_if_gone()
-            return True  # fabrics without an enable file are always enabled
+        # fabrics without an enable file are always enabled
+        text = self._read_optional(self._sub('enable'), '1', check_gone=True)
+        return bool(int(text.strip() or 0))
 
     def _set_enable(self, enable):
         self._check_self()
@@ -182,10 +179,8 @@ class TPG(CFSNode):
         self._check_self()
         if not self.has_feature('nexus'):
             return None
-        try:
-            return self.fs.read(self._sub('nexus')).strip()
-        except OSError:
-            return ''  # the kernel answers ENODEV until a nexus is set
+        # the kernel answers ENODEV until a nexus is set
+        return self._read_optional(self._sub('nexus'), '').strip()
 
     def _set_nexus(self, nexus_wwn=None):
         self._check_self()

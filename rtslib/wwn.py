@@ -13,8 +13,10 @@ WWN_TYPES = ('free', 'iqn', 'naa', 'eui', 'ib', 'fc', 'unit_serial')
 # One pattern per type, tested against the cleaned (normalized) name.
 PATTERNS = {
     'free': re.compile(r'\S+$'),
-    'iqn': re.compile(r'iqn\.[0-9]{4}-[0-1][0-9]\.[^ _]*\.[^ _]*$'),
-    'naa': re.compile(r'naa\.[125c-f][0-9a-f]{15}$'),
+    'iqn': re.compile(r'iqn\.[0-9]{4}-(0[1-9]|1[0-2])\.[^ _]*\.[^ _]*$'),
+    # NAA 6 (registered extended) is 32 digits; 16-digit naa.6 names are what
+    # old rtslib generated for loopback: kept as given, never rewritten
+    'naa': re.compile(r'naa\.([1256c-f][0-9a-f]{15}|6[0-9a-f]{31})$'),
     'eui': re.compile(r'eui\.[0-9a-f]{16}$'),
     'ib': re.compile(r'ib\.[0-9a-f]{32}$'),
     'fc': re.compile(r'fc\.[0-9a-f]{16}$'),
@@ -51,6 +53,11 @@ def normalize(wwn_types, wwn):
         clean = _clean(wwn_type, wwn)
         if PATTERNS[wwn_type].match(clean):
             return clean, wwn_type
+    month = re.match(r'iqn\.[0-9]{4}-([0-9]{2})\.', str(wwn).strip().lower())
+    if 'iqn' in wwn_types and month and not 1 <= int(month.group(1)) <= 12:
+        raise RTSLibError(f"Invalid WWN '{wwn}': month {month.group(1)} of its date is not 01 "
+                          f"to 12 (iqn.YYYY-MM.reversed.domain:name, for example "
+                          f"{EXAMPLES['iqn']})")
     examples = ', '.join(EXAMPLES.get(t, t) for t in wwn_types)
     raise RTSLibError(f"Invalid WWN '{wwn}': expected {' or '.join(wwn_types)} "
                       f"(for example {examples})")

@@ -42,6 +42,13 @@ class Options:
     file = None
     keep_going = False
     debug = False
+    complete_line = None    # --complete-line LINE: bash completion (scripts/completion)
+
+
+OPTIONS = ('--simulate', '--file', '--keep-going', '--debug', '--version', '--help')
+VALUE_OPTIONS = ('--simulate', '-f', '--file', '--complete-line')
+# bash's default COMP_WORDBREAKS: it replaces only what follows the last of these
+WORDBREAKS = ' \t\n"\'><=;|&(:'
 
 
 class UsageError(Exception):
@@ -56,12 +63,13 @@ def parse_args(argv):
         name, eq, value = arg.partition('=')
         if arg == '--':
             break
-        if name in ('--simulate', '-f', '--file'):
+        if name in VALUE_OPTIONS:
             if not eq:
                 if not args:
                     raise UsageError(f"{name} needs a value")
                 value = args.pop(0)
-            setattr(opts, 'simulate' if name == '--simulate' else 'file', value)
+            setattr(opts, {'--simulate': 'simulate', '--complete-line': 'complete_line'}
+                    .get(name, 'file'), value)
         elif arg in ('-k', '--keep-going'):
             opts.keep_going = True
         elif arg == '--debug':
@@ -168,8 +176,73 @@ def _interactive(shell, root, report):
     return EXIT_OK
 
 
+def _load_shell():
+    """The shell's classes, once configshell-fb is known to have what they use."""
+    try:
+        from targetcli import cshell
+    except ImportError as err:
+        raise UsageError(f"configshell-fb cannot be imported ({err}); install it: "
+                         "python3 -m pip install configshell-fb") from None
+    try:
+        cshell.check()
+    except cshell.Incompatible as err:
+        raise UsageError(str(err)) from None
+    from targetcli.shell import TargetShell
+    from targetcli.ui_root import UIRoot
+    return TargetShell, UIRoot
+
+
+def complete_line(line):
+    """Print what the last word of a one-shot command line can become, one per
+    line, as bash replaces it (after its last word break).  The same completer
+    as the interactive prompt; nothing when the line cannot be completed."""
+    from targetcli import tokens
+    text = '' if not line or line[-1].isspace() else line.split()[-1]
+    try:
+        words = tokens.split_line(line[:len(line) - len(text)])[1:]
+        value_of = words[-1] if words and words[-1] in VALUE_OPTIONS else None
+        opts, args = parse_args(words[:-1] if value_of else words)
+    except (tokens.ParseError, UsageError, SystemExit):
+        return EXIT_OK
+    if value_of and not args:
+        matches = _complete_file(text)
+    elif text.startswith('-') and not args:
+        matches = [o + ' ' for o in OPTIONS if o.startswith(text)]
+    else:
+        matches = _complete_command(opts, args, text)
+    if len(matches) == 1 and not matches[0].endswith(('/', '=', ' ')):
+        matches = [matches[0] + ' ']    # what readline appends to a sole match
+    wordbreaks = os.environ.get('COMP_WORDBREAKS', WORDBREAKS)
+    cut = max(text.rfind(c) for c in wordbreaks) + 1
+    for match in matches:
+        print(match[cut:] if match.startswith(text[:cut]) else match)
+    return EXIT_OK
+
+
+def _complete_file(text):
+    import glob
+    return [p + ('/' if os.path.isdir(p) else ' ') for p in sorted(glob.glob(text + '*'))]
+
+
+def _complete_command(opts, args, text):
+    simdir = opts.simulate or os.environ.get('LIO_SIMULATE') or None
+    if simdir:
+        if not os.path.isdir(simdir):
+            return []   # a Tab never creates a simulation directory
+        simdir = os.path.abspath(simdir)
+    elif lio_problem():
+        return []
+    TargetShell, UIRoot = _load_shell()
+    shell = TargetShell(_home(simdir), simdir=simdir)
+    UIRoot(shell)
+    import shlex
+    return shell.completions(''.join(shlex.quote(a) + ' ' for a in args), text)
+
+
 def run(argv):
     opts, args = parse_args(argv)
+    if opts.complete_line is not None:
+        return complete_line(opts.complete_line)
     simdir = opts.simulate or os.environ.get('LIO_SIMULATE') or None
     if simdir:
         simdir = os.path.abspath(simdir)
@@ -178,14 +251,12 @@ def run(argv):
         except OSError as err:
             raise UsageError(f"Cannot use {simdir} as the simulation directory: "
                              f"{err.strerror}") from None
-        os.environ['LIO_SIMULATE'] = simdir
     elif not (args and args[0] in ('version', 'help')):
         problem = lio_problem()
         if problem:
             print(problem, file=sys.stderr)
             return EXIT_USAGE
-    from targetcli.shell import TargetShell
-    from targetcli.ui_root import UIRoot
+    TargetShell, UIRoot = _load_shell()
     shell = TargetShell(_home(simdir), simdir=simdir, debug=opts.debug)
     root = UIRoot(shell)
     report = Reporter(shell, opts.debug)

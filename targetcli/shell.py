@@ -48,8 +48,8 @@ def _collector_paused():
     """Python's cycle collector off while one command runs, on again after it.
 
     A command's objects (the nodes it shows, their rtslib objects) live until it
-    ends, so collecting them meanwhile frees nothing: an `ls` of 100,000 mapped
-    LUNs spent a third of its time there.  Reference counting still frees the rest."""
+    ends, so collecting them meanwhile frees nothing, and a large `ls` spent much of
+    its time there (scripts/bench-results.md).  Reference counting still frees the rest."""
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -62,7 +62,7 @@ def _collector_paused():
 class TargetShell(ConfigShell):
     """ConfigShell driven by tokens.classify() instead of pyparsing."""
 
-    def __init__(self, home, simdir=None, debug=False):
+    def __init__(self, home, simdir=None, debug=False, stdout=None, stderr=None, fs=None):
         # ConfigShell.__init__ is deliberately not called: it pickles its
         # preferences, writes ~/.targetcli and builds the lossy grammar.
         self._current_node = None
@@ -71,19 +71,24 @@ class TargetShell(ConfigShell):
         self.debug = debug
         self.home = home
         self.simdir = simdir
+        # the kernel (real or simulated) every node works on, handed down from here
+        if fs is None:
+            from rtslib.configfs import backend
+            fs = backend(simdir)
+        self.fs = fs
         self.ls_memo = None     # a dict while `ls` draws (targetcli/tree.py)
         self.outcome = 0        # exit status of commands that succeeded (note_outcome)
-        self._cmd_history = os.path.join(home, 'history.txt')
-        self._save_history = True
+        self.history_file = os.path.join(home, 'history.txt')
+        self.save_history = True
         self.prefs = JsonPrefs(os.path.join(home, 'prefs.json'))
         self.prefs.autosave = False
         self.prefs.load(defaults=dict(DEFAULT_PREFS, bookmarks={}))
         self._sanitize_prefs()
         self.prefs.autosave = True
         self.log = SafeLog()
-        self.con = Console()
-        # Console binds the streams of its first use; follow the current ones
-        self.con._stdout, self.con._stderr = sys.stdout, sys.stderr
+        # Console's default streams are the ones of configshell's import: pass today's
+        self.out = stdout or sys.stdout
+        self.con = Console(stdout=self.out, stderr=stderr or sys.stderr)
 
     def _sanitize_prefs(self):
         prefs = self.prefs
@@ -157,11 +162,11 @@ class TargetShell(ConfigShell):
         import readline
         readline.set_completer_delims(' \t\n')
         readline.set_completion_display_matches_hook(self._display_completions)
-        if os.path.isfile(self._cmd_history):
+        if os.path.isfile(self.history_file):
             try:
-                readline.read_history_file(self._cmd_history)
+                readline.read_history_file(self.history_file)
             except OSError as err:
-                warn(f"Cannot read command history file {self._cmd_history}: {err}")
+                warn(f"Cannot read command history file {self.history_file}: {err}")
         self._restore_path()
         while not self._exit:
             readline.parse_and_bind("tab: complete")
@@ -192,36 +197,40 @@ class TargetShell(ConfigShell):
         masked = tokens.mask_line(line)
         if masked != line and length:
             readline.replace_history_item(length - 1, masked)
-        if not self._save_history or not line.strip():
+        if not self.save_history or not line.strip():
             return
         try:
             make_private_dir(self.home)
             # created 0600 before readline writes to it: never readable by others
-            os.close(os.open(self._cmd_history, os.O_WRONLY | os.O_CREAT, 0o600))
-            os.chmod(self._cmd_history, 0o600)
-            readline.write_history_file(self._cmd_history)
+            os.close(os.open(self.history_file, os.O_WRONLY | os.O_CREAT, 0o600))
+            os.chmod(self.history_file, 0o600)
+            readline.write_history_file(self.history_file)
         except OSError:
-            warn(f"Cannot write to command history file {self._cmd_history}; "
+            warn(f"Cannot write to command history file {self.history_file}; "
                  "history saving is disabled.")
-            self._save_history = False
+            self.save_history = False
 
     # -- completion ---------------------------------------------------------
 
     def _complete(self, text, state):
         if state == 0:
             try:
-                self._current_completions = self._completions(text)
+                self._matches = self._completions(text)
             except Exception:  # noqa: BLE001 - completion must never break the prompt
-                self._current_completions = []
-        if state < len(self._current_completions):
-            return self._current_completions[state]
+                self._matches = []
+        if state < len(self._matches):
+            return self._matches[state]
         return None
 
     def _completions(self, text):
         import readline
+        return self.completions(readline.get_line_buffer()[:readline.get_begidx()], text)
+
+    def completions(self, before, text):
+        """What the token `text` can become after the command line `before`:
+        the interactive prompt's completer, and bash's for one-shot commands."""
         self._completion_help_topic = ''
         self._current_parameter = ''
-        before = readline.get_line_buffer()[:readline.get_begidx()]
         try:
             done = tokens.split_line(before)
         except tokens.ParseError:

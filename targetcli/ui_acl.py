@@ -26,7 +26,7 @@ class UINodeACLs(UINode):
         from rtslib import NodeACL, RTSLibError
         try:
             return UINodeACL(NodeACL(self.tpg, name, mode='lookup'), self)
-        except (RTSLibError, ValueError, OSError):
+        except RTSLibError:
             return None
 
     def summary(self):
@@ -109,7 +109,7 @@ class UINodeACL(UIRTSLibNode):
             return None
         try:
             return UIMappedLUN(MappedLUN(self.rtsnode, int(match.group(1))), self)
-        except (RTSLibError, ValueError, OSError):
+        except RTSLibError:
             return None
 
     def ui_getgroup_auth(self, name):

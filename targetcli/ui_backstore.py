@@ -6,14 +6,13 @@ import stat
 from targetcli.cshell import ExecutionError
 
 from targetcli.sizes import bytes_to_human, human_to_bytes
+from targetcli.ui_declare import ExportsItself
 from targetcli.ui_node import UINode, UIRTSLibNode
 
-PLUGINS = ('block', 'fileio', 'pscsi', 'ramdisk')
-# the seed page's (Datera targetcli) names for the same backstores
-PLUGIN_ALIASES = {'iblock': 'block', 'rd_mcp': 'ramdisk', 'rd_dr': 'ramdisk'}
+# the seed page's (Datera targetcli) names for backstores besides the kernel's HBA
+# names (iblock, rd_mcp), which come with the registry (rtslib.storage)
+SEED_ALIASES = {'rd_dr': 'ramdisk'}
 
-ALUA_STATES = {0: 'Active/optimized', 1: 'Active/non-optimized', 2: 'Standby',
-               3: 'Unavailable', 4: 'LBA Dependent', 14: 'Offline', 15: 'Transitioning'}
 ALUA_RW = ('alua_access_state', 'alua_access_status', 'alua_write_metadata',
            'alua_access_type', 'preferred', 'nonop_delay_msecs', 'trans_delay_msecs',
            'implicit_trans_secs', 'alua_support_offline', 'alua_support_standby',
@@ -22,25 +21,19 @@ ALUA_RW = ('alua_access_state', 'alua_access_status', 'alua_write_metadata',
 ALUA_RO = ('tg_pt_gp_id', 'members', 'alua_support_lba_dependent')
 
 
-def _sim_paths(text, files, blocks):
+def _sim_paths(fs, text, files, blocks):
     """Completions from the simulated host's description (nothing else is read)."""
     from rtslib import devices
-    from rtslib.configfs import default_fs
-    host = devices.sim_host(default_fs()) or {}
-    names = []
-    if blocks:
-        names += list(host.get('block_devices') or {})
-    if files:
-        names += list(host.get('files') or {})
-    return sorted(n for n in names if n.startswith(text))
+    return sorted(n for n in devices.host_of(fs).paths(files, blocks) if n.startswith(text))
 
 
-def complete_path(text, files=False, blocks=False):
-    """Completions of a host path (directories end with '/')."""
+def complete_path(fs, text, files=False, blocks=False):
+    """Completions of a path on the host that backend fs serves (directories end
+    with '/'); a simulated host answers from its description."""
     if not text:
         return []
-    if os.environ.get('LIO_SIMULATE'):
-        return one_or_many(_sim_paths(text, files, blocks))
+    if fs.simulated:
+        return one_or_many(_sim_paths(fs, text, files, blocks))
     out = []
     for entry in glob.glob(glob.escape(text) + '*'):
         try:
@@ -66,17 +59,23 @@ def one_or_many(completions):
 class UIBackstores(UINode):
     """backstores/: block, fileio, pscsi, ramdisk and user:<handler>."""
 
-    aliases = PLUGIN_ALIASES
-
     def __init__(self, parent):
         super().__init__('backstores', parent)
 
+    @property
+    def aliases(self):
+        from rtslib.storage import backstore_classes
+        return dict({cls.hba: cls.plugin for cls in backstore_classes()
+                     if cls.hba != cls.plugin}, **SEED_ALIASES)
+
     def load_children(self):
-        for plugin in PLUGINS:
-            BACKSTORE_CLASSES[plugin](self)
+        from rtslib.storage import backstore_classes
+        for cls in backstore_classes():
+            if cls.plugin in BACKSTORE_CLASSES:     # user: one node per handler, below
+                BACKSTORE_CLASSES[cls.plugin](self)
         from rtslib.storage import all_storage_objects
         handlers = set()
-        for so in all_storage_objects(self.get_root().rtsroot.fs, 'user'):
+        for so in all_storage_objects(self.shell.fs, 'user'):
             if so.config:
                 handlers.add(so.config.split('/', 1)[0])
         for handler in sorted(handlers):
@@ -102,28 +101,27 @@ class UIBackstore(UINode):
         super().__init__(name or self.plugin, parent)
 
     def so_class(self):
-        import rtslib
-        return {'block': rtslib.BlockStorageObject, 'fileio': rtslib.FileIOStorageObject,
-                'pscsi': rtslib.PSCSIStorageObject, 'ramdisk': rtslib.RDMCPStorageObject,
-                'user': rtslib.UserBackedStorageObject}[self.plugin]
+        from rtslib.storage import so_mapping
+        return so_mapping[self.plugin]
 
-    def mine(self, so):
+    def shows(self, so):
+        """Whether a storage object of this node's plugin belongs under this node."""
         return so.plugin == self.plugin
 
     def load_children(self):
         from rtslib.storage import all_storage_objects
         # only this plugin's HBA dirs are listed; one shared RTSRoot per shell
-        for so in all_storage_objects(self.get_root().rtsroot.fs, self.so_class().hba):
-            if self.mine(so):
+        for so in all_storage_objects(self.shell.fs, self.so_class().hba):
+            if self.shows(so):
                 UIStorageObject(so, self)
 
     def lookup_child(self, name):
         from rtslib import RTSLibError
         try:
-            so = self.so_class()(name)
+            so = self.so_class()(name, fs=self.shell.fs)
         except RTSLibError:
             return None
-        return UIStorageObject(so, self) if self.mine(so) else None
+        return UIStorageObject(so, self) if self.shows(so) else None
 
     def summary(self):
         return (f"Storage Objects: {len(self.children)}", None)
@@ -155,6 +153,9 @@ class UIBackstore(UINode):
         delete mystorage
         ----------------
         Deletes the storage object named mystorage, and all associated LUNs.
+
+        save=true then removes it from the save file too (and saves the
+        targets whose LUNs used it as they now are), keeping the rest.
         '''
         try:
             child = self.get_child(name)
@@ -162,10 +163,13 @@ class UIBackstore(UINode):
             names = ', '.join(c.name for c in self.children) or 'none'
             raise ExecutionError(f"No storage object named {name}. "
                                  f"Storage objects in {self.path}: {names}") from None
-        self.ui_eval(save, 'bool', False, 'save')
-        child.rtsnode.delete()
+        save = self.ui_eval(save, 'bool', False, 'save')
+        so = child.rtsnode
+        so.delete()
         self.remove_child(child)
         self.info(f"Deleted storage object {name}.")
+        if save:
+            self.get_root().save_selection(None, so_path=f'/backstores/{so.plugin}/{so.name}')
 
     def ui_complete_delete(self, parameters, text, current_param):
         if current_param != 'name':
@@ -197,13 +201,12 @@ class UIFileIOBackstore(UIBackstore):
             - t, T, tB, TB for TB (terabytes)
         '''
         from rtslib import FileIOStorageObject, devices
-        from rtslib.configfs import default_fs
         sparse = self.ui_eval(sparse, 'bool', True, 'sparse')
         write_back = self.ui_eval(write_back, 'bool', True, 'write_back')
         file_or_dev = os.path.expanduser(file_or_dev)
         if not os.path.isabs(file_or_dev):
             raise ExecutionError(f"file_or_dev must be an absolute path, not {file_or_dev}")
-        fs = default_fs()
+        fs = self.shell.fs
         kind = devices.kind(fs, file_or_dev)
         if kind == 'block':
             if size:
@@ -227,7 +230,8 @@ class UIFileIOBackstore(UIBackstore):
                 _create_file(file_or_dev, size, sparse)
                 made_file = True
         try:
-            so = FileIOStorageObject(name, file_or_dev, size, write_back=write_back, wwn=wwn)
+            so = FileIOStorageObject(name, file_or_dev, size, write_back=write_back, wwn=wwn,
+                                     fs=fs)
         except Exception:
             if made_file:  # a failed command leaves nothing behind
                 os.unlink(file_or_dev)
@@ -237,7 +241,7 @@ class UIFileIOBackstore(UIBackstore):
     def ui_complete_create(self, parameters, text, current_param):
         if current_param != 'file_or_dev':
             return []
-        return complete_path(text, files=True, blocks=True)
+        return complete_path(self.shell.fs, text, files=True, blocks=True)
 
 
 def _create_file(path, size, sparse):
@@ -262,7 +266,7 @@ def _complete_dev(self, parameters, text, current_param):
     """Completion of create's dev= (block and pscsi)."""
     if current_param != 'dev':
         return []
-    return complete_path(text, blocks=True)
+    return complete_path(self.shell.fs, text, blocks=True)
 
 
 class UIBlockBackstore(UIBackstore):
@@ -277,7 +281,8 @@ class UIBlockBackstore(UIBackstore):
         from rtslib import BlockStorageObject
         readonly = self.ui_eval(readonly, 'bool', False, 'readonly')
         exclusive = self.ui_eval(exclusive, 'bool', True, 'exclusive')
-        so = BlockStorageObject(name, dev, readonly=readonly, wwn=wwn, exclusive=exclusive)
+        so = BlockStorageObject(name, dev, readonly=readonly, wwn=wwn, exclusive=exclusive,
+                                fs=self.shell.fs)
         return self.created(so, f"Created block storage object {name} using {dev}.")
 
     ui_complete_create = _complete_dev
@@ -293,7 +298,7 @@ class UIPSCSIBackstore(UIBackstore):
         device ID in the H:C:T:L format.
         '''
         from rtslib import PSCSIStorageObject
-        so = PSCSIStorageObject(name, dev)
+        so = PSCSIStorageObject(name, dev, fs=self.shell.fs)
         return self.created(so, f"Created pscsi storage object {name} using {dev}",
                             model_alias=False)
 
@@ -319,8 +324,12 @@ class UIRamdiskBackstore(UIBackstore):
         '''
         from rtslib import RDMCPStorageObject
         nullio = self.ui_eval(nullio, 'bool', False, 'nullio')
-        so = RDMCPStorageObject(name, human_to_bytes(size), nullio=nullio, wwn=wwn)
-        return self.created(so, f"Created ramdisk {name} with size {size}.")
+        asked = human_to_bytes(size)
+        so = RDMCPStorageObject(name, asked, nullio=nullio, wwn=wwn, fs=self.shell.fs)
+        if so.size == asked:
+            return self.created(so, f"Created ramdisk {name} with size {size}.")
+        return self.created(so, f"Created ramdisk {name} with size {so.size} ({size} rounded "
+                                f"up to whole {so.page_size}-byte pages).")
 
 
 class UIUserBackstore(UIBackstore):
@@ -332,7 +341,7 @@ class UIUserBackstore(UIBackstore):
         self.handler = handler
         super().__init__(parent, f"user:{handler}")
 
-    def mine(self, so):
+    def shows(self, so):
         return so.plugin == 'user' and (so.config or '').split('/', 1)[0] == self.handler
 
     def ui_command_create(self, name, size, cfgstring, wwn=None, hw_max_sectors=None,
@@ -344,7 +353,8 @@ class UIUserBackstore(UIBackstore):
         from rtslib import UserBackedStorageObject
         size = human_to_bytes(size)
         so = UserBackedStorageObject(name, size=size, config=f"{self.handler}/{cfgstring}",
-                                     wwn=wwn, hw_max_sectors=hw_max_sectors, control=control)
+                                     wwn=wwn, hw_max_sectors=hw_max_sectors, control=control,
+                                     fs=self.shell.fs)
         return self.created(so, f"Created user-backed storage object {name} size {size}.",
                             model_alias=False)
 
@@ -353,7 +363,7 @@ BACKSTORE_CLASSES = {cls.plugin: cls for cls in
                      (UIBlockBackstore, UIFileIOBackstore, UIPSCSIBackstore, UIRamdiskBackstore)}
 
 
-class UIStorageObject(UIRTSLibNode):
+class UIStorageObject(ExportsItself, UIRTSLibNode):
     """One storage object; its child is alua/."""
 
     ui_desc_attributes = {
@@ -416,18 +426,9 @@ class UIStorageObject(UIRTSLibNode):
             return self._summary(so)
 
     def _summary(self, so):
-        status = so.status
-        if so.plugin == 'ramdisk':
-            nullio = "nullio " if so.nullio else ""
-            return (f"{nullio}({bytes_to_human(so.size)}) {status}", True)
-        if so.plugin == 'pscsi':
-            return (f"{so.udev_path} {status}", True)
-        if so.plugin == 'user':
-            config = (so.config or '').partition('/')[2] or '(no config)'
-            return (f"{config} ({bytes_to_human(so.size)}) {status}", True)
-        cache = "write-back" if so.write_back else "write-thru"
-        readonly = "ro " if so.plugin == 'block' and so.readonly else ""
-        return (f"{so.udev_path} ({bytes_to_human(so.size)}) {readonly}{cache} {status}", True)
+        """The facts its class lists in LS_SHOWS, each as _SHOWN writes it."""
+        parts = (_SHOWN[fact](so) for fact in so.LS_SHOWS)
+        return (' '.join(part for part in parts if part is not None), True)
 
     def ui_command_version(self):
         '''
@@ -445,6 +446,19 @@ class UIStorageObject(UIRTSLibNode):
 
     def ui_complete_saveconfig(self, parameters, text, current_param):
         return self.get_root().ui_complete_saveconfig(parameters, text, current_param)
+
+
+# How an ls line writes each fact a storage object class lists (LS_SHOWS);
+# None leaves it out.
+_SHOWN = {
+    'udev_path': lambda so: so.udev_path,
+    'size': lambda so: f"({bytes_to_human(so.size)})",
+    'readonly': lambda so: "ro" if so.readonly else None,
+    'cache': lambda so: "write-back" if so.write_back else "write-thru",
+    'nullio': lambda so: "nullio" if so.nullio else None,
+    'config': lambda so: (so.config or '').partition('/')[2] or '(no config)',
+    'status': lambda so: so.status,
+}
 
 
 class UIALUAGroups(UINode):
@@ -529,4 +543,5 @@ class UIALUAGroup(UIRTSLibNode):
 
     def summary(self):
         state = self.rtsnode.alua_access_state
+        from rtslib.alua import ALUA_STATES
         return (f"ALUA state: {ALUA_STATES.get(int(state), state)}", True)

@@ -38,7 +38,7 @@ class UILUNs(UINode):
             return None
         try:
             return UILUN(LUN(self.tpg, int(match.group(1))), self)
-        except (RTSLibError, ValueError, OSError):
+        except RTSLibError:
             return None
 
     def summary(self):
@@ -59,7 +59,7 @@ class UILUNs(UINode):
                                  "(give /backstores/PLUGIN/NAME of an existing storage "
                                  "object, or the path of a block device or file)")
         try:
-            so = StorageObjectFactory(storage_object)
+            so = StorageObjectFactory(storage_object, fs=self.shell.fs)
         except RTSLibError as err:
             raise ExecutionError(f"storage object or path not valid: {err}") from None
         self.info(f"Created storage object {so.name}.")
@@ -116,7 +116,7 @@ class UILUNs(UINode):
             paths.extend(so.path for so in backstore.children)
         found = [p for p in paths if p.startswith(text)]
         if text.startswith('/') and not text.startswith('/backstores'):
-            found.extend(complete_path(text, files=True, blocks=True))
+            found.extend(complete_path(self.shell.fs, text, files=True, blocks=True))
         return one_or_many(found)
 
     def ui_command_delete(self, lun):
@@ -174,7 +174,7 @@ class UILUN(UIRTSLibNode):
 
 def lun_storage_object(shell, lun):
     """The LUN's storage object; during an ls, resolved once per LUN (every mapped LUN
-    line names it: 100 ACLs x 1,000 LUNs resolved the same 1,000 links 100 times)."""
+    line names it: otherwise each link is resolved again for every ACL)."""
     memo = shell.ls_memo
     if memo is None:
         return lun.storage_object

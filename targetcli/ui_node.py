@@ -37,7 +37,7 @@ GLOBAL_PARAMS = (
     ('auto_save_on_exit', 'bool', 'If true, saves configuration on exit.'),
     ('auto_add_default_portal', 'bool',
      'If true, adds a portal listening on all IPs to new targets.'),
-    ('max_backup_files', 'string',
+    ('max_backup_files', 'backups',
      'Max no. of configurations to be backed up in /etc/target/backup/ directory.'),
 )
 
@@ -62,14 +62,13 @@ def _natural_key(name):
 def _tolerant(summary):
     """A summary that shows a broken object as ERROR instead of failing all of `ls`."""
     def wrapped(self):
+        from rtslib.errors import RTSLibError
         try:
             return summary(self)
-        except (OSError, ValueError, LookupError, AttributeError) as err:
+        # besides the library's errors: what a kernel file of unexpected content
+        # does to a summary's parsing
+        except (RTSLibError, OSError, ValueError, LookupError, AttributeError) as err:
             return (f"ERROR: {err}", False)
-        except Exception as err:  # noqa: BLE001 - RTSLibError without importing rtslib
-            if type(err).__module__.startswith('rtslib'):
-                return (f"ERROR: {err}", False)
-            raise
     wrapped.__doc__ = summary.__doc__
     return wrapped
 
@@ -357,6 +356,12 @@ class UINode(ConfigNode):
             converted = self.get_type_method(p_def['type'])(value)
         except ValueError as msg:
             raise ExecutionError(f"Not setting {name}! {msg}") from None
+        if converted is None and value is not None and p_def['type'] != 'string':
+            # configshell turns an empty NUMBER into None, which would be written as
+            # 'None'; an empty string clears (set auth userid=)
+            syntax = self.get_type_method(p_def['type'])()
+            raise ExecutionError(f"Not setting {name}! An empty value is not {syntax}; "
+                                 f"give one ({name}=VALUE).")
         return name, canon, p_def['type'], converted
 
     def _safe_get(self, group, name):
@@ -422,7 +427,7 @@ class UINode(ConfigNode):
             if not p_def['writable']:
                 line += " [ro]"
             text += f"{line}\n{'-' * len(line)}\n{p_def['description']}\n\n"
-        self.shell.con.raw_write(text, output=self.shell.con._stdout)
+        self.shell.con.raw_write(text, output=self.shell.out)
 
     def ui_setgroup_global(self, parameter, value):
         if parameter == 'logfile' and self.shell.simdir and value:
@@ -431,6 +436,27 @@ class UINode(ConfigNode):
                 raise ExecutionError(f"In simulated mode the log file must be inside "
                                      f"{self.shell.simdir}")
         self.prefs[parameter] = value
+
+    def ui_type_bool(self, value=None, enum=False, reverse=False):
+        """true|false, and 1|0 as targetcli-fb's own help writes them (write_protect=1)."""
+        if reverse or value is None:
+            return super().ui_type_bool(value, enum, reverse)
+        words = {'true': True, '1': True, 'false': False, '0': False}
+        if str(value).lower() not in words:
+            raise ValueError(f"Syntax error, '{value}' is not true|false (or 1|0).")
+        return words[str(value).lower()]
+
+    def ui_type_backups(self, value=None, enum=False, reverse=False):
+        """max_backup_files: a whole number, at least 1 (kept as a string, as
+        targetcli-fb keeps it in its preferences)."""
+        if reverse:
+            return value
+        if value is None:
+            return None if enum else 'NUMBER (1 or more)'
+        if not re.fullmatch(r'[0-9]+', str(value).strip()) or int(value) < 1:
+            raise ValueError(f"Syntax error, '{value}' is not a number of backups to keep "
+                             f"(1 or more).")
+        return str(int(value))
 
     def ui_type_yesno(self, value=None, enum=False, reverse=False):
         '''Yes/No values of iSCSI session parameters.'''

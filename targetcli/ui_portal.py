@@ -53,7 +53,7 @@ class UIPortals(UINode):
             return None
         try:
             return UIPortal(NetworkPortal(self.tpg, ip, int(port), mode='lookup'), self)
-        except (RTSLibError, ValueError, OSError):
+        except RTSLibError:
             return None
 
     def summary(self):

@@ -4,6 +4,7 @@ import re
 from targetcli.cshell import ExecutionError
 
 from targetcli.ui_backstore import one_or_many
+from targetcli.ui_declare import ExportsItself
 from targetcli.ui_node import UIRTSLibNode
 from targetcli.ui_params import AUTH_PARAMS
 from targetcli.ui_portal import DEFAULT_PORT, DEFAULT_PORTAL_IP
@@ -17,16 +18,16 @@ _TPG_NAME = re.compile(r'(?:tpgt?|tgpt)(\d+)\Z')
 def listed_fabrics(rtsroot):
     """The fabrics `ls /` shows: listed in their spec and present on this host."""
     for fabric in rtsroot.fabric_modules:
-        if getattr(fabric, 'listed', True) and fabric.present:
+        if fabric.present:
             yield fabric
 
 
-def find_fabric(name):
+def find_fabric(name, fs):
     """FabricModule(name) if the spec exists and the module is present, else None."""
     from rtslib import FabricModule, RTSLibError
     try:
-        fabric = FabricModule(name)
-    except (RTSLibError, KeyError, ValueError, OSError):
+        fabric = FabricModule(name, fs=fs)
+    except RTSLibError:
         return None
     return fabric if fabric.present else None
 
@@ -56,7 +57,7 @@ class UIFabricModule(UIRTSLibNode):
         from rtslib import RTSLibError, Target
         try:
             return self._target_node(Target(self.rtsnode, name, mode='lookup'))
-        except (RTSLibError, ValueError, OSError):
+        except RTSLibError:
             return None
 
     def ui_getgroup_discovery_auth(self, name):
@@ -166,7 +167,7 @@ class SavesItself:
         return self.get_root().ui_complete_saveconfig(parameters, text, current_param)
 
 
-class UIMultiTPGTarget(SavesItself, UIRTSLibNode):
+class UIMultiTPGTarget(SavesItself, ExportsItself, UIRTSLibNode):
     """A target with TPGs (iscsi): children tpg1, tpg2, ..."""
 
     def __init__(self, target, parent):
@@ -189,7 +190,7 @@ class UIMultiTPGTarget(SavesItself, UIRTSLibNode):
             return None
         try:
             return UITPG(TPG(self.rtsnode, int(match.group(1)), mode='lookup'), self)
-        except (RTSLibError, ValueError, OSError):
+        except RTSLibError:
             return None
 
     def get_child(self, name):

@@ -1,11 +1,12 @@
 """A TPG: its luns/, acls/ and portals/ (each in its own module) as its fabric has them."""
 from targetcli.cshell import ExecutionError
 
+from targetcli.ui_declare import ExportsItself
 from targetcli.ui_node import UIRTSLibNode, shown
 from targetcli.ui_params import AUTH_ALIASES, AUTH_PARAMS, ISCSI_PARAMETERS
 
 
-class UITPG(UIRTSLibNode):
+class UITPG(ExportsItself, UIRTSLibNode):
     """A TPG: luns/, acls/ and portals/ as its fabric supports them."""
 
     param_aliases = AUTH_ALIASES

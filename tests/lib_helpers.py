@@ -12,7 +12,7 @@ import shutil
 from rtslib.configfs import RealConfigFS
 
 OPS = ('exists', 'isdir', 'islink', 'listdir', 'mkdir', 'rmdir', 'read', 'write',
-       'symlink', 'readlink', 'unlink', 'first_dir')
+       'symlink', 'readlink', 'unlink', 'first_dir', 'writable')
 
 
 class CountingFS:

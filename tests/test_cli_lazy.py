@@ -41,17 +41,28 @@ def machine(tmp_path_factory):
     return sim, iqns
 
 
+class Unusable:
+    """The library's default backend while a shell runs on the one it was given:
+    any use of it is a place the backend was not passed down."""
+
+    simulated = True
+
+    def __getattr__(self, name):
+        raise AssertionError(f'the default backend was used ({name})')
+
+
 @pytest.fixture
-def shell(machine, tmp_path):
+def shell(machine, tmp_path, monkeypatch):
     from rtslib import configfs
     from rtslib.simkernel import SimConfigFS
     from targetcli.shell import TargetShell
     from targetcli.ui_root import UIRoot
     sim, _ = machine
     fs = CountingFS(SimConfigFS(str(sim)))
-    configfs.set_default_fs(fs)
-    sh = TargetShell(str(tmp_path / 'home'), simdir=str(sim))
-    sh.con._stdout = sh.con._stderr = sh.out = io.StringIO()
+    monkeypatch.delenv('LIO_SIMULATE', raising=False)
+    configfs.set_default_fs(Unusable())
+    buf = io.StringIO()
+    sh = TargetShell(str(tmp_path / 'home'), simdir=str(sim), stdout=buf, stderr=buf, fs=fs)
     UIRoot(sh)
     yield sh, fs
     configfs.set_default_fs(None)
@@ -122,10 +133,11 @@ def test_ls_reads_each_link_and_info_once(tmp_path):
     done = batch(sim, lines)
     assert done.returncode == 0, done.stderr
     fs = CountingFS(SimConfigFS(str(sim)))
-    configfs.set_default_fs(fs)
+    configfs.set_default_fs(Unusable())
     try:
-        sh = TargetShell(str(tmp_path / 'home'), simdir=str(sim))
-        sh.con._stdout = sh.con._stderr = sh.out = io.StringIO()
+        buf = io.StringIO()
+        sh = TargetShell(str(tmp_path / 'home'), simdir=str(sim), stdout=buf, stderr=buf,
+                         fs=fs)
         UIRoot(sh)
         sh.run_tokens(['/', 'ls'])
     finally:
@@ -139,3 +151,41 @@ def test_ls_reads_each_link_and_info_once(tmp_path):
     checks = [p for op, p, *_ in fs.paths if op in ('isdir', 'islink', 'exists')
               and ('/lun/lun_' in p or '/acls/' in p and '/lun_' in p)]
     assert checks == []
+
+
+def test_every_kind_of_command_uses_only_the_backend_it_is_given(machine, shell, tmp_path):
+    """The entry point builds the backend and hands it down: creating, looking up,
+    listing, completing, saving, exporting and restoring never fall back to the
+    library's default backend (the fixture makes that one fail) nor read
+    LIO_SIMULATE.  Each command in a fresh shell, as a one-shot runs it."""
+    from targetcli.shell import TargetShell
+    from targetcli.ui_root import UIRoot
+    sim, iqns = machine
+    _, fs = shell
+    tpg = '/iscsi/iqn.2003-01.org.example:t9/tpg1'
+    lines = ['/backstores/fileio create name=f9 file_or_dev=/mnt/w/f9.img size=1M',
+             '/backstores/block create name=b9 dev=/dev/sdc',
+             '/backstores/ramdisk create name=r9 size=1M',
+             '/backstores/pscsi create name=p9 dev=/dev/sdb',
+             '/backstores/user:file create name=u9 size=1M cfgstring=x',
+             '/backstores/ramdisk/r9/alua create name=ao tag=7',
+             '/backstores/ramdisk/r9/alua/ao info',
+             '/iscsi create iqn.2003-01.org.example:t9',
+             f'{tpg}/luns create /backstores/ramdisk/r9',
+             f'{tpg}/luns create /mnt/w/file1',
+             f'{tpg}/acls create iqn.1994-05.com.example:i9',
+             f'{tpg}/acls/iqn.1994-05.com.example:i9/mapped_lun0 info',
+             f'{tpg}/portals create 127.0.0.1 3262',
+             f'{tpg}/portals/127.0.0.1:3262 info',
+             '/loopback create', '/ ls', '/ sessions',
+             f'/ saveconfig {tmp_path / "all.json"}', f'/ export {tmp_path / "x.json"}',
+             f'/ plan {tmp_path / "x.json"}',
+             '/ clearconfig confirm=true', f'/ restoreconfig {tmp_path / "all.json"}']
+    for line in lines + ['/ ls']:
+        sh = TargetShell(str(tmp_path / 'home'), simdir=str(sim), fs=fs,
+                         stdout=io.StringIO(), stderr=io.StringIO())
+        UIRoot(sh)
+        sh.run_cmdline(line)
+    assert 'mapped_lun0' in sh.out.getvalue() and 'r9' in sh.out.getvalue()
+    assert sh.completions('/backstores/block create name=b8 ', 'dev=/dev/s') == \
+        ['dev=/dev/sdb', 'dev=/dev/sdc']

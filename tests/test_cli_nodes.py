@@ -40,8 +40,8 @@ def shell(tree, tmp_path):
     from targetcli.shell import TargetShell
     from targetcli.ui_root import UIRoot
     configfs.set_default_fs(None)
-    sh = TargetShell(str(tmp_path / 'home'), simdir=str(tree))
-    sh.con._stdout = sh.con._stderr = sh.out = io.StringIO()
+    buf = io.StringIO()
+    sh = TargetShell(str(tmp_path / 'home'), simdir=str(tree), stdout=buf, stderr=buf)
     root = UIRoot(sh)
     yield sh, root
     configfs.set_default_fs(None)

@@ -135,7 +135,8 @@ def test_device_checks(simdir):
     from rtslib import BlockStorageObject, RTSRoot
     with pytest.raises(RTSLibError, match='/dev/nonexistent.*no such device'):
         BlockStorageObject('b', dev='/dev/nonexistent')
-    with pytest.raises(RTSLibError, match='/dev/sdc: it is in use'):
+    with pytest.raises(RTSLibError, match='Cannot use /dev/sdc for a block backstore: it is '
+                       'held open exclusively by another program or backstore'):
         BlockStorageObject('b', dev='/dev/sdc')
     with pytest.raises(RTSLibError, match='not a block device.*fileio'):
         BlockStorageObject('b', dev='/mnt/w/file1')

@@ -38,7 +38,7 @@ def test_list_backups_newest_first_and_restore_one_as_it_is(simdir):
     lines = out.splitlines()
     paths = [os.path.join(_backup_dir(simdir), n) for n in names]
     assert lines[1].split()[0] == paths[1] and '(2 storage objects, 0 targets)' in lines[1]
-    assert lines[2].split()[0] == paths[0] and '(1 storage objects, 0 targets)' in lines[2]
+    assert lines[2].split()[0] == paths[0] and '(1 storage object, 0 targets)' in lines[2]
     assert 'restoreconfig FILE' in lines[-1]
     ok(simdir, 'clearconfig', 'confirm=true')
     out = ok(simdir, 'restoreconfig', paths[0])

@@ -445,3 +445,52 @@ def test_save_layout_is_json_dumps_sorted_indent_2(peer_root, tmp_path):
     odd.pop(1)
     assert jsonfmt.dumps(odd) == json.dumps(odd, sort_keys=True, indent=2)
     assert jsonfmt.dumps({1: 'x'}) == json.dumps({1: 'x'}, sort_keys=True, indent=2)
+
+
+# -- issue 19 item 6: what restore used to get wrong ---------------------------------
+
+def test_unknown_fabric_module_key_is_refused_before_anything_changes(peer_root, simdir):
+    before = tree(simdir)
+    doc = peer_doc()
+    doc['fabric_modules'] = [{'name': 'iscsi', 'fs': 'x'}]
+    with pytest.raises(ConfigInvalid) as e:
+        restore(peer_root, doc, clear_existing=True)
+    assert 'fabric_modules[0].fs: unknown field' in str(e.value)
+    assert tree(simdir) == before
+
+
+def test_any_error_half_way_with_clear_existing_puts_old_config_back(peer_root, simdir,
+                                                                      monkeypatch):
+    """Not only kernel refusals: an internal error while applying is undone too."""
+    from rtslib.saveconfig import objects
+
+    real, calls = objects.setup_target, []
+
+    def broken(*args):      # the first target set up fails; putting back works
+        calls.append(1)
+        if len(calls) == 1:
+            raise AttributeError('simulated bug')
+        return real(*args)
+    before = tree(simdir)
+    monkeypatch.setattr(objects, 'setup_target', broken)
+    with pytest.raises(RestoreFailed) as e:
+        restore(peer_root, peer_doc(), clear_existing=True)
+    assert 'an internal error (AttributeError: simulated bug)' in str(e.value)
+    assert 'the previous configuration is back' in str(e.value)
+    monkeypatch.undo()
+    assert tree(simdir) == before
+
+
+def test_discovery_credentials_with_auth_disabled_survive_save_restore(root, tmp_path):
+    iscsi = [fm for fm in root.fabric_modules if fm.name == 'iscsi'][0]
+    iscsi.discovery_userid, iscsi.discovery_password = 'du', 'dp'
+    assert not iscsi.discovery_enable_auth
+    path = str(tmp_path / 'saved.json')
+    save_to_file(root, path)
+    assert json.load(open(path))['fabric_modules'] == [{
+        'discovery_enable_auth': False, 'discovery_password': 'dp', 'discovery_userid': 'du',
+        'name': 'iscsi'}]
+    clear_existing(root, confirm=True)
+    assert iscsi.discovery_userid == ''
+    restore_from_file(root, path)
+    assert (iscsi.discovery_userid, iscsi.discovery_password) == ('du', 'dp')

@@ -32,12 +32,17 @@ def newest_first(save_file):
     for path in reversed(list_backups(save_file)):
         try:
             doc = json.loads(read_backup(path))
-            holds = '%d storage objects, %d targets' % (
-                len(doc.get('storage_objects') or []), len(doc.get('targets') or []))
+            holds = '%s, %s' % (_count(doc.get('storage_objects'), 'storage object'),
+                                _count(doc.get('targets'), 'target'))
         except (OSError, EOFError, ValueError, AttributeError, gzip.BadGzipFile) as err:
             holds = 'unreadable: %s' % (getattr(err, 'strerror', None) or err)
         out.append((path, holds))
     return out
+
+
+def _count(items, noun):
+    n = len(items or [])
+    return '%d %s%s' % (n, noun, '' if n == 1 else 's')
 
 
 def read_backup(path):

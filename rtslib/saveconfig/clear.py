@@ -21,15 +21,18 @@ def _children(objs, attr):
 
 
 class Clearer:
-    def __init__(self, root):
+    def __init__(self, root, progress=None):
         self.root = root
         self.failures = []
+        self.progress = progress    # a progress.Progress, or None
 
     def delete(self, obj, what, method='delete'):
         try:
             getattr(obj, method)()
         except (RTSLibError, OSError) as err:
             self.failures.append('%s: %s' % (what, err))
+        if self.progress:
+            self.progress.tick()
 
     def targets(self, targets):
         tpgs = _children(targets, 'tpgs')
@@ -41,6 +44,8 @@ class Clearer:
                  (_children(tpgs, 'network_portals'), 'portal', 'delete'),
                  (tpgs, 'tpg', 'delete'),
                  (targets, 'target', 'delete')]
+        if self.progress:
+            self.progress.expect(sum(len(objs) for objs, _, _ in steps))
         for objs, what, method in steps:
             for obj in objs:
                 self.delete(obj, '%s %s' % (what, getattr(obj, 'path', obj)), method)
@@ -70,20 +75,24 @@ class Clearer:
                 self.failures.append('hba core/%s: %s' % (name, err.strerror))
 
 
-def clear_existing(root, target=None, storage_object=None, confirm=False):
-    """Remove the whole configuration, or only target=WWN / storage_object=NAME."""
+def clear_existing(root, target=None, storage_object=None, confirm=False, progress=None):
+    """Remove the whole configuration, or only target=WWN / storage_object=NAME.
+    progress: a progress.Progress told of each object deleted."""
     if not confirm:
         raise SaveConfigError('As a precaution, confirm=True needs to be set: clearing '
                               'removes every target and storage object')
-    c = Clearer(root)
+    c = Clearer(root, progress)
     everything = not (target or storage_object)
+    sos = [so for so in root.storage_objects
+           if everything or storage_object in (so.name, objects.so_key(so))] \
+        if everything or storage_object else []
+    if progress:
+        progress.expect(len(sos))   # listed first, so the total is known before targets go
     if everything or target:
         c.targets([t for t in root.targets if everything or t.wwn == target])
     if everything:
         c.discovery_auth()
-    if everything or storage_object:
-        c.storage_objects([so for so in root.storage_objects
-                           if everything or storage_object in (so.name, objects.so_key(so))])
+    c.storage_objects(sos)
     if everything:
         c.hbas()
     if c.failures:

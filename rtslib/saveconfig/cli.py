@@ -1,11 +1,17 @@
-"""targetctl: save, restore or clear the LIO configuration (boot and shutdown).
+"""targetctl: save, restore or clear the LIO configuration (boot and shutdown),
+and converge it to a file (export, plan, apply, diff).
 
     targetctl [--simulate DIR] [--skip-missing] save|restore|clear [FILE]
+    targetctl [--simulate DIR] [--target WWN] [--storage-object NAME]
+              [--clear-existing] [--json] [--quiet] plan|apply|diff FILE
+    targetctl [--simulate DIR] [--show-secrets] export [FILE|-]
 
-Exit status (rtslib/exit_status.py, the same as targetcli's): 0 success, 1 a
-command failed, 2 bad invocation or LIO not usable, 4 --skip-missing left
-objects out.  A failure is one line on stderr (restore validation lists each
-problem on its own indented line after it), never a traceback (--debug shows one).
+Exit status (rtslib/exit_status.py, the same as targetcli's): 0 success (plan,
+diff: in sync); 1 a command failed (nothing changed, or only what is reported);
+2 bad invocation or LIO not usable; 3 plan/diff: the kernel differs from the
+file; 4 --skip-missing left objects out.  A failure is one line on stderr
+(validation lists each problem on its own indented line after it), never a
+traceback (--debug shows one).
 """
 import argparse
 import gc
@@ -23,32 +29,87 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, '%s: %s (see %s --help)\n' % (self.prog, message, self.prog))
 
 
-def parse(argv):
+# each command and what it does: argparse's --help and the man page (scripts/gen_man.py)
+COMMANDS = {
+    'save': 'Save the running configuration to FILE (atomically, mode 0600, with a '
+            'rotated backup of the default file).',
+    'restore': 'Replace the running configuration with the one in FILE (a gzipped backup '
+               'too), validated first, undone on a kernel refusal; no saved file at boot '
+               'is not an error.',
+    'clear': 'Remove every target and storage object.',
+    'export': 'Write the running configuration to FILE (mode 0600), or to standard output '
+              'without one or with -, CHAP passwords masked unless --show-secrets.',
+    'plan': 'List the changes that would make the running configuration match FILE, in '
+            'the order apply makes them; change nothing. Exit 3 when there are some.',
+    'apply': 'Make exactly the changes plan lists, each journalled: a refusal undoes them '
+             'all; objects that match are not touched.',
+    'diff': 'Say whether the running configuration matches FILE: exit 0 in sync, 3 when '
+            'it differs.',
+}
+
+
+def parser():
     p = _Parser(
-        prog='targetctl', description='Save, restore or clear the LIO target configuration.')
-    p.add_argument('command', choices=('save', 'restore', 'clear'))
+        prog='targetctl', description='Save, restore or clear the LIO target configuration, '
+        'or converge it to a file.',
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_epilog())
+    p.add_argument('command', choices=tuple(COMMANDS))
     p.add_argument('file', nargs='?', help='save file (default: /etc/target/saveconfig.json, '
-                   'DIR/etc/target/saveconfig.json when simulated)')
+                   'DIR/etc/target/saveconfig.json when simulated); plan, apply and diff '
+                   'need one; export writes to stdout without one (or with -)')
     p.add_argument('--simulate', metavar='DIR', help='use the simulated kernel in DIR '
                    '(as LIO_SIMULATE=DIR)')
     p.add_argument('--skip-missing', '--partial', dest='skip_missing', action='store_true',
                    help='restore: restore what can be restored when a device is missing; '
                    'report each skipped object and exit 4')
+    p.add_argument('--target', metavar='WWN', help='plan/apply/diff: only this target '
+                   '(and the storage objects its LUNs use)')
+    p.add_argument('--storage-object', metavar='NAME', help='plan/apply/diff: only this '
+                   'storage object')
+    p.add_argument('--clear-existing', action='store_true', help='plan/apply/diff: also '
+                   'delete what the file does not have')
+    p.add_argument('--json', action='store_true', help='plan/diff: print JSON')
+    p.add_argument('--show-secrets', action='store_true', help='export to stdout: print '
+                   'CHAP passwords instead of ********')
+    p.add_argument('-q', '--quiet', action='store_true', help='save/restore/clear/apply: no '
+                   'progress line on a terminal')
     p.add_argument('--debug', action='store_true', help='show tracebacks')
-    return p.parse_args(argv)
+    return p
 
 
-def _root():
+def _epilog():
+    import textwrap
+    lines = ['commands:']
+    for name, text in COMMANDS.items():
+        lines += textwrap.wrap(text, 78, initial_indent='  %-9s' % name,
+                               subsequent_indent=' ' * 11)
+    lines.append('exit status:')
+    for status, text in exit_status.MEANINGS:
+        lines += textwrap.wrap(text, 78, initial_indent='  %-3d' % status,
+                               subsequent_indent=' ' * 5)
+    return '\n'.join(lines)
+
+
+def parse(argv):
+    p = parser()
+    args = p.parse_intermixed_args(argv)
+    if args.command in ('plan', 'apply', 'diff') and not args.file:
+        p.error('%s needs a FILE' % args.command)
+    return args
+
+
+def _root(args):
     from rtslib import RTSRoot  # lazy: --help and usage errors need no library
-    return RTSRoot()
+    return RTSRoot(fs=args.fs)
 
 
 def save(args, out, err):
-    from rtslib.saveconfig import save_to_file
-    problems = save_to_file(_root(), args.file)
+    from rtslib.saveconfig import progress, save_to_file
+    with progress.Progress('save', err, quiet=args.quiet, unit='directories read') as shown:
+        problems = save_to_file(progress.watch(_root(args), shown, ('listdir',)), args.file)
     for text in problems:
         print('targetctl: %s' % text, file=err)
-    where = args.file or _default()
+    where = args.file or _default(args)
     if problems:
         print('targetctl: saved to %s without %d object(s) listed above'
               % (where, len(problems)), file=err)
@@ -58,36 +119,76 @@ def save(args, out, err):
 
 
 def restore(args, out, err):
-    from rtslib.saveconfig import NoSaveFile, restore_from_file
+    from rtslib.saveconfig import NoSaveFile, progress, restore_from_file
     try:
-        report = restore_from_file(_root(), args.file, clear_existing=True,
-                                   skip_missing=args.skip_missing)
+        with progress.Progress('restore', err, quiet=args.quiet) as shown:
+            root = progress.for_restore(_root(args), shown, args.file or _default(args))
+            report = restore_from_file(root, args.file, clear_existing=True,
+                                       skip_missing=args.skip_missing)
     except NoSaveFile:
         if args.file:
             raise
         # at boot, never having saved is not an error (as rtslib-fb's targetctl)
-        print('No saved config file at %s, ok, exiting' % _default(), file=out)
+        print('No saved config file at %s, ok, exiting' % _default(args), file=out)
         return 0
     for text in report:
         print('targetctl: %s' % text, file=err)
     if report:
         print('targetctl: restored from %s except %d object(s) listed above'
-              % (args.file or _default(), len(report.skipped) or len(report)), file=err)
+              % (args.file or _default(args), len(report.skipped) or len(report)), file=err)
         return exit_status.PARTIAL
-    print('Configuration restored from %s' % (args.file or _default()), file=out)
+    print('Configuration restored from %s' % (args.file or _default(args)), file=out)
     return 0
 
 
 def clear(args, out, err):
-    from rtslib.saveconfig import clear_existing
-    clear_existing(_root(), confirm=True)
+    from rtslib.saveconfig import clear_existing, progress
+    with progress.Progress('clear', err, quiet=args.quiet) as shown:
+        clear_existing(_root(args), confirm=True, progress=shown)
     print('All configuration cleared', file=out)
     return 0
 
 
-def _default():
+def export(args, out, err):
+    from rtslib.saveconfig import export as exp
+    doc = exp.document(_root(args), warn=lambda text: print('targetctl: %s' % text, file=err))
+    if exp.is_stdout(args.file):
+        out.write(exp.to_text(doc, args.show_secrets))
+        return 0
+    print('Configuration exported to %s' % exp.write(doc, args.file, fs=args.fs), file=out)
+    return 0
+
+
+def _scope(args):
+    return dict(target=args.target, storage_object=args.storage_object,
+                clear_existing=args.clear_existing)
+
+
+def plan(args, out, err):
+    from rtslib.saveconfig import apply as ap, plan as pl
+    changes = ap.plan_file(_root(args), args.file, **_scope(args))
+    out.write(pl.to_json(changes) if args.json else pl.to_text(changes))
+    return exit_status.DIFFERS if changes else 0
+
+
+def diff(args, out, err):
+    from rtslib.saveconfig import apply as ap, plan as pl
+    changes = ap.plan_file(_root(args), args.file, **_scope(args))
+    out.write(pl.diff_json(changes) if args.json else pl.diff_text(changes))
+    return exit_status.DIFFERS if changes else 0
+
+
+def apply(args, out, err):
+    from rtslib.saveconfig import apply as ap, plan as pl, progress
+    with progress.Progress('apply', err, quiet=args.quiet) as shown:
+        changes = ap.apply_file(_root(args), args.file, progress=shown.update, **_scope(args))
+    out.write(pl.to_text(changes))
+    return 0
+
+
+def _default(args):
     from rtslib.saveconfig import default_save_file
-    return default_save_file()
+    return default_save_file(args.fs)
 
 
 def main(argv=None, out=None, err=None):
@@ -96,14 +197,16 @@ def main(argv=None, out=None, err=None):
         args = parse(sys.argv[1:] if argv is None else argv)
     except SystemExit as e:
         return USAGE_ERROR if e.code else 0
-    if args.simulate:
-        os.environ[configfs.SIM_ENV] = os.path.abspath(args.simulate)
-    problem = None if configfs.sim_dir() else configfs.real_lio_problem()
+    # the one reading of the environment: the backend is built here and passed down
+    simdir = args.simulate or configfs.sim_dir()
+    args.fs = configfs.backend(os.path.abspath(simdir) if simdir else None)
+    problem = None if simdir else configfs.real_lio_problem()
     if problem:
         print('targetctl: %s Or use a simulated kernel: targetctl --simulate DIR.' % problem,
               file=err)
         return USAGE_ERROR
-    command = {'save': save, 'restore': restore, 'clear': clear}[args.command]
+    command = {'save': save, 'restore': restore, 'clear': clear, 'export': export,
+               'plan': plan, 'apply': apply, 'diff': diff}[args.command]
     collecting = gc.isenabled()
     gc.disable()    # the command's objects live until it ends: see targetcli/shell.py
     try:

@@ -1,7 +1,8 @@
 """Where the saved configuration lives.
 
-/etc/target on a real system; DIR/etc/target when LIO_SIMULATE=DIR selects the
-simulated kernel, so a simulated session never reads or writes the host's file.
+/etc/target on a real system; DIR/etc/target when the backend is the simulated
+kernel under DIR, so a simulated session never reads or writes the host's file.
+Each function takes the backend (fs); without one, the library's default.
 """
 import hashlib
 import os
@@ -14,33 +15,39 @@ BACKUP_SUBDIR = 'backup'
 MAX_BACKUP_FILES = 10
 
 
-def target_dir(simulate=None):
+def _sim_root(fs):
+    """DIR of a simulated kernel's backend, or None for the real kernel."""
+    fs = fs if fs is not None else configfs.default_fs()
+    return fs.sim_root if fs.simulated else None
+
+
+def target_dir(fs=None):
     """/etc/target, or DIR/etc/target in simulated mode."""
-    sim = simulate or configfs.sim_dir()
+    sim = _sim_root(fs)
     if sim:
         return os.path.join(os.path.abspath(sim), 'etc', 'target')
     return '/etc/target'
 
 
-def default_save_file(simulate=None):
-    return os.path.join(target_dir(simulate), SAVE_NAME)
+def default_save_file(fs=None):
+    return os.path.join(target_dir(fs), SAVE_NAME)
 
 
 def backup_dir(save_file):
     return os.path.join(os.path.dirname(os.path.abspath(save_file)), BACKUP_SUBDIR)
 
 
-def lock_dir(simulate=None):
+def lock_dir(fs=None):
     """Where the save code's locks live: /run/lock/lio-py, DIR/run/lock/lio-py when
     simulated.  Never beside a user's file: a save to ~/x.json leaves only x.json."""
-    sim = simulate or configfs.sim_dir()
+    sim = _sim_root(fs)
     base = os.path.join(os.path.abspath(sim), 'run', 'lock') if sim else '/run/lock'
     return os.path.join(base, 'lio-py')
 
 
-def lock_file(save_file, simulate=None):
+def lock_file(save_file, fs=None):
     """The lock guarding one save file, named by the file's real path (two names
     of one file share a lock): <lock_dir>/<basename>.<hash of the path>.lock."""
     path = os.path.realpath(os.path.abspath(save_file))
     digest = hashlib.sha256(path.encode('utf-8', 'surrogateescape')).hexdigest()[:16]
-    return os.path.join(lock_dir(simulate), '%s.%s.lock' % (os.path.basename(path), digest))
+    return os.path.join(lock_dir(fs), '%s.%s.lock' % (os.path.basename(path), digest))

@@ -55,9 +55,10 @@ class _Refused(Exception):
         super().__init__('%s: %s' % (path, message))
 
 
-def load_file(path=None):
-    """Parse a save file; every failure is one SaveConfigError naming the file."""
-    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file()))
+def load_file(path=None, fs=None):
+    """Parse a save file (default: backend fs's default one); every failure is one
+    SaveConfigError naming the file."""
+    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file(fs)))
     try:
         with open(path, 'rb') as f:
             data = f.read()
@@ -160,7 +161,7 @@ class Restorer:
         self.skip_missing = skip_missing
         self.report = RestoreReport()
         self.journal = []
-        self.skipped_sos = set()
+        self.skipped_sos = {}   # 'plugin/name' -> why LUNs on it are skipped
 
     def strict(self, path):
         def err_func(message):
@@ -190,7 +191,7 @@ class Restorer:
                     raise _as_refused(path, err) from None
                 self.journal.pop()
                 objects.delete_so(self.root, key)
-                self.skipped_sos.add(key)
+                self.skipped_sos[key] = 'the skipped storage object %s' % key
                 self.report.skip('%s: storage object %s skipped: %s'
                                  % (path, key, _strip_path(err, path)))
 
@@ -246,8 +247,8 @@ class Restorer:
                 key = schema.parse_so_ref(lun['storage_object'])
                 if key in self.skipped_sos:
                     gone.add(lun['index'])
-                    self.report.skip('%s.tpgs[%d].luns[%d]: lun %d skipped: it needs the skipped '
-                                     'storage object %s' % (path, t, n, lun['index'], key))
+                    self.report.skip('%s.tpgs[%d].luns[%d]: lun %d skipped: it needs %s'
+                                     % (path, t, n, lun['index'], self.skipped_sos[key]))
                 else:
                     keep.append(lun)
             tpg['luns'] = keep
@@ -304,6 +305,25 @@ def _strip_path(err, path):
     return text[len(path) + 2:] if text.startswith(path + ': ') else text
 
 
+def _absent_sos(config, existing):
+    """skip_missing: storage objects that LUNs of the file name but neither the
+    file nor the kernel holds (a partial save by rtslib-fb or by an older lio-py
+    wrote such files); their LUNs are skipped, the rest restored.
+    {'plugin/name': why}."""
+    if not isinstance(config, dict) or not isinstance(config.get('storage_objects'), list) \
+            or not isinstance(config.get('targets'), list):
+        return {}
+    have = {schema.so_doc_key(so) for so in config['storage_objects'] if isinstance(so, dict)}
+    refs = set()
+    for t in config['targets']:
+        for tpg in (t.get('tpgs') or []) if isinstance(t, dict) else []:
+            for lun in (tpg.get('luns') or []) if isinstance(tpg, dict) else []:
+                if isinstance(lun, dict):
+                    refs.add(schema.parse_so_ref(lun.get('storage_object')))
+    return {key: 'the storage object %s, which the file does not hold' % key
+            for key in refs - have - set(existing) - {None}}
+
+
 def _put_back(root, before):
     """Best effort: re-create the configuration a clearing restore removed."""
     r = Restorer(root, merge=True, skip_missing=True)
@@ -334,7 +354,9 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
     # restore clears them all first
     whole_clear = clear_existing and not (target or storage_object)
     existing = {} if whole_clear else objects.existing_sos(root)
-    problems = schema.validate(config, existing_sos=existing, fabrics=objects.fabric_names(root))
+    absent = _absent_sos(config, existing) if skip_missing else {}
+    problems = schema.validate(config, existing_sos=set(existing) | set(absent),
+                               fabrics=objects.fabric_names(root))
     fabrics, sos, targets, selection = select(config if isinstance(config, dict) else {},
                                               target, storage_object)
     if clear_existing and storage_object and not target:
@@ -348,6 +370,7 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
         from rtslib.saveconfig.save import dump_config
         before = dump_config(root, lambda msg: None)
     r = Restorer(root, merge=not clear_existing, skip_missing=skip_missing)
+    r.skipped_sos.update(absent)
     try:
         if clear_existing:
             clear.clear_existing(root, target, storage_object, confirm=True)
@@ -355,7 +378,9 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
             r.storage_objects(sos)
             r.fabric_modules(fabrics)
             r.targets(targets)
-    except (_Refused, RTSLibError, OSError) as err:
+    except BaseException as err:
+        # any error, not only a kernel refusal: a half-applied restore (after
+        # clearing, the running configuration gone) is never left behind
         rollback = r.undo()
         if before is not None:
             try:
@@ -363,6 +388,10 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
             except SaveConfigError as again:
                 rollback.append(str(again))
             rollback += _put_back(root, before)
+        if not isinstance(err, Exception):
+            raise                   # KeyboardInterrupt: undone, and still an interrupt
+        if not isinstance(err, (_Refused, RTSLibError, OSError)):
+            err = 'an internal error (%s: %s)' % (type(err).__name__, err)
         raise RestoreFailed('%s: restore stopped at %s; %s' % (
             source, err, 'the previous configuration is back' if not rollback else
             'undone as far as possible')) from None
@@ -372,7 +401,7 @@ def restore(root, config, target=None, storage_object=None, clear_existing=False
 def restore_from_file(root, path=None, clear_existing=True, target=None, storage_object=None,
                       abort_on_error=False, skip_missing=False):
     """Load and restore a save file (default: the default save file)."""
-    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file()))
+    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file(root.fs)))
     config = load_file(path)
     return restore(root, config, target, storage_object, clear_existing=clear_existing,
                    abort_on_error=abort_on_error, skip_missing=skip_missing, source=path)

@@ -56,7 +56,8 @@ def select_storage_object(saved, current, so_ref):
 
     As rtslib-fb's so_path save: the file keeps every other object; a storage
     object deleted from the kernel is removed from the file, and the targets
-    that used it are saved as the kernel now has them (gone if deleted).
+    that used it are saved as the kernel now has them (gone if deleted), with
+    the other storage objects their LUNs use when the file lacks them.
     """
     key = schema.parse_so_ref(so_ref) or so_ref
     match = [so for so in current['storage_objects'] if schema.so_doc_key(so) == key]
@@ -73,6 +74,18 @@ def select_storage_object(saved, current, so_ref):
         new = [t for t in current['targets'] if (t['fabric'], t['wwn']) == ident]
         targets = _replace(targets, lambda t, i=ident: (t.get('fabric'), t.get('wwn')) == i, new)
     saved['targets'] = targets
+    refreshed = [t for t in current['targets'] if (t['fabric'], t['wwn']) in old_users | new_users]
+    return _add_needed(saved, current, refreshed)
+
+
+def _add_needed(saved, current, targets):
+    """Add to `saved` the storage objects the LUNs of `targets` use that it lacks:
+    a target written whole needs them, or the file no longer restores (rtslib-fb
+    wrote such files; our validation refuses them)."""
+    have = {schema.so_doc_key(so) for so in saved.get('storage_objects', [])}
+    need = set().union(*(_so_refs(t) for t in targets)) - have
+    saved.setdefault('storage_objects', []).extend(
+        so for so in current['storage_objects'] if schema.so_doc_key(so) in need)
     return saved
 
 
@@ -81,11 +94,7 @@ def select_target(saved, current, wwn):
     file lacks (so the file stays restorable), keep everything else."""
     match = [t for t in current['targets'] if t['wwn'] == wwn]
     saved['targets'] = _replace(saved.get('targets', []), lambda t: t.get('wwn') == wwn, match)
-    have = {schema.so_doc_key(so) for so in saved.get('storage_objects', [])}
-    need = set().union(*(_so_refs(t) for t in match)) if match else set()
-    saved.setdefault('storage_objects', []).extend(
-        so for so in current['storage_objects'] if schema.so_doc_key(so) in need - have)
-    return saved
+    return _add_needed(saved, current, match)
 
 
 def _read_existing(path):
@@ -123,9 +132,10 @@ def save_to_file(root, path=None, so_path=None, target=None, *, empty_guard=Fals
     (default: only for the default save file, as targetcli-fb).  Returns the
     list of problems met in the kernel tree (objects left out); [] is a full save.
     """
-    path = os.path.abspath(os.path.expanduser(path or paths.default_save_file()))
+    default = paths.default_save_file(root.fs)
+    path = os.path.abspath(os.path.expanduser(path or default))
     if backup_old is None:
-        backup_old = path == os.path.abspath(paths.default_save_file())
+        backup_old = path == os.path.abspath(default)
     # a save file that is a symlink is written through (the rename would
     # otherwise replace the link itself with a plain file)
     path = os.path.realpath(path)
@@ -137,7 +147,7 @@ def save_to_file(root, path=None, so_path=None, target=None, *, empty_guard=Fals
             warn(text)
 
     _ensure_dir(os.path.dirname(path))
-    with atomic.FileLock(paths.lock_file(path), lock_timeout):
+    with atomic.FileLock(paths.lock_file(path, root.fs), lock_timeout):
         old = _read_existing(path)
         current = dump_config(root, note)
         if so_path or target:

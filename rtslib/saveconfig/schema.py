@@ -15,7 +15,7 @@ from rtslib.fields import ANY, ATTRS, BOOL, INT, NESTED, OPT_STR, PARAMS, STR
 from rtslib.lun import LUN, MappedLUN
 from rtslib.node_acl import NodeACL
 from rtslib.portal import NetworkPortal
-from rtslib.storage import StorageObject, backstore_classes
+from rtslib.storage import StorageObject, backstore_classes, control_value_problem
 from rtslib.target import TPG, Target
 
 # (required fields, optional fields), as each class's dump() declares them; keys
@@ -25,6 +25,7 @@ FABRIC = FabricModule.SAVE_FIELDS
 ALUA_TPG = ALUATargetPortGroup.SAVE_FIELDS
 SO_COMMON = StorageObject.COMMON_FIELDS[0]
 SO_PLUGINS = {cls.plugin: cls.save_fields() for cls in backstore_classes()}
+SO_CLASSES = {cls.plugin: cls for cls in backstore_classes()}
 # the seed's (and the kernel's) HBA names of the plugins
 PLUGIN_ALIASES = {cls.hba: cls.plugin for cls in backstore_classes() if cls.hba != cls.plugin}
 TARGET = Target.SAVE_FIELDS
@@ -85,7 +86,9 @@ class Validator:
 
     def __init__(self, existing_sos=(), fabrics=None):
         self.problems = []
-        self.existing_sos = set(existing_sos)
+        # anything `in` answers (apply passes one that asks the kernel per key)
+        self.existing_sos = existing_sos if hasattr(existing_sos, '__contains__') \
+            else set(existing_sos)
         self.fabrics = set(fabrics) if fabrics is not None else None
 
     def problem(self, path, text):
@@ -154,7 +157,7 @@ class Validator:
         seen = {}
         for path, fm in self.items('', doc, 'fabric_modules'):
             path = path.lstrip('.')
-            if self.fields(path, fm, FABRIC):
+            if self.fields(path, fm, FABRIC, strict=True):
                 self.unique(seen, fm['name'], path + '.name', "fabric module '%s'" % fm['name'])
                 self.known_fabric(path + '.name', fm['name'])
         sos = self.storage_objects(doc)
@@ -185,12 +188,25 @@ class Validator:
             if isinstance(so.get('wwn'), str) and so['wwn']:
                 self.unique(wwns, so['wwn'], path + '.wwn', "wwn '%s'" % so['wwn'])
             self.size(path, so)
+            self.control_path(path, so)
             sos[key] = self.alua_tpgs(path, so)
         return sos
 
     def size(self, path, so):
-        if type(so.get('size')) is int and so['size'] < 0:
+        if type(so.get('size')) is not int:
+            return
+        if so['size'] < 0:
             self.problem(path + '.size', 'must not be negative')
+        elif SO_CLASSES[plugin_name(so['plugin'])].size_problem(so['size']):
+            self.problem(path + '.size',
+                         SO_CLASSES[plugin_name(so['plugin'])].size_problem(so['size']))
+
+    def control_path(self, path, so):
+        """A path the kernel would cut (comma, newline, too long) is refused
+        here, before anything changes."""
+        field, key = SO_CLASSES[plugin_name(so['plugin'])].CONTROL_PATH or (None, None)
+        if isinstance(so.get(field), str) and control_value_problem(key, so[field]):
+            self.problem('%s.%s' % (path, field), control_value_problem(key, so[field]))
 
     def alua_tpgs(self, path, so):
         names, ids = {}, {}
@@ -244,7 +260,7 @@ class Validator:
                 self.mapped_lun(apath, i, mlun, mapped, luns)
 
     def mapped_lun(self, apath, i, mlun, mapped, luns):
-        """The most numerous entry (100 ACLs x 1,000 LUNs): its path is formatted only
+        """The most numerous entry (one per ACL per LUN): its path is formatted only
         for a problem, and a well-formed one skips the generic field walk."""
         def mpath():
             return '%s.mapped_luns[%d]' % (apath, i)

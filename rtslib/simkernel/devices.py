@@ -6,6 +6,7 @@ nothing stored in that file; rendered files follow the state instead).
 """
 import errno
 
+from rtslib import holders
 from rtslib.simkernel import host as hostmod
 from rtslib.simkernel import parse, rules
 from rtslib.simkernel.objects import (LU_MEMBERS, assign_group_id, jiffies, member_name,
@@ -73,8 +74,9 @@ def _configure_fileio(fs, node, st):
 
 def _claim(fs, node, st, path):
     host = fs.host()
-    if path in host['claimed_devices'] or fs.store.state('claim:' + path):
-        raise fail(errno.EBUSY)             # blkdev_get_by_path(FMODE_EXCL)
+    if holders.sim_user(host, path) or fs.store.state('claim:' + path):
+        # blkdev_get_by_path(FMODE_EXCL): mounted, swap, dm, md, a partition claimed
+        raise fail(errno.EBUSY)
     fs.store.save_state('claim:' + path, {'owner': node.obj})
     st['claim'] = path
 
@@ -131,6 +133,11 @@ _CONFIGURE = {'fileio': _configure_fileio, 'iblock': _configure_iblock,
               'rd_mcp': _configure_rd, 'user': _configure_user, 'pscsi': _configure_pscsi}
 
 
+# fixed buffers match_strlcpy() copies these control values into, cutting longer
+# ones silently (FD_MAX_DEV_NAME, SE_UDEV_PATH_LEN, TCMU_CONFIG_LEN)
+CONTROL_BUFFERS = {'fd_dev_name': 256, 'udev_path': 512, 'dev_config': 256}
+
+
 def _dev_control(fs, node, data, spec):
     st = fs.store.state(node.obj)
     known = rules.CONTROL_KEYS.get(node.flavour, ())
@@ -145,6 +152,9 @@ def _dev_control(fs, node, data, spec):
                 value = int(value)
             except ValueError:
                 raise fail(errno.EINVAL) from None
+        if key in CONTROL_BUFFERS:
+            value = value.encode('utf-8', 'surrogateescape')[:CONTROL_BUFFERS[key] - 1] \
+                .decode('utf-8', 'surrogateescape')
         st['params'][key] = value
         if node.flavour == 'user' and key in ('dev_config', 'dev_size'):
             fs.store.set_value(node.obj + '/attrib/' + key, '%s\n' % value)

@@ -83,6 +83,11 @@ class SimConfigFS:
         self._ensure()
         return os.path.islink(self.abspath(path))
 
+    def writable(self, path):
+        """Whether the kernel lets a file be written: the mode its template gives it."""
+        self._ensure()
+        return bool(os.stat(self.abspath(path)).st_mode & 0o200)
+
     def listdir(self, path=''):
         self._ensure()
         return sorted(os.listdir(self.abspath(path)))

@@ -82,10 +82,6 @@ def write_host(path, data):
     os.replace(tmp, path)
 
 
-def is_local(host, addr):
-    return addr in ('0.0.0.0', '::') or addr in host['ip_addresses']
-
-
 def is_loopback(addr):
     return addr == '::1' or addr.startswith('127.')
 
