@@ -29,7 +29,7 @@ class RealConfigFS:
         self.root = root.rstrip('/') or '/'
 
     def abspath(self, path):
-        # concatenation, not os.path.join: an ls of 1,000 LUNs makes 24,000 of these
+        # concatenation, not os.path.join: an ls makes one of these per file it reads
         return f'{self.root}/{path}' if path else self.root
 
     def exists(self, path):

@@ -1,8 +1,9 @@
 """Checks on the host's devices before a backstore uses them.
 
-On a real host these read /dev and /sys (not configfs).  In simulated mode
-nothing outside the simulation directory may be read: the simulated
-kernel's `fs.host()` describes the machine instead (DIR/sim-host.json:
+Two host objects answer the questions, mirroring the two configfs backends:
+RealHost reads /dev and /sys (not configfs); SimulatedHost answers from the
+simulated kernel's description of its machine, `fs.host()`, so that nothing
+outside the simulation directory is read (DIR/sim-host.json:
 'block_devices' {path: {'size', ...}}, 'files' {path: size},
 'claimed_devices' [path], 'scsi_devices' {'H:C:T:L': {'dev', 'type'}},
 'fabric_wwns' {fabric: [wwn]}, 'hostname').
@@ -16,25 +17,136 @@ SIM_HOSTNAME = 'liohost'  # a simulated host's name when sim-host.json names non
 
 
 def sim_host(fs):
-    """The simulated host's description, or None on a real host."""
+    """The simulated host's description, or None on a real host (for code that
+    reads a fact the host objects below do not answer)."""
     host = getattr(fs, 'host', None)
     return host() if callable(host) and getattr(fs, 'simulated', False) else None
 
 
-def _sim_kind(host, path):
-    if path in (host.get('block_devices') or {}):
-        return 'block'
-    if path in (host.get('files') or {}):
-        return 'file'
-    return None
+def host_of(fs):
+    """The machine behind a backend: a SimulatedHost for the simulated kernel, the
+    RealHost otherwise (the two mirror the two configfs backends)."""
+    facts = sim_host(fs)
+    return RealHost() if facts is None else SimulatedHost(facts)
 
 
-def _sim_scsi(host, path=None, hctl=None):
-    """(hctl, entry) of a simulated SCSI device by node path or by H:C:T:L."""
-    for key, entry in (host.get('scsi_devices') or {}).items():
-        if key == hctl or (path is not None and entry.get('dev') == path):
-            return key, entry
-    return None, None
+class RealHost:
+    """This machine: /dev, /sys, /proc and the kernel's module lists."""
+
+    def kind(self, path):
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return None
+        if stat.S_ISBLK(mode):
+            return 'block'
+        return 'file' if stat.S_ISREG(mode) else 'other'
+
+    def scsi_type(self, path):
+        value = _read_sys(_sysfs_block(path) + '/device/type', '0')
+        return int(value) if value.isdigit() else 0
+
+    def size(self, path):
+        if self.kind(path) == 'block':
+            return int(_read_sys(_sysfs_block(path) + '/size', '0')) * 512
+        try:
+            return os.stat(path).st_size
+        except OSError:
+            return 0
+
+    def user(self, path):
+        from rtslib import holders
+        return holders.real_user(path)
+
+    def hctl(self, path):
+        try:
+            return os.path.basename(os.path.realpath(_sysfs_block(path) + '/device'))
+        except OSError:
+            return None
+
+    def path_of_hctl(self, hctl):
+        try:
+            names = os.listdir(f'/sys/class/scsi_device/{hctl}/device/block')
+            return f'/dev/{names[0]}'
+        except (OSError, IndexError):
+            return None
+
+    def fabric_wwns(self, source, fabric):
+        return WWN_SOURCES[source]()
+
+    def module_present(self, fabric_dir, module):
+        name = module.replace('-', '_')
+        return os.path.isdir(f'/sys/module/{name}') or name in _installed_modules()
+
+    def registered_drivers(self):
+        try:
+            return os.listdir('/sys/module/target_core_mod/holders')
+        except OSError:
+            return []
+
+    def hostname(self):
+        return None     # wwn.generate() asks the system
+
+
+class SimulatedHost:
+    """The simulated machine, from its description (DIR/sim-host.json): nothing
+    outside the simulation directory is read."""
+
+    def __init__(self, facts):
+        self.facts = facts
+
+    def _get(self, key):
+        return self.facts.get(key) or {}
+
+    def kind(self, path):
+        if path in self._get('block_devices'):
+            return 'block'
+        return 'file' if path in self._get('files') else None
+
+    def _scsi(self, path=None, hctl=None):
+        """(hctl, entry) of a SCSI device by node path or by H:C:T:L."""
+        for key, entry in self._get('scsi_devices').items():
+            if key == hctl or (path is not None and entry.get('dev') == path):
+                return key, entry
+        return None, None
+
+    def scsi_type(self, path):
+        return int((self._scsi(path=path)[1] or {}).get('type', 0))
+
+    def size(self, path):
+        dev = self._get('block_devices').get(path)
+        return int(dev.get('size', 0)) if dev else int(self._get('files').get(path, 0))
+
+    def user(self, path):
+        from rtslib import holders
+        return holders.sim_user(self.facts, path)
+
+    def hctl(self, path):
+        return self._scsi(path=path)[0]
+
+    def path_of_hctl(self, hctl):
+        entry = self._scsi(hctl=hctl)[1]
+        return entry.get('dev') if entry else None
+
+    def fabric_wwns(self, source, fabric):
+        if source == 'infiniband' and self.facts.get('rdma_devices'):
+            return sim_ib_wwns(self.facts)
+        return list(self._get('fabric_wwns').get(fabric, []))
+
+    def module_present(self, fabric_dir, module):
+        return fabric_dir in self._get('fabric_modules')
+
+    def paths(self, files, blocks):
+        """The files and block devices the description names (for completion)."""
+        return list(self._get('files') if files else ()) + \
+            list(self._get('block_devices') if blocks else ())
+
+    def registered_drivers(self):
+        return sorted(set(self._get('fabric_modules').values()))
+
+    def hostname(self):
+        # a simulated host never leaks the real host's name into its tree
+        return self.facts.get('hostname') or SIM_HOSTNAME, self.facts.get('machine')
 
 
 def _sysfs_block(path):
@@ -51,51 +163,27 @@ def _read_sys(path, default=None):
         return default
 
 
+# -- the checks, the same on both hosts ---------------------------------------------
+
 def kind(fs, path):
     """'block', 'file', 'other' or None (missing) for a device path."""
-    host = sim_host(fs)
-    if host is not None:
-        return _sim_kind(host, path)
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return None
-    if stat.S_ISBLK(mode):
-        return 'block'
-    return 'file' if stat.S_ISREG(mode) else 'other'
+    return host_of(fs).kind(path)
 
 
 def scsi_type(fs, path):
     """SCSI peripheral type of a block device (0 = disk), as rtslib-fb checks."""
-    host = sim_host(fs)
-    if host is not None:
-        return int((_sim_scsi(host, path=path)[1] or {}).get('type', 0))
-    value = _read_sys(_sysfs_block(path) + '/device/type', '0')
-    return int(value) if value.isdigit() else 0
+    return host_of(fs).scsi_type(path)
 
 
 def size(fs, path):
     """Size in bytes of a block device or file (0 when unknown)."""
-    host = sim_host(fs)
-    if host is not None:
-        dev = (host.get('block_devices') or {}).get(path)
-        return int(dev.get('size', 0)) if dev else int((host.get('files') or {}).get(path, 0))
-    if kind(fs, path) == 'block':
-        return int(_read_sys(_sysfs_block(path) + '/size', '0')) * 512
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
+    return host_of(fs).size(path)
 
 
 def user(fs, path):
     """What holds the block device (rtslib/holders.py): 'it is mounted on /srv', 'it
     is used by device-mapper device dm-0 (vg0-lv1)', ...; None when it is free."""
-    from rtslib import holders
-    host = sim_host(fs)
-    if host is not None:
-        return holders.sim_user(host, path)
-    return holders.real_user(path)
+    return host_of(fs).user(path)
 
 
 def in_use(fs, path):
@@ -113,14 +201,7 @@ def refuse_if_used(fs, path, what):
 
 def hctl_of(fs, path):
     """(host, channel, target, lun) of a SCSI device node, or raise."""
-    host = sim_host(fs)
-    if host is not None:
-        value = _sim_scsi(host, path=path)[0]
-    else:
-        try:
-            value = os.path.basename(os.path.realpath(_sysfs_block(path) + '/device'))
-        except OSError:
-            value = None
+    value = host_of(fs).hctl(path)
     try:
         return tuple(int(x) for x in value.split(':'))
     except (AttributeError, ValueError):
@@ -130,17 +211,9 @@ def hctl_of(fs, path):
 def path_of_hctl(fs, hctl):
     """The /dev node of SCSI device H:C:T:L, or raise."""
     want = ':'.join(str(int(x)) for x in hctl)
-    host = sim_host(fs)
-    if host is not None:
-        entry = _sim_scsi(host, hctl=want)[1]
-        if entry and entry.get('dev'):
-            return entry['dev']
-    else:
-        try:
-            names = os.listdir(f'/sys/class/scsi_device/{want}/device/block')
-            return f'/dev/{names[0]}'
-        except (OSError, IndexError):
-            pass
+    path = host_of(fs).path_of_hctl(want)
+    if path:
+        return path
     raise RTSLibError(f'No SCSI device at {want}; give a device path or an existing H:C:T:L')
 
 
@@ -159,29 +232,15 @@ def check_disk(fs, path, backstore):
 
 
 def fabric_wwns(fs, source, fabric):
-    """WWNs of local ports for fabrics whose targets must match hardware."""
-    host = sim_host(fs)
-    if host is not None and source == 'infiniband' and host.get('rdma_devices'):
-        return sim_ib_wwns(host)
-    if host is not None:
-        return list((host.get('fabric_wwns') or {}).get(fabric, []))
-    if source == 'infiniband':
-        return _ib_wwns()
-    if source and source.startswith('fc_host') or source == 'fcoe':
-        return _fc_wwns(source)
-    if source == 'firewire':
-        return _fw_wwns()
-    return []
+    """WWNs of local ports for fabrics whose targets must match hardware (source:
+    the spec's wwn_list, a name in WWN_SOURCES)."""
+    return host_of(fs).fabric_wwns(source, fabric)
 
 
 def module_present(fs, fabric_dir, module):
     """Whether a fabric's kernel module is loaded or installed (never loads it).
     A simulated host answers from its 'fabric_modules' (fabric dir -> module)."""
-    host = sim_host(fs)
-    if host is not None:
-        return fabric_dir in (host.get('fabric_modules') or {})
-    name = module.replace('-', '_')
-    return os.path.isdir(f'/sys/module/{name}') or name in _installed_modules()
+    return host_of(fs).module_present(fabric_dir, module)
 
 
 _installed = {}
@@ -211,7 +270,7 @@ def sim_ib_wwns(host):
             for _n, port in sorted(info.get('ports', {}).items()) if port.get('gid')]
 
 
-def _ib_wwns():
+def _infiniband_wwns():
     out, base = [], '/sys/class/infiniband'
     for dev in _ls(base):
         for port in _ls(f'{base}/{dev}/ports'):
@@ -221,22 +280,28 @@ def _ib_wwns():
     return out
 
 
-def _fc_wwns(source):
+def _fc_host_wwns(matches):
+    """naa. WWNs of the FC hosts whose device `matches` (a predicate)."""
     out, base = [], '/sys/class/fc_host'
     for hostdir in _ls(base):
         name = _read_sys(f'{base}/{hostdir}/port_name')
         device = os.path.realpath(f'{base}/{hostdir}/device/../..')
-        if source == 'fcoe':
-            ok = os.path.basename(os.path.realpath(device + '/subsystem')) == 'fcoe'
-        else:
-            driver = source.split(':', 1)[1]
-            ok = os.path.basename(os.path.realpath(device + '/driver')) == driver
-        if name and ok:
+        if name and matches(device):
             out.append('naa.' + name[2:])
     return out
 
 
-def _fw_wwns():
+def _fcoe_wwns():
+    return _fc_host_wwns(
+        lambda device: os.path.basename(os.path.realpath(device + '/subsystem')) == 'fcoe')
+
+
+def _fc_driver_wwns(driver):
+    return lambda: _fc_host_wwns(
+        lambda device: os.path.basename(os.path.realpath(device + '/driver')) == driver)
+
+
+def _firewire_wwns():
     base = '/sys/bus/firewire/devices'
     for dev in _ls(base):
         if _read_sys(f'{base}/{dev}/is_local') == '1':
@@ -249,3 +314,14 @@ def _ls(path):
         return sorted(os.listdir(path))
     except OSError:
         return []
+
+
+# Where a fabric bound to hardware finds its local ports' WWNs: the spec's
+# wwn_list names one of these (rtslib/spec.py checks that it does).
+WWN_SOURCES = {
+    'infiniband': _infiniband_wwns,
+    'fcoe': _fcoe_wwns,
+    'firewire': _firewire_wwns,
+    'fc_host:qla2xxx': _fc_driver_wwns('qla2xxx'),
+    'fc_host:efct': _fc_driver_wwns('efct'),
+}

@@ -5,7 +5,6 @@ only when created; creating it makes the kernel load the module of some
 fabrics (iscsi, loopback).  Nothing is created by a lookup or a listing.
 """
 import functools
-import os
 from collections.abc import Mapping
 
 from rtslib import configfs, devices, spec
@@ -63,13 +62,7 @@ class FabricModule(CFSNode):
         """Kernel modules that hold LIO's core (the loaded fabric and backstore
         drivers), as rtslib-fb lists them; the simulated host's fabric modules
         when simulated."""
-        host = devices.sim_host(fs or configfs.default_fs())
-        if host is not None:
-            return sorted(set((host.get('fabric_modules') or {}).values()))
-        try:
-            return os.listdir('/sys/module/target_core_mod/holders')
-        except OSError:
-            return []
+        return devices.host_of(fs or configfs.default_fs()).registered_drivers()
 
     def has_feature(self, feature):
         if feature == 'auth':  # rtslib-fb's older name
@@ -152,12 +145,8 @@ class FabricModule(CFSNode):
         return self.spec['wwn_list'] is not None
 
     def generate_wwn(self):
-        host = devices.sim_host(self.fs)
-        if host is None:
-            return generate(self.wwn_types[0])
-        # a simulated host never leaks the real host's name into its tree
-        return generate(self.wwn_types[0], host.get('hostname') or devices.SIM_HOSTNAME,
-                        host.get('machine'))
+        name = devices.host_of(self.fs).hostname()
+        return generate(self.wwn_types[0], *name) if name else generate(self.wwn_types[0])
 
     @property
     def present(self):

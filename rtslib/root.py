@@ -1,26 +1,19 @@
 """RTSRoot: the whole LIO tree, its listings, and save/restore entry points.
 
 Listings are generators that read only what they yield.  The bodies of
-save/restore/clear live in rtslib/saveconfig (the save agent's module);
-RTSRoot keeps rtslib-fb's method names and hands over to it.
+save/restore/clear live in rtslib/saveconfig; RTSRoot keeps rtslib-fb's
+method names and hands over to it.
 """
 
+from rtslib import locks
 from rtslib.errors import RTSLibError
 from rtslib.fabric import FabricModule
 from rtslib.node import CFSNode, dump_children
 from rtslib.hba import forget_all
 from rtslib.storage import all_storage_objects
 
+# rtslib-fb's root.default_save_file (rtslib_fb/root.py); ours is saveconfig.default_save_file()
 DEFAULT_SAVE_FILE = '/etc/target/saveconfig.json'
-
-
-def _saveconfig(func):
-    """The save agent's implementation of `func` (imported on first use)."""
-    from rtslib import saveconfig
-    impl = getattr(saveconfig, func, None)
-    if impl is None:
-        raise RTSLibError(f'Save/restore is not available: rtslib.saveconfig has no {func}()')
-    return impl
 
 
 def _every(parents, children):
@@ -96,11 +89,16 @@ class RTSRoot(CFSNode):
 
         warn: tolerant (saveconfig's): what cannot be read (a broken link, an
         unreadable attribute) is reported through warn(message) and left out."""
+        from rtslib.storage import so_mapping
+        # storage objects under their plugins' locks (none half made), then each
+        # TPG under its own (TPG.dump): a dump beside one-shot commands restores
+        with locks.all_backstores(self.fs, (cls.plugin for cls in so_mapping.values())):
+            storage_objects = dump_children(self, 'storage_objects', warn,
+                                            lambda so: f'storage object {so.plugin}/{so.name}')
         return {
             'fabric_modules': dump_children(self, 'saved_fabric_modules', warn,
                                             lambda fm: f'fabric module {fm.name}'),
-            'storage_objects': dump_children(self, 'storage_objects', warn,
-                                             lambda so: f'storage object {so.plugin}/{so.name}'),
+            'storage_objects': storage_objects,
             'targets': dump_children(self, 'targets', warn, lambda t: f'target {t.wwn}'),
         }
 
@@ -113,26 +111,26 @@ class RTSRoot(CFSNode):
     def clear_existing(self, target=None, storage_object=None, confirm=False):
         if not confirm:
             raise RTSLibError('As a precaution, confirm=True needs to be set')
-        return _saveconfig('clear_existing')(self, target=target,
-                                             storage_object=storage_object, confirm=True)
+        from rtslib import saveconfig
+        return saveconfig.clear_existing(self, target=target, storage_object=storage_object,
+                                         confirm=True)
 
     def restore(self, config, target=None, storage_object=None, clear_existing=False,
                 abort_on_error=False):
-        return _saveconfig('restore')(self, config, target=target,
-                                      storage_object=storage_object,
-                                      clear_existing=clear_existing,
-                                      abort_on_error=abort_on_error)
+        from rtslib import saveconfig
+        return saveconfig.restore(self, config, target=target, storage_object=storage_object,
+                                  clear_existing=clear_existing, abort_on_error=abort_on_error)
 
     def save_to_file(self, save_file=None, so_path=None):
-        return _saveconfig('save_to_file')(self, save_file, so_path=so_path)
+        from rtslib import saveconfig
+        return saveconfig.save_to_file(self, save_file, so_path=so_path)
 
     def restore_from_file(self, restore_file=None, clear_existing=True, target=None,
                           storage_object=None, abort_on_error=False):
-        return _saveconfig('restore_from_file')(self, restore_file,
-                                                clear_existing=clear_existing,
-                                                target=target,
-                                                storage_object=storage_object,
-                                                abort_on_error=abort_on_error)
+        from rtslib import saveconfig
+        return saveconfig.restore_from_file(self, restore_file, clear_existing=clear_existing,
+                                            target=target, storage_object=storage_object,
+                                            abort_on_error=abort_on_error)
 
     def invalidate_caches(self):
         """Forget remembered HBA indexes (another process may have changed core/)."""

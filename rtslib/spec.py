@@ -8,13 +8,14 @@ import json
 import os
 import sys
 
+from rtslib.devices import WWN_SOURCES
 from rtslib.errors import RTSLibError, SpecError
 from rtslib.wwn import WWN_TYPES
 
 FEATURES = ('discovery_auth', 'acls', 'acls_auth', 'nps', 'tpgts', 'nexus', 'iser',
             'offload', 'cpus_allowed_list')
 WWN_FORMATS = ('plain', 'colon', '0x', 'bare')
-WWN_LISTS = ('infiniband', 'fcoe', 'firewire', 'fc_host:qla2xxx', 'fc_host:efct')
+WWN_LISTS = tuple(WWN_SOURCES)   # the hardware WWN sources rtslib/devices.py knows
 
 
 def _is_name(value):

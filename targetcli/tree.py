@@ -2,8 +2,8 @@
 
 configshell-fb recomputes every node's path from the root (for its colour
 level), asks the terminal its width (an ioctl) and concatenates each subtree's
-text into its parent's, per node: an `ls` of 10,000 LUNs spent more time there
-than reading configfs.  Same characters, colours and order; the width is asked
+text into its parent's, per node: a large `ls` spent more time there than
+reading configfs (scripts/bench-results.md).  Same characters, colours and order; the width is asked
 once and the level passed down.
 """
 

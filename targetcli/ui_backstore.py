@@ -9,9 +9,9 @@ from targetcli.sizes import bytes_to_human, human_to_bytes
 from targetcli.ui_declare import ExportsItself
 from targetcli.ui_node import UINode, UIRTSLibNode
 
-PLUGINS = ('block', 'fileio', 'pscsi', 'ramdisk')
-# the seed page's (Datera targetcli) names for the same backstores
-PLUGIN_ALIASES = {'iblock': 'block', 'rd_mcp': 'ramdisk', 'rd_dr': 'ramdisk'}
+# the seed page's (Datera targetcli) names for backstores besides the kernel's HBA
+# names (iblock, rd_mcp), which come with the registry (rtslib.storage)
+SEED_ALIASES = {'rd_dr': 'ramdisk'}
 
 ALUA_RW = ('alua_access_state', 'alua_access_status', 'alua_write_metadata',
            'alua_access_type', 'preferred', 'nonop_delay_msecs', 'trans_delay_msecs',
@@ -24,13 +24,7 @@ ALUA_RO = ('tg_pt_gp_id', 'members', 'alua_support_lba_dependent')
 def _sim_paths(fs, text, files, blocks):
     """Completions from the simulated host's description (nothing else is read)."""
     from rtslib import devices
-    host = devices.sim_host(fs) or {}
-    names = []
-    if blocks:
-        names += list(host.get('block_devices') or {})
-    if files:
-        names += list(host.get('files') or {})
-    return sorted(n for n in names if n.startswith(text))
+    return sorted(n for n in devices.host_of(fs).paths(files, blocks) if n.startswith(text))
 
 
 def complete_path(fs, text, files=False, blocks=False):
@@ -65,14 +59,20 @@ def one_or_many(completions):
 class UIBackstores(UINode):
     """backstores/: block, fileio, pscsi, ramdisk and user:<handler>."""
 
-    aliases = PLUGIN_ALIASES
-
     def __init__(self, parent):
         super().__init__('backstores', parent)
 
+    @property
+    def aliases(self):
+        from rtslib.storage import backstore_classes
+        return dict({cls.hba: cls.plugin for cls in backstore_classes()
+                     if cls.hba != cls.plugin}, **SEED_ALIASES)
+
     def load_children(self):
-        for plugin in PLUGINS:
-            BACKSTORE_CLASSES[plugin](self)
+        from rtslib.storage import backstore_classes
+        for cls in backstore_classes():
+            if cls.plugin in BACKSTORE_CLASSES:     # user: one node per handler, below
+                BACKSTORE_CLASSES[cls.plugin](self)
         from rtslib.storage import all_storage_objects
         handlers = set()
         for so in all_storage_objects(self.shell.fs, 'user'):
@@ -101,19 +101,18 @@ class UIBackstore(UINode):
         super().__init__(name or self.plugin, parent)
 
     def so_class(self):
-        import rtslib
-        return {'block': rtslib.BlockStorageObject, 'fileio': rtslib.FileIOStorageObject,
-                'pscsi': rtslib.PSCSIStorageObject, 'ramdisk': rtslib.RDMCPStorageObject,
-                'user': rtslib.UserBackedStorageObject}[self.plugin]
+        from rtslib.storage import so_mapping
+        return so_mapping[self.plugin]
 
-    def mine(self, so):
+    def shows(self, so):
+        """Whether a storage object of this node's plugin belongs under this node."""
         return so.plugin == self.plugin
 
     def load_children(self):
         from rtslib.storage import all_storage_objects
         # only this plugin's HBA dirs are listed; one shared RTSRoot per shell
         for so in all_storage_objects(self.shell.fs, self.so_class().hba):
-            if self.mine(so):
+            if self.shows(so):
                 UIStorageObject(so, self)
 
     def lookup_child(self, name):
@@ -122,7 +121,7 @@ class UIBackstore(UINode):
             so = self.so_class()(name, fs=self.shell.fs)
         except RTSLibError:
             return None
-        return UIStorageObject(so, self) if self.mine(so) else None
+        return UIStorageObject(so, self) if self.shows(so) else None
 
     def summary(self):
         return (f"Storage Objects: {len(self.children)}", None)
@@ -342,7 +341,7 @@ class UIUserBackstore(UIBackstore):
         self.handler = handler
         super().__init__(parent, f"user:{handler}")
 
-    def mine(self, so):
+    def shows(self, so):
         return so.plugin == 'user' and (so.config or '').split('/', 1)[0] == self.handler
 
     def ui_command_create(self, name, size, cfgstring, wwn=None, hw_max_sectors=None,
@@ -427,18 +426,9 @@ class UIStorageObject(ExportsItself, UIRTSLibNode):
             return self._summary(so)
 
     def _summary(self, so):
-        status = so.status
-        if so.plugin == 'ramdisk':
-            nullio = "nullio " if so.nullio else ""
-            return (f"{nullio}({bytes_to_human(so.size)}) {status}", True)
-        if so.plugin == 'pscsi':
-            return (f"{so.udev_path} {status}", True)
-        if so.plugin == 'user':
-            config = (so.config or '').partition('/')[2] or '(no config)'
-            return (f"{config} ({bytes_to_human(so.size)}) {status}", True)
-        cache = "write-back" if so.write_back else "write-thru"
-        readonly = "ro " if so.plugin == 'block' and so.readonly else ""
-        return (f"{so.udev_path} ({bytes_to_human(so.size)}) {readonly}{cache} {status}", True)
+        """The facts its class lists in LS_SHOWS, each as _SHOWN writes it."""
+        parts = (_SHOWN[fact](so) for fact in so.LS_SHOWS)
+        return (' '.join(part for part in parts if part is not None), True)
 
     def ui_command_version(self):
         '''
@@ -456,6 +446,19 @@ class UIStorageObject(ExportsItself, UIRTSLibNode):
 
     def ui_complete_saveconfig(self, parameters, text, current_param):
         return self.get_root().ui_complete_saveconfig(parameters, text, current_param)
+
+
+# How an ls line writes each fact a storage object class lists (LS_SHOWS);
+# None leaves it out.
+_SHOWN = {
+    'udev_path': lambda so: so.udev_path,
+    'size': lambda so: f"({bytes_to_human(so.size)})",
+    'readonly': lambda so: "ro" if so.readonly else None,
+    'cache': lambda so: "write-back" if so.write_back else "write-thru",
+    'nullio': lambda so: "nullio" if so.nullio else None,
+    'config': lambda so: (so.config or '').partition('/')[2] or '(no config)',
+    'status': lambda so: so.status,
+}
 
 
 class UIALUAGroups(UINode):

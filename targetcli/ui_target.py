@@ -18,7 +18,7 @@ _TPG_NAME = re.compile(r'(?:tpgt?|tgpt)(\d+)\Z')
 def listed_fabrics(rtsroot):
     """The fabrics `ls /` shows: listed in their spec and present on this host."""
     for fabric in rtsroot.fabric_modules:
-        if getattr(fabric, 'listed', True) and fabric.present:
+        if fabric.present:
             yield fabric
 
 

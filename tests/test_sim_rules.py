@@ -181,3 +181,24 @@ def test_state_left_by_a_killed_process_does_not_block(fs):
     os.unlink(fs.abspath(T + '/lun/lun_1/x'))        # the link never appeared
     fs.symlink(DEV, T + '/lun/lun_1/y')               # not EEXIST: stale record dropped
     assert fs.read(DEV + '/statistics/scsi_dev/ports') == '2\n'
+
+
+def _action_names(value):
+    """Every name of an action(...) spec anywhere inside a rules table."""
+    if isinstance(value, dict):
+        if value.get('type') == 'action':
+            yield value['name']
+        for item in value.values():
+            yield from _action_names(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _action_names(item)
+
+
+def test_every_action_in_the_rules_has_a_handler():
+    """rules.py names write handlers by string: each must resolve (a typo would only
+    show as a KeyError on the first write of that file)."""
+    from rtslib.simkernel import rules, writes
+    names = {name for table in vars(rules).values() for name in _action_names(table)}
+    assert len(names) > 10 and 'tpg_enable' in names
+    assert sorted(names - set(writes.ACTIONS)) == []

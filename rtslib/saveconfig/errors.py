@@ -1,9 +1,5 @@
 """Errors of save/restore/clear: one line for the user, details as attributes."""
-try:
-    from rtslib.errors import RTSLibError
-except ImportError:  # placeholder until the object library's exception tree lands
-    class RTSLibError(Exception):
-        pass
+from rtslib.errors import RTSLibError
 
 
 class SaveConfigError(RTSLibError):

@@ -1,7 +1,7 @@
 """json.dumps(doc, sort_keys=True, indent=2), byte for byte, faster.
 
 With indent set, the json module leaves its C encoder for a pure-Python one:
-a save of 1,000 LUNs spent a quarter of its time there.  Strings still go
+a large save spent much of its time there (scripts/bench-results.md).  Strings still go
 through json's C escaping; only containers and plain scalars are laid out here.
 """
 import json

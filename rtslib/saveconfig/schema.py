@@ -260,7 +260,7 @@ class Validator:
                 self.mapped_lun(apath, i, mlun, mapped, luns)
 
     def mapped_lun(self, apath, i, mlun, mapped, luns):
-        """The most numerous entry (100 ACLs x 1,000 LUNs): its path is formatted only
+        """The most numerous entry (one per ACL per LUN): its path is formatted only
         for a problem, and a well-formed one skips the generic field walk."""
         def mpath():
             return '%s.mapped_luns[%d]' % (apath, i)

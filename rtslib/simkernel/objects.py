@@ -8,7 +8,6 @@ import errno
 import time
 
 from rtslib.simkernel import fabric_names, parse, rules
-from rtslib.simkernel.kinds import resolve
 from rtslib.simkernel.parse import fail
 from rtslib.simkernel.render import fabric_name, tg_member
 
@@ -457,6 +456,3 @@ def on_unlink(fs, holder):
             fs.store.save_state(lun_obj, lst)
         fs.refresh(holder.obj)
 
-
-def resolve_obj(obj):
-    return resolve(obj.split('/') if obj else [])

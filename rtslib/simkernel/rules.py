@@ -8,13 +8,12 @@ the rest of a name):
          oneof: number in `values`               str: text, one newline dropped
          chap: CHAP secret (<= 255 bytes written, stored as written)
          param: iSCSI key (`values` list or `min`/`max` range, `yesno`)
-         action: a handler in rtslib/simkernel/actions.py
+         action: a handler in ACTIONS (rtslib/simkernel/writes.py: devices.py, fabrics.py)
   export_lock: EINVAL while a LUN links the device (the kernel's export_count)
   enabled_lock: EINVAL once the device is enabled (configured)
 Files with no spec: numeric defaults parse as u32 (s32 if negative), other
 text is stored as written minus one newline.
 """
-import errno
 
 U32 = (1 << 32) - 1
 
@@ -314,12 +313,10 @@ CONTROL_KEYS = {
               'udev_path'),
 }
 
-# name rules for mkdir, by kind of the new object (see actions.check_name)
+# name rules for mkdir, by kind of the new object (see objects.py, on_create)
 MAX_ISCSI_WWN = 223       # ISCSI_IQN_LEN 224 with the NUL
 LOOPBACK_PREFIXES = {'naa.': 'SAS', 'fc.': 'FCP', 'iqn.': 'iSCSI'}
 MAX_TPGT = {'loopback': 31, 'vhost': 255}   # TL_TPGS_PER_HBA, VHOST_SCSI_MAX_TARGET - 1
 FABRIC_NAME = {'iscsi': 'iSCSI'}   # fabric_name shown in alua members/statistics
 TRANSPORT_PROTO = {'iscsi': 5, 'loopback': 6}
 CMDSN_DEPTH_MAX = 512
-
-ERRNO = errno
