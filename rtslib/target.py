@@ -18,7 +18,7 @@ MAX_TPG_TAG = 65535
 class Target(CFSNode):
     """A target: <fabric>/<wwn>."""
 
-    _kind = 'target'
+    _hint_kind = 'target'
     attr_groups = {'parameter': 'param'}
 
     def __init__(self, fabric_module, wwn=None, mode='any', fs=None):
@@ -49,7 +49,7 @@ class Target(CFSNode):
                 raise RTSLibError(f'{wwn} is not a local {fabric_module.name} port; use one of: '
                                   f'{", ".join(ports) or "(none found)"}')
         self.wwn = wwn
-        self._rel = f'{fabric_module.cfs_path}/{fabric_module.to_fabric_wwn(wwn)}'
+        self._cfs_path = f'{fabric_module.cfs_path}/{fabric_module.to_fabric_wwn(wwn)}'
         if mode in ('any', 'create'):
             fabric_module._check_self()
         elif mode == 'lookup' and not fabric_module.exists:
@@ -110,7 +110,7 @@ class Target(CFSNode):
 class TPG(CFSNode):
     """A target portal group: <target>/tpgt_<tag>."""
 
-    _kind = 'tpg'
+    _hint_kind = 'tpg'
     attr_groups = {'attribute': 'attrib', 'parameter': 'param', 'auth_attr': 'auth'}
 
     def __init__(self, parent_target, tag=None, mode='any', fs=None):
@@ -133,7 +133,7 @@ class TPG(CFSNode):
         if not 0 <= tag <= MAX_TPG_TAG:
             raise RTSLibError(f'Invalid TPG tag {tag}: the kernel takes 0-{MAX_TPG_TAG}')
         self._tag = tag
-        self._rel = f'{parent_target.cfs_path}/tpgt_{tag}'
+        self._cfs_path = f'{parent_target.cfs_path}/tpgt_{tag}'
         if mode in ('any', 'create') and not self.has_feature('tpgts') and not self.exists:
             others = numbered(parent_target._listdir(), 'tpgt_') - {tag}
             if others:
@@ -163,13 +163,13 @@ class TPG(CFSNode):
     # -- enable / nexus ---------------------------------------------------------
     def _get_enable(self):
         # fabrics without an enable file are always enabled
-        text = self._read_optional(self._sub('enable'), '1', check_gone=True)
+        text = self._read_optional(self._path_of('enable'), '1', check_gone=True)
         return bool(int(text.strip() or 0))
 
     def _set_enable(self, enable):
         self._check_self()
         enable = bool(int(enable)) if isinstance(enable, str) else bool(enable)
-        if not self.fs.exists(self._sub('enable')) or enable == self._get_enable():
+        if not self.fs.exists(self._path_of('enable')) or enable == self._get_enable():
             return
         self._write('enable', str(int(enable)), action='enable' if enable else 'disable')
 
@@ -180,7 +180,7 @@ class TPG(CFSNode):
         if not self.has_feature('nexus'):
             return None
         # the kernel answers ENODEV until a nexus is set
-        return self._read_optional(self._sub('nexus'), '').strip()
+        return self._read_optional(self._path_of('nexus'), '').strip()
 
     def _set_nexus(self, nexus_wwn=None):
         self._check_self()

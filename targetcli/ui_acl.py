@@ -3,7 +3,7 @@ import re
 
 from targetcli.cshell import ExecutionError
 
-from targetcli.ui_backstore import one_or_many
+from targetcli.ui_backstore import finished_completions
 from targetcli.ui_lun import LUN_NAME, lun_storage_object, parse_number
 from targetcli.ui_node import UINode, UIRTSLibNode
 from targetcli.ui_params import AUTH_ALIASES, AUTH_PARAMS, ISCSI_PARAMETERS
@@ -65,7 +65,7 @@ class UINodeACLs(UINode):
     def ui_complete_delete(self, parameters, text, current_param):
         if current_param != 'wwn':
             return []
-        return one_or_many([c.name for c in self.children if c.name.startswith(text)])
+        return finished_completions([c.name for c in self.children if c.name.startswith(text)])
 
 
 class UINodeACL(UIRTSLibNode):
@@ -164,7 +164,7 @@ class UINodeACL(UIRTSLibNode):
         found = [c.name for c in self.parent.parent.get_child('luns').children]
         for backstore in self.get_node('/backstores').children:
             found.extend(so.path for so in backstore.children)
-        return one_or_many([f for f in found if f.startswith(text)])
+        return finished_completions([f for f in found if f.startswith(text)])
 
     def ui_command_sessions(self, action='list', sid=None):
         '''
@@ -191,8 +191,8 @@ class UINodeACL(UIRTSLibNode):
     def ui_complete_delete(self, parameters, text, current_param):
         if current_param != 'mapped_lun':
             return []
-        return one_or_many([c.name[10:] for c in self.children
-                            if c.name[10:].startswith(text)])
+        return finished_completions([c.name[10:] for c in self.children
+                                     if c.name[10:].startswith(text)])
 
 
 class UIMappedLUN(UIRTSLibNode):

@@ -33,7 +33,7 @@ def complete_path(fs, text, files=False, blocks=False):
     if not text:
         return []
     if fs.simulated:
-        return one_or_many(_sim_paths(fs, text, files, blocks))
+        return finished_completions(_sim_paths(fs, text, files, blocks))
     out = []
     for entry in glob.glob(glob.escape(text) + '*'):
         try:
@@ -50,7 +50,7 @@ def complete_path(fs, text, files=False, blocks=False):
     return out
 
 
-def one_or_many(completions):
+def finished_completions(completions):
     if len(completions) == 1:
         return [completions[0] + ' ']
     return completions
@@ -174,7 +174,7 @@ class UIBackstore(UINode):
     def ui_complete_delete(self, parameters, text, current_param):
         if current_param != 'name':
             return []
-        return one_or_many([c.name for c in self.children if c.name.startswith(text)])
+        return finished_completions([c.name for c in self.children if c.name.startswith(text)])
 
 
 class UIFileIOBackstore(UIBackstore):
@@ -422,7 +422,7 @@ class UIStorageObject(ExportsItself, UIRTSLibNode):
         return None
 
     def summary(self):
-        with self.rtsnode.held_info() as so:   # status, size, ... from one read of `info`
+        with self.rtsnode.info_read_once() as so:   # status, size, ... from one read of `info`
             return self._summary(so)
 
     def _summary(self, so):
@@ -508,7 +508,7 @@ class UIALUAGroups(UINode):
     def ui_complete_delete(self, parameters, text, current_param):
         if current_param != 'name':
             return []
-        return one_or_many([c.name for c in self.children if c.name.startswith(text)])
+        return finished_completions([c.name for c in self.children if c.name.startswith(text)])
 
 
 def _member(value):

@@ -3,7 +3,7 @@ import re
 
 from targetcli.cshell import ExecutionError
 
-from targetcli.ui_backstore import complete_path, one_or_many
+from targetcli.ui_backstore import complete_path, finished_completions
 from targetcli.ui_node import UINode, UIRTSLibNode
 
 LUN_NAME = re.compile(r'lun(\d+)\Z')
@@ -117,7 +117,7 @@ class UILUNs(UINode):
         found = [p for p in paths if p.startswith(text)]
         if text.startswith('/') and not text.startswith('/backstores'):
             found.extend(complete_path(self.shell.fs, text, files=True, blocks=True))
-        return one_or_many(found)
+        return finished_completions(found)
 
     def ui_command_delete(self, lun):
         '''
@@ -137,7 +137,8 @@ class UILUNs(UINode):
     def ui_complete_delete(self, parameters, text, current_param):
         if current_param != 'lun':
             return []
-        return one_or_many([c.name[3:] for c in self.children if c.name[3:].startswith(text)])
+        return finished_completions([c.name[3:] for c in self.children
+                                     if c.name[3:].startswith(text)])
 
 
 class UILUN(UIRTSLibNode):

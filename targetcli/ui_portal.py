@@ -1,7 +1,7 @@
 """portals/ of a TPG and its network portals."""
 from targetcli.cshell import ExecutionError
 
-from targetcli.ui_backstore import one_or_many
+from targetcli.ui_backstore import finished_completions
 from targetcli.ui_node import UINode, UIRTSLibNode
 
 DEFAULT_PORTAL_IP = '0.0.0.0'
@@ -122,10 +122,10 @@ class UIPortals(UINode):
     def ui_complete_delete(self, parameters, text, current_param):
         pairs = [(p.ip_address.strip('[]'), str(p.port)) for p in self.tpg.network_portals]
         if current_param == 'ip_address':
-            return one_or_many(sorted({ip for ip, _ in pairs if ip.startswith(text)}))
+            return finished_completions(sorted({ip for ip, _ in pairs if ip.startswith(text)}))
         if current_param == 'ip_port':
             ip = parameters.get('ip_address')
-            return one_or_many(sorted({port for i, port in pairs
+            return finished_completions(sorted({port for i, port in pairs
                                        if (ip is None or i == ip) and port.startswith(text)}))
         return []
 

@@ -97,7 +97,7 @@ def dynamic(fs, node, st):
 
 def _device_dynamic(fs, node, st):
     plugin, enabled = node.flavour, st.get('enabled', False)
-    attrib = fs.read_attr_ints(node.obj, ('block_size', 'hw_block_size', 'hw_max_sectors'))
+    attrib = fs.read_attr_ints(node.obj_path, ('block_size', 'hw_block_size', 'hw_max_sectors'))
     out = {'enable': '1\n' if enabled else '0\n',
            'udev_path': (st['udev_path'] + '\n') if st.get('udev_path') else '',
            # passthrough (pscsi) devices get no LU group membership
@@ -158,7 +158,7 @@ def _device_stats(fs, node, st):
     exported = bool(st.get('exports'))     # LU 'available' once a LUN exports it
     dev_index = '%d\n' % st.get('dev_index', 0)
     inst = '%d\n' % st['hba_inst']
-    vend, prod, rev = fs.read_values(node.obj, ('wwn/vendor_id', 'wwn/product_id',
+    vend, prod, rev = fs.read_values(node.obj_path, ('wwn/vendor_id', 'wwn/product_id',
                                                 'wwn/revision'))
     out = {'statistics/scsi_dev/indx': dev_index, 'statistics/scsi_dev/inst': inst,
            'statistics/scsi_dev/ports': '%d\n' % st.get('exports', 0),
@@ -251,7 +251,7 @@ def _mapped_lun_dynamic(fs, node, st):
 
 
 def _auth_target(fs, node, prefix):
-    um, pm = fs.read_values(node.obj, (prefix + 'userid_mutual', prefix + 'password_mutual'))
+    um, pm = fs.read_values(node.obj_path, (prefix + 'userid_mutual', prefix + 'password_mutual'))
     both = all(v.rstrip('\n') and not v.startswith('NULL') for v in (um, pm))
     return {prefix + 'authenticate_target': '1\n' if both else '0\n'}
 
