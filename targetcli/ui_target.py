@@ -3,9 +3,8 @@ import re
 
 from targetcli.cshell import ExecutionError
 
-from targetcli.ui_backstore import finished_completions
 from targetcli.ui_declare import ExportsItself
-from targetcli.ui_node import UIRTSLibNode
+from targetcli.ui_node import UIRTSLibNode, finished_completions
 from targetcli.ui_params import AUTH_PARAMS
 from targetcli.ui_portal import DEFAULT_PORT, DEFAULT_PORTAL_IP
 from targetcli.ui_tpg import UITPG
@@ -123,9 +122,7 @@ class UIFabricModule(UIRTSLibNode):
         self.info(f"Deleted Target {wwn}.")
 
     def ui_complete_delete(self, parameters, text, current_param):
-        if current_param != 'wwn':
-            return []
-        return finished_completions([c.name for c in self.children if c.name.startswith(text)])
+        return self.complete_child_names(text) if current_param == 'wwn' else []
 
     def ui_command_info(self):
         '''
@@ -251,10 +248,7 @@ class UIMultiTPGTarget(SavesOnlyItsTarget, ExportsItself, UIRTSLibNode):
         self.info(f"Deleted TPGT {tag}.")
 
     def ui_complete_delete(self, parameters, text, current_param):
-        if current_param != 'tag':
-            return []
-        return finished_completions([c.name[3:] for c in self.children
-                                     if c.name[3:].startswith(text)])
+        return self.complete_child_names(text, strip=3) if current_param == 'tag' else []
 
 
 class UITarget(SavesOnlyItsTarget, UITPG):
