@@ -1,4 +1,5 @@
 """ALUA target port groups of a storage object: <storage object>/alua/<name>."""
+from rtslib import locks
 from rtslib.errors import RTSLibALUANotSupported, RTSLibError
 from rtslib.fields import INT, STR
 from rtslib.node import CFSNode, intify
@@ -68,12 +69,15 @@ class ALUATargetPortGroup(CFSNode):
             return
         if not 1 <= int(tag) <= self.MAX_TAG:
             raise RTSLibError(f'Invalid ALUA tg_pt_gp_id {tag}: use 1 to {self.MAX_TAG}')
-        self._create_in_cfs('create')
-        try:
-            self._write('tg_pt_gp_id', str(int(tag)), action=f'set tg_pt_gp_id={tag} on')
-        except RTSLibError:
-            self._rmdir()
-            raise
+        # the kernel refuses a taken id (EINVAL) and a taken name (EEXIST) itself; the
+        # plugin's lock keeps a storage object delete from missing the new group
+        with locks.backstore(self.fs, storage_object.plugin):
+            self._create_in_cfs('create')
+            try:
+                self._write('tg_pt_gp_id', str(int(tag)), action=f'set tg_pt_gp_id={tag} on')
+            except RTSLibError:
+                self._rmdir()
+                raise
 
     def _label(self):
         return f'ALUA group {self.name} of {self.storage_object._label()}'
@@ -91,10 +95,11 @@ class ALUATargetPortGroup(CFSNode):
         return out
 
     def delete(self):
-        self._check_self()
-        if self.name == 'default_tg_pt_gp':
-            raise RTSLibError('Cannot delete default_tg_pt_gp: the kernel owns it')
-        self._rmdir()
+        with locks.backstore(self.fs, self.storage_object.plugin):
+            self._check_self()
+            if self.name == 'default_tg_pt_gp':
+                raise RTSLibError('Cannot delete default_tg_pt_gp: the kernel owns it')
+            self._rmdir()
 
     SAVE_FIELDS = ({'name': STR}, {'tg_pt_gp_id': INT, '*': INT})
 

@@ -7,9 +7,10 @@ import errno
 import os
 import re
 
+from rtslib import locks
 from rtslib.errors import RTSLibBrokenLink, RTSLibError, kernel_error
 from rtslib.fields import BOOL, INT, OPT_STR, STR
-from rtslib.node import CFSNode, lowest_free, numbered
+from rtslib.node import CFSNode, numbered
 from rtslib.storage import so_from_path, so_mapping
 
 MAX_LUN = 65535
@@ -91,20 +92,10 @@ class LUN(_LinkedNode):
             raise RTSLibError('Invalid parent TPG')
         super().__init__(fs or parent_tpg.fs)
         self.parent_tpg = parent_tpg
-        if lun is None:
-            if storage_object is None:
-                raise RTSLibError('A LUN lookup needs its number')
-            lun = lowest_free(numbered(parent_tpg._listdir('lun'), 'lun_'), 0, MAX_LUN + 1)
-            if lun is None:
-                raise RTSLibError(f'All LUNs 0-{MAX_LUN} of {parent_tpg._label()} are in use')
-        try:
-            lun = int(lun)
-        except ValueError:
-            raise RTSLibError(f"Invalid LUN '{lun}': give a number 0-{MAX_LUN}") from None
-        if not 0 <= lun <= MAX_LUN:
-            raise RTSLibError(f'Invalid LUN {lun}: use 0-{MAX_LUN}')
-        self._lun = lun
-        self._cfs_path = f'{parent_tpg.cfs_path}/lun/lun_{lun}'
+        if lun is None and storage_object is None:
+            raise RTSLibError('A LUN lookup needs its number')
+        if lun is not None:
+            self._set_number(lun)
         if storage_object is None and alias is not None:
             raise RTSLibError('A LUN alias has no meaning without a storage object')
         if mode == 'listed':
@@ -117,12 +108,30 @@ class LUN(_LinkedNode):
             raise RTSLibError(f"Invalid LUN alias '{alias}': it cannot be empty or contain '/'")
         if not storage_object.exists:
             raise RTSLibError(f'Cannot export {storage_object._label()}: it does not exist')
-        self._create_in_cfs('create')
+        # the TPG's lock: a LUN delete or a mapping beside it sees it whole
+        with locks.tpg(parent_tpg):
+            if lun is None:
+                self._create_lowest_free(
+                    numbered(parent_tpg._listdir('lun'), 'lun_'), 0, MAX_LUN + 1,
+                    self._set_number,
+                    f'All LUNs 0-{MAX_LUN} of {parent_tpg._label()} are in use')
+            else:
+                self._create_in_cfs('create')
+            try:
+                self._link(storage_object, alias)
+            except RTSLibError:
+                self._rmdir()
+                raise
+
+    def _set_number(self, lun):
         try:
-            self._link(storage_object, alias)
-        except RTSLibError:
-            self._rmdir()
-            raise
+            lun = int(lun)
+        except ValueError:
+            raise RTSLibError(f"Invalid LUN '{lun}': give a number 0-{MAX_LUN}") from None
+        if not 0 <= lun <= MAX_LUN:
+            raise RTSLibError(f'Invalid LUN {lun}: use 0-{MAX_LUN}')
+        self._lun = lun
+        self._cfs_path = f'{self.parent_tpg.cfs_path}/lun/lun_{lun}'
 
     lun = property(lambda self: self._lun, doc='The LUN number.')
     index = lun
@@ -168,11 +177,13 @@ class LUN(_LinkedNode):
     alua_tg_pt_gp_name = property(_get_alua_tg_pt_gp_name, _set_alua_tg_pt_gp_name)
 
     def delete(self):
-        """Delete the LUN with the mapped LUNs that use it."""
-        self._check_self()
-        for mlun in list(self.mapped_luns):
-            mlun.delete()
-        self._delete_unmapped()
+        """Delete the LUN with the mapped LUNs that use it (under the TPG's lock: a
+        mapping made beside it would otherwise keep the LUN busy, or point nowhere)."""
+        with locks.tpg(self.parent_tpg):
+            self._check_self()
+            for mlun in list(self.mapped_luns):
+                mlun.delete()
+            self._delete_unmapped()
 
     def _delete_unmapped(self):
         """Delete a LUN no mapped LUN uses any more (clearconfig removed them all first:
@@ -244,16 +255,18 @@ class MappedLUN(_LinkedNode):
             self._create_in_cfs('lookup')
             return
         lun = self._tpg_lun_of(tpg_lun)
-        self._create_in_cfs('create')
-        try:
-            self._link(lun, alias or new_alias())
-            self.write_protect = bool(int(write_protect or 0))
-        except (RTSLibError, ValueError):
-            self.delete()
-            if not lun.exists:      # checked only now, not for each LUN a restore maps
-                raise RTSLibError(f'Cannot map LUN {lun.lun}: {lun.parent_tpg._label()} '
-                                  f'has no LUN {lun.lun}') from None
-            raise
+        # the TPG's lock: the LUN cannot be deleted between the check and the link
+        with locks.tpg(parent_nodeacl.parent_tpg):
+            self._create_in_cfs('create')
+            try:
+                self._link(lun, alias or new_alias())
+                self.write_protect = bool(int(write_protect or 0))
+            except (RTSLibError, ValueError):
+                self.delete()
+                if not lun.exists:      # checked only now, not for each LUN a restore maps
+                    raise RTSLibError(f'Cannot map LUN {lun.lun}: {lun.parent_tpg._label()} '
+                                      f'has no LUN {lun.lun}') from None
+                raise
 
     def _tpg_lun_of(self, tpg_lun):
         """The parent TPG's LUN object for a LUN or a number (no I/O)."""
@@ -294,8 +307,9 @@ class MappedLUN(_LinkedNode):
     write_protect = property(_get_write_protect, _set_write_protect)
 
     def delete(self):
-        self._unlink()      # its listdir says NotInCFS if the mapped LUN is gone
-        self._rmdir()
+        with locks.tpg(self.parent_nodeacl.parent_tpg):
+            self._unlink()      # its listdir says NotInCFS if the mapped LUN is gone
+            self._rmdir()
 
     SAVE_FIELDS = ({'index': INT, 'tpg_lun': INT},
                    {'write_protect': BOOL, 'alias': OPT_STR, 'tag': OPT_STR})

@@ -184,6 +184,33 @@ class CFSNode:
             return False
         return True
 
+    def _mkdir_unless_taken(self):
+        """mkdir this object; False if the name is taken (EEXIST).  A caller that
+        chose the name from a listing (lowest free index, generated WWN) then picks
+        another: another process may have taken it since the listing."""
+        try:
+            self.fs.mkdir(self._cfs_path)
+        except FileExistsError:
+            return False
+        except OSError as e:
+            raise kernel_error(e, 'create', self._label(),
+                               f'create {self._hint_kind}' if self._hint_kind else None) from None
+        return True
+
+    def _create_lowest_free(self, taken, start, stop, place, full):
+        """mkdir the lowest number of [start, stop) not in `taken`, placing this
+        object there with place(n) first; on EEXIST (a tool that takes no lock
+        made it since our listing) the next one.  RTSLibError(full) when none is
+        left.  Returns the number."""
+        while True:
+            number = lowest_free(taken, start, stop)
+            if number is None:
+                raise RTSLibError(full)
+            place(number)
+            if self._mkdir_unless_taken():
+                return number
+            taken.add(number)
+
     def _rmdir(self):
         self._kernel_call('rmdir', self._cfs_path, action='delete')
 

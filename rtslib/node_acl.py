@@ -1,4 +1,5 @@
 """An initiator's node ACL: <tpg>/acls/<wwn>, with its mapped LUNs and session."""
+from rtslib import locks
 from rtslib import session as session_info
 from rtslib.errors import RTSLibError
 from rtslib.fields import ATTRS, AUTH, OPT_STR, STR
@@ -27,7 +28,11 @@ class NodeACL(CFSNode):
         if not parent_tpg.has_feature('acls_auth'):
             self.attr_groups = {'attribute': 'attrib', 'parameter': 'param'}
         self._cfs_path = f'{parent_tpg.cfs_path}/acls/{fabric.to_fabric_wwn(self._node_wwn)}'
-        self._create_in_cfs(mode)
+        if mode in ('listed', 'lookup'):
+            self._create_in_cfs(mode)
+            return
+        with locks.tpg(parent_tpg):     # not between a TPG delete's listing and its rmdir
+            self._create_in_cfs(mode)
 
     node_wwn = property(lambda self: self._node_wwn)
 
@@ -91,10 +96,11 @@ class NodeACL(CFSNode):
             yield self.session
 
     def delete(self):
-        self._check_self()
-        for mlun in list(self.mapped_luns):
-            mlun.delete()
-        self._rmdir()
+        with locks.tpg(self.parent_tpg):    # no LUN is mapped into it meanwhile
+            self._check_self()
+            for mlun in list(self.mapped_luns):
+                mlun.delete()
+            self._rmdir()
 
     SAVE_FIELDS = ({'node_wwn': STR}, dict({'attributes': ATTRS, 'mapped_luns': 'mapped_luns',
                                             'tag': OPT_STR}, **AUTH))

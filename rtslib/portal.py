@@ -1,6 +1,7 @@
 """An iSCSI network portal: <tpg>/np/<ip>:<port>."""
 import ipaddress
 
+from rtslib import locks
 from rtslib.errors import RTSLibError
 from rtslib.fields import BOOL, INT, STR
 from rtslib.node import CFSNode
@@ -38,7 +39,11 @@ class NetworkPortal(CFSNode):
             raise RTSLibError(f'{parent_tpg._label()} has no network portals (fabric '
                               f'{parent_tpg.parent_target.fabric_module.name})')
         self._cfs_path = f'{parent_tpg.cfs_path}/np/{self._ip_address}:{self._port}'
-        self._create_in_cfs(mode)
+        if mode in ('listed', 'lookup'):
+            self._create_in_cfs(mode)
+            return
+        with locks.tpg(parent_tpg):     # not between a TPG delete's listing and its rmdir
+            self._create_in_cfs(mode)
 
     ip_address = property(lambda self: self._ip_address)
     port = property(lambda self: self._port)
@@ -78,12 +83,13 @@ class NetworkPortal(CFSNode):
         return self.iser
 
     def delete(self):
-        self._check_self()
-        if self.iser:
-            self.iser = False
-        if self.offload:
-            self.offload = False
-        self._rmdir()
+        with locks.tpg(self.parent_tpg):
+            self._check_self()
+            if self.iser:
+                self.iser = False
+            if self.offload:
+                self.offload = False
+            self._rmdir()
 
     SAVE_FIELDS = ({'ip_address': STR, 'port': INT}, {'iser': BOOL, 'offload': BOOL})
 

@@ -5,6 +5,7 @@ save/restore/clear live in rtslib/saveconfig; RTSRoot keeps rtslib-fb's
 method names and hands over to it.
 """
 
+from rtslib import locks
 from rtslib.errors import RTSLibError
 from rtslib.fabric import FabricModule
 from rtslib.node import CFSNode, dump_children
@@ -88,11 +89,16 @@ class RTSRoot(CFSNode):
 
         warn: tolerant (saveconfig's): what cannot be read (a broken link, an
         unreadable attribute) is reported through warn(message) and left out."""
+        from rtslib.storage import so_mapping
+        # storage objects under their plugins' locks (none half made), then each
+        # TPG under its own (TPG.dump): a dump beside one-shot commands restores
+        with locks.all_backstores(self.fs, (cls.plugin for cls in so_mapping.values())):
+            storage_objects = dump_children(self, 'storage_objects', warn,
+                                            lambda so: f'storage object {so.plugin}/{so.name}')
         return {
             'fabric_modules': dump_children(self, 'saved_fabric_modules', warn,
                                             lambda fm: f'fabric module {fm.name}'),
-            'storage_objects': dump_children(self, 'storage_objects', warn,
-                                             lambda so: f'storage object {so.plugin}/{so.name}'),
+            'storage_objects': storage_objects,
             'targets': dump_children(self, 'targets', warn, lambda t: f'target {t.wwn}'),
         }
 

@@ -9,7 +9,7 @@ import contextlib
 import errno
 import re
 
-from rtslib import configfs, devices, hba as hba_layout
+from rtslib import configfs, devices, hba as hba_layout, locks
 from rtslib.alua import ALUATargetPortGroup
 from rtslib.errors import RTSLibALUANotSupported, RTSLibError, RTSLibNotInCFS, kernel_error
 from rtslib.hba import HBA_FILES, hba_dirs
@@ -17,6 +17,8 @@ from rtslib.fields import ANY, ATTRS, BOOL, INT, STR
 from rtslib.node import CFSNode
 from rtslib.wwn import check_unit_serial, generate
 
+# how often a delete looks again for LUNs made on the object meanwhile
+DELETE_TRIES = 8
 PAGE_SIZE = 4096  # rd_mcp pages; the kernel reports PAGES*PAGE_SIZE in info
 BLOCK_SIZE = 512  # a new object's block_size: fileio's fd_dev_size must hold one
 # the kernel copies these control values into fixed buffers (match_strlcpy),
@@ -60,6 +62,23 @@ class StorageObject(CFSNode):
                               f"contain '/', spaces, tabs or newlines")
         self._name = name
         self._hba_made = False
+        if mode == 'lookup':
+            self._place(mode, index)
+            return
+        # the plugin's lock, until _configured() has made the object whole: the
+        # kernel lets two HBAs hold one name, so two processes creating one name
+        # would both succeed without it, and a save would see it half made
+        self._creating = contextlib.ExitStack()
+        self._creating.enter_context(locks.backstore(self.fs, self.plugin))
+        try:
+            self._place(mode, index)
+        except BaseException:
+            self._creating.close()
+            raise
+
+    def _place(self, mode, index):
+        """Find the object's HBA, or make one and the object's dir (mode 'any'/'create')."""
+        name = self._name
         found = False
         if index is None:
             index = hba_layout.find_index(self.fs, self.hba, name)
@@ -134,7 +153,8 @@ class StorageObject(CFSNode):
         return hash((self.plugin, self._name))
 
     def _configured(self, make, *args):
-        """Run make(*args); on any failure remove what this call created."""
+        """Run make(*args); on any failure remove what this call created.  Then
+        release the plugin's lock the creation took (__init__)."""
         try:
             make(*args)
         except BaseException:
@@ -143,6 +163,11 @@ class StorageObject(CFSNode):
             except RTSLibError:
                 pass  # the first error is the one to report
             raise
+        finally:
+            creating = getattr(self, '_creating', None)
+            if creating is not None:
+                self._creating = None
+                creating.close()
 
     def _rollback(self):
         """Undo a failed create: the object dir, and the HBA dir if this call made it
@@ -313,18 +338,37 @@ class StorageObject(CFSNode):
 
     def delete(self, save=False):
         """Delete the object, first its LUNs and ALUA groups, then its HBA."""
-        self._check_self()
-        for tpg in list(self.alua_tpgs):
-            if tpg.name != 'default_tg_pt_gp':
-                tpg.delete()
-        for lun in list(self.attached_luns):
-            lun.delete()
-        self._rmdir()
-        hba_layout.forget(self.fs, self.hba, self._name)
-        self._drop_hba()
+        with locks.backstore(self.fs, self.plugin):
+            self._check_self()
+            for tpg in list(self.alua_tpgs):
+                if tpg.name != 'default_tg_pt_gp':
+                    tpg.delete()
+            self._delete_luns_and_self()
         if save:
             from rtslib.root import RTSRoot
             RTSRoot(fs=self.fs).save_to_file(so_path=f'/backstores/{self.plugin}/{self._name}')
+
+    def _delete_luns_and_self(self):
+        """Delete the LUNs that use it, then it.  A LUN created on it meanwhile (its
+        TPG's lock is not ours) makes the kernel refuse the rmdir (EBUSY): look again."""
+        for _ in range(DELETE_TRIES):
+            for lun in list(self.attached_luns):
+                try:
+                    lun.delete()
+                except RTSLibNotInCFS:
+                    pass        # deleted meanwhile by someone else
+            try:
+                self.fs.rmdir(self._cfs_path)
+                break
+            except OSError as e:
+                if e.errno != errno.EBUSY:
+                    self._raise_if_gone()
+                    raise kernel_error(e, 'delete', self._label()) from None
+        else:
+            raise RTSLibError(f'{self._label()} is still in use: LUNs keep being created '
+                              'on it; delete them first')
+        hba_layout.forget(self.fs, self.hba, self._name)
+        self._drop_hba()
 
     # the fields every plugin's document has; each plugin adds its own (PLUGIN_FIELDS)
     COMMON_FIELDS = ({'name': STR, 'plugin': STR},

@@ -6,13 +6,15 @@ re-exports them under their rtslib-fb names.  Looking an object up costs a
 stat of its own directory; listing children costs one listdir of the parent
 and yields objects without further I/O.
 """
+from rtslib import locks
 from rtslib.errors import RTSLibError, RTSLibNotInCFS
 from rtslib.fields import ATTRS, AUTH, BOOL, INT, PARAMS, STR
 from rtslib.node import (AUTH_PARAMS, CFSNode, auth_prop, dump_chap, dump_children,
-                         lowest_free, numbered, set_attributes, set_parameters)
+                         numbered, set_attributes, set_parameters)
 from rtslib.wwn import is_valid
 
 MAX_TPG_TAG = 65535
+GENERATE_TRIES = 16
 
 
 class Target(CFSNode):
@@ -22,6 +24,7 @@ class Target(CFSNode):
     attr_groups = {'parameter': 'param'}
 
     def __init__(self, fabric_module, wwn=None, mode='any', fs=None):
+        generated = False
         if isinstance(fabric_module, str):
             from rtslib.fabric import FabricModule
             fabric_module = FabricModule(fabric_module, fs=fs)
@@ -36,6 +39,7 @@ class Target(CFSNode):
                 raise RTSLibError(f'Fabric {fabric_module.name} cannot generate a WWN: give one '
                                   f"of its ports' WWNs ({ports})")
             wwn, self.wwn_type = fabric_module.generate_wwn(), fabric_module.wwn_types[0]
+            generated = True
         elif mode == 'listed':
             wwn = str(wwn)
             self.wwn_type = next((t for t in fabric_module.wwn_types
@@ -48,13 +52,28 @@ class Target(CFSNode):
             if ports is not None and mode != 'lookup' and wwn not in ports:
                 raise RTSLibError(f'{wwn} is not a local {fabric_module.name} port; use one of: '
                                   f'{", ".join(ports) or "(none found)"}')
-        self.wwn = wwn
-        self._cfs_path = f'{fabric_module.cfs_path}/{fabric_module.to_fabric_wwn(wwn)}'
+        self._set_wwn(wwn)
         if mode in ('any', 'create'):
             fabric_module._check_self()
         elif mode == 'lookup' and not fabric_module.exists:
             raise RTSLibNotInCFS(f'No {self._label()} ({fabric_module.name} is not loaded)')
-        self._create_in_cfs(mode)
+        if generated:
+            self._create_generated()
+        else:
+            self._create_in_cfs(mode)
+
+    def _set_wwn(self, wwn):
+        self.wwn = wwn
+        self._cfs_path = f'{self.fabric_module.cfs_path}/{self.fabric_module.to_fabric_wwn(wwn)}'
+
+    def _create_generated(self):
+        """mkdir a generated WWN; on EEXIST (someone made that one meanwhile) another."""
+        for _ in range(GENERATE_TRIES):
+            if self._mkdir_unless_taken():
+                return
+            self._set_wwn(self.fabric_module.generate_wwn())
+        raise RTSLibError(f'Could not generate an unused WWN for {self.fabric_module.name} '
+                          f'in {GENERATE_TRIES} tries: give one')
 
     def _label(self):
         return f'{self.fabric_module.name} target {self.wwn}'
@@ -75,11 +94,12 @@ class Target(CFSNode):
         return TPG(self, tag, mode)
 
     def delete(self):
-        """Delete the target with all its TPGs."""
-        self._check_self()
-        for tpg in list(self.tpgs):
-            tpg.delete()
-        self._rmdir()
+        """Delete the target with all its TPGs (under its lock: no TPG is made meanwhile)."""
+        with locks.target(self):
+            self._check_self()
+            for tpg in list(self.tpgs):
+                tpg.delete()
+            self._rmdir()
 
     SAVE_FIELDS = ({'wwn': STR, 'fabric': STR}, {'tpgs': 'tpgs', 'parameters': PARAMS})
 
@@ -120,12 +140,23 @@ class TPG(CFSNode):
         self.parent_target = parent_target
         if not parent_target.has_feature('acls_auth'):
             self.attr_groups = {'attribute': 'attrib', 'parameter': 'param'}
-        if tag is None:
-            if mode in ('lookup', 'listed'):
-                raise RTSLibError('A TPG lookup needs its tag')
-            tag = lowest_free(numbered(parent_target._listdir(), 'tpgt_'), 1, MAX_TPG_TAG + 1)
-            if tag is None:
-                raise RTSLibError(f'{parent_target._label()} has no free TPG tag')
+        if tag is None and mode in ('lookup', 'listed'):
+            raise RTSLibError('A TPG lookup needs its tag')
+        if tag is not None:
+            self._set_tag(tag)
+        if mode in ('lookup', 'listed'):
+            self._create_in_cfs(mode)
+            return
+        # the target's lock: the one-TPG check and the tag choice stay true, and a
+        # target delete does not miss it
+        with locks.target(parent_target):
+            self._create(tag, mode)
+
+    def _one_tpg_only(self, taken):
+        return (f'{self.parent_target._label()} cannot have more than one TPG '
+                f'(it has tpgt_{min(taken)})')
+
+    def _set_tag(self, tag):
         try:
             tag = int(tag)
         except ValueError:
@@ -133,15 +164,28 @@ class TPG(CFSNode):
         if not 0 <= tag <= MAX_TPG_TAG:
             raise RTSLibError(f'Invalid TPG tag {tag}: the kernel takes 0-{MAX_TPG_TAG}')
         self._tag = tag
-        self._cfs_path = f'{parent_target.cfs_path}/tpgt_{tag}'
-        if mode in ('any', 'create') and not self.has_feature('tpgts') and not self.exists:
-            others = numbered(parent_target._listdir(), 'tpgt_') - {tag}
-            if others:
-                raise RTSLibError(f'{parent_target._label()} cannot have more than one TPG '
-                                  f'(it has tpgt_{min(others)})')
-        created = self._create_in_cfs(mode)
+        self._cfs_path = f'{self.parent_target.cfs_path}/tpgt_{tag}'
+
+    def _create(self, tag, mode):
+        target = self.parent_target
+        one_only = not self.has_feature('tpgts')
+        if tag is None:
+            taken = numbered(target._listdir(), 'tpgt_')
+            if one_only and taken:
+                raise RTSLibError(self._one_tpg_only(taken))
+            # a fabric with one TPG per target can only take tag 1
+            self._create_lowest_free(taken, 1, 2 if one_only else MAX_TPG_TAG + 1,
+                                     self._set_tag, f'{target._label()} has no free TPG tag'
+                                     if not one_only else self._one_tpg_only({1}))
+            created = True
+        else:
+            if one_only and not self.exists:
+                others = numbered(target._listdir(), 'tpgt_') - {tag}
+                if others:
+                    raise RTSLibError(self._one_tpg_only(others))
+            created = self._create_in_cfs(mode)
         # rtslib-fb gives a nexus fabric's TPG a nexus at once: LUNs need it
-        if mode in ('any', 'create') and self.has_feature('nexus') and not self._get_nexus():
+        if self.has_feature('nexus') and not self._get_nexus():
             try:
                 self._set_nexus()
             except RTSLibError:
@@ -264,22 +308,30 @@ class TPG(CFSNode):
         return NetworkPortal(self, ip_address, port, mode)
 
     def delete(self):
-        """Disable, then delete ACLs, LUNs and portals, then the TPG."""
-        self._check_self()
-        self.enable = False
-        for acl in list(self.node_acls):
-            acl.delete()
-        for lun in list(self.luns):
-            lun.delete()
-        for portal in list(self.network_portals):
-            portal.delete()
-        self._rmdir()
+        """Disable, then delete ACLs, LUNs and portals, then the TPG (under the target's
+        and its own lock: nothing is added below it meanwhile)."""
+        with locks.target(self.parent_target), locks.tpg(self):
+            self._check_self()
+            self.enable = False
+            for acl in list(self.node_acls):
+                acl.delete()
+            for lun in list(self.luns):
+                lun.delete()
+            for portal in list(self.network_portals):
+                portal.delete()
+            self._rmdir()
 
     SAVE_FIELDS = ({}, dict({'tag': INT, 'enable': BOOL, 'luns': 'luns', 'portals': 'portals',
                              'node_acls': 'node_acls', 'attributes': ATTRS,
                              'parameters': PARAMS}, **AUTH))
 
     def dump(self, warn=None):
+        """Under the TPG's lock, so that a save beside one-shot commands holds no
+        mapped LUN whose LUN it does not hold."""
+        with locks.tpg(self):
+            return self._dump(warn)
+
+    def _dump(self, warn):
         d = super().dump(warn)
         d['tag'] = self._tag
         d['enable'] = self.enable

@@ -26,6 +26,7 @@ REPO = os.path.dirname(HERE)
 sys.path[:0] = [p for p in (HERE, REPO) if p not in sys.path]
 
 import bench_build   # noqa: E402  (scripts/ on the path first)
+import bench_parallel  # noqa: E402
 import bench_report  # noqa: E402
 import bench_run     # noqa: E402
 
@@ -64,6 +65,10 @@ def parse_args(argv):
     p.add_argument('--peer-timeout', type=float, help="per peer command (default --timeout)")
     p.add_argument('--peer-only', action='append', default=[], metavar='CONFIG:OP,OP',
                    help='the peer runs only these ops on CONFIG (time budget); repeatable')
+    p.add_argument('--parallel', type=int, default=0, metavar='N',
+                   help='also measure N luns create + N acls create one-shots into one TPG '
+                        'started at once vs one after another (issue 19); with --configs "" '
+                        'only that')
     p.add_argument('--vm-timeout', type=float, default=3600, help='whole VM run, seconds')
     p.add_argument('--vm-cpus', type=int, default=2,
                    help='guest vCPUs (1 lets two benchmark VMs share a 2-CPU host)')
@@ -72,7 +77,8 @@ def parse_args(argv):
     args = p.parse_args(argv)
     args.runs = args.runs or (1 if args.smoke else 5)
     args.cycle_runs = args.cycle_runs or args.runs
-    args.configs = args.configs or (SMOKE_CONFIGS if args.smoke else FULL_CONFIGS)
+    if args.configs is None:
+        args.configs = SMOKE_CONFIGS if args.smoke else FULL_CONFIGS
     if args.out is None and not args.smoke:
         args.out = RESULTS
     return args
@@ -128,16 +134,30 @@ def measure_local(args, real):
     data['meta'].setdefault('notes', []).append(
         'ours runs byte-compiled, as an install leaves it (compileall before timing); the '
         "peer's Debian package ships its .pyc")
-    data['baselines'] = [] if args.smoke else bench.baselines()
+    data['baselines'] = [] if args.smoke or not args.configs else bench.baselines()
     for cfg in config_list(args.configs):
         with_peer = peer_names is None or cfg.name in peer_names
         data['configs'].append(bench.config(cfg, with_peer, only.get(cfg.name)))
         if args.json:
             write_json(args.json, data)
+    if args.parallel:
+        data['parallel'] = measure_parallel(bench, args, real, work)
     bench.finish()
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
     return data
+
+
+def measure_parallel(bench, args, real, work):
+    """The parallel row, on its own tree (bench_parallel.py)."""
+    from rtslib.configfs import open_configfs
+    if real:
+        fs = open_configfs()
+    else:
+        bench.simdir = os.path.join(work, 'parallel-sim')
+        fs = open_configfs(simulate=bench.simdir)
+    tools = ['ours'] + (['peer'] if bench.peer else [])
+    return bench_parallel.measure(bench, fs, args.parallel, tools)
 
 
 def measure_vm(args):
@@ -200,13 +220,19 @@ def main(argv=None):
     data['meta']['mode'] = 'vm' if args.vm else 'simulate'
     data['meta']['smoke'] = args.smoke
     data['meta']['load'] = load_note(data['meta'].get('load'))
-    text = bench_report.render(data)
-    print(text)
+    mode = data['meta']['mode']
+    sections = []
+    if data['configs']:
+        sections.append((mode, bench_report.render(data)))
+    if data.get('parallel'):
+        sections.append((mode + '-parallel', bench_parallel.render(data, mode)))
     if args.json:
         write_json(args.json, data)
-    if args.out:
-        bench_report.update_file(args.out, data['meta']['mode'], text)
-        print('written to %s' % args.out)
+    for key, text in sections:
+        print(text)
+        if args.out:
+            bench_report.update_file(args.out, key, text)
+            print('written to %s' % args.out)
     return 0
 
 

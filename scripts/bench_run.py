@@ -123,6 +123,13 @@ class Bench:
             env['PYTHONPATH'] = REPO + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
         return env
 
+    def tool_argv(self, tool, args):
+        """argv of one targetcli command `args` for ours or the peer."""
+        if tool == 'peer':
+            return [PEER_BIN] + list(args)
+        sim = [] if self.real else ['--simulate', self.simdir]
+        return [sys.executable, '-m', 'targetcli'] + sim + list(args)
+
     def argv(self, tool, op):
         sim = [] if self.real else ['--simulate', self.simdir]
         save_file = self.saves[tool]

@@ -61,7 +61,8 @@ def run(args):
               'no_peer': args.no_peer,
               'peer_configs': args.peer_configs, 'timeout': args.timeout, 'only': args.only,
               'peer_timeout': args.peer_timeout, 'peer_only': args.peer_only,
-              'oneshot_runs': args.oneshot_runs, 'repeat_limit': args.repeat_limit}
+              'oneshot_runs': args.oneshot_runs, 'repeat_limit': args.repeat_limit,
+              'parallel': args.parallel}
     with open(os.path.join(workdir, 'bench-params.json'), 'w') as f:
         json.dump(params, f)
     os.environ['LIO_VM_MEMORY'] = str(args.vm_memory)

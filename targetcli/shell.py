@@ -43,6 +43,13 @@ DEFAULT_PREFS = {
 LOG_LEVELS = ('critical', 'error', 'warning', 'info', 'verbose', 'debug')
 
 
+def _command_lock(fs):
+    """The tree lock, shared, for one command (never across a prompt): a restore or
+    clear (exclusive) then runs between commands, never in the middle of one."""
+    from rtslib import locks
+    return locks.shell_command(fs)
+
+
 @contextlib.contextmanager
 def _collector_paused():
     """Python's cycle collector off while one command runs, on again after it.
@@ -116,7 +123,7 @@ class TargetShell(ConfigShell):
         self.log.verbose(f"Running command line '{' '.join(tokens.mask_tokens(toks))}'.")
         if cmd.path and not cmd.command:
             self._split_path_command(cmd)
-        with _collector_paused():
+        with _collector_paused(), _command_lock(self.fs):
             self._execute_command(cmd.path, cmd.command, cmd.pparams, cmd.kparams)
 
     def _split_path_command(self, cmd):

@@ -81,24 +81,26 @@ class UINodeACL(UIRTSLibNode):
         appear to that initiator as LUN "mapped_lun". If "write_protect" is
         true, the initiator will not have write access to the mapped LUN.
         '''
-        from rtslib import LUN, MappedLUN
+        from rtslib import LUN, MappedLUN, locks
         mapped = parse_number(mapped_lun, 'mapped_lun')
         write_protect = self.ui_eval(write_protect, 'bool', False, 'write_protect')
         target = str(tpg_lun_or_backstore)
         if LUN_NAME.match(target) or target.isdigit():
-            tpg_lun = parse_number(target, 'tpg_lun_or_backstore', 'lun')
+            tpg_lun, so = parse_number(target, 'tpg_lun_or_backstore', 'lun'), None
         else:
             luns = self.parent.parent.get_child('luns')
-            so = luns._storage_object(target)
-            found = [lun for lun in self.tpg.luns if lun.storage_object == so]
-            if found:
-                tpg_lun = found[0].lun
-            else:
-                lun_object = LUN(self.tpg, storage_object=so)
-                self.info(f"Created LUN {lun_object.lun}.")
-                luns.refresh()
-                tpg_lun = lun_object.lun
-        mlun = MappedLUN(self.rtsnode, mapped, tpg_lun, write_protect)
+            so = luns._storage_object(target)   # before the TPG's lock (lock order)
+        with locks.tpg(self.tpg):       # the LUN found or made stays until mapped
+            if so is not None:
+                found = [lun for lun in self.tpg.luns if lun.storage_object == so]
+                if found:
+                    tpg_lun = found[0].lun
+                else:
+                    lun_object = LUN(self.tpg, storage_object=so)
+                    self.info(f"Created LUN {lun_object.lun}.")
+                    luns.refresh()
+                    tpg_lun = lun_object.lun
+            mlun = MappedLUN(self.rtsnode, mapped, tpg_lun, write_protect)
         self.info(f"Created Mapped LUN {mlun.mapped_lun}.")
         return self.new_node(UIMappedLUN(mlun, self))
 
@@ -174,15 +176,18 @@ class UINodeACLs(UIListing):
         created for all existing LUNs. If omitted, the global parameter
         "auto_add_mapped_luns" is used.
         '''
-        from rtslib import MappedLUN, NodeACL
+        from rtslib import MappedLUN, NodeACL, locks
         add = self.ui_eval(add_mapped_luns, 'bool', self.prefs['auto_add_mapped_luns'],
                            'add_mapped_luns')
-        acl = NodeACL(self.tpg, wwn, mode='create')
-        self.info(f"Created Node ACL for {acl.node_wwn}")
-        if add:
-            for lun in sorted(self.tpg.luns, key=lambda x: x.lun):
-                MappedLUN(acl, lun.lun, lun.lun, write_protect=False)
-                self.info(f"Created mapped LUN {lun.lun}.")
+        # one TPG lock for the ACL and its mappings: a LUN created or deleted at the
+        # same moment is either mapped here or not yet/no longer there (rtslib/locks.py)
+        with locks.tpg(self.tpg):
+            acl = NodeACL(self.tpg, wwn, mode='create')
+            self.info(f"Created Node ACL for {acl.node_wwn}")
+            if add:
+                for lun in sorted(self.tpg.luns, key=lambda x: x.lun):
+                    MappedLUN(acl, lun.lun, lun.lun, write_protect=False)
+                    self.info(f"Created mapped LUN {lun.lun}.")
         return self.new_node(UINodeACL(acl, self))
 
     def ui_command_delete(self, wwn):

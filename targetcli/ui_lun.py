@@ -103,16 +103,22 @@ class UILUNs(UIListing):
         created in every node ACL for the new LUN. If omitted, the global
         parameter "auto_add_mapped_luns" is used.
         '''
-        from rtslib import LUN
+        from rtslib import LUN, locks
         add = self.ui_eval(add_mapped_luns, 'bool', self.prefs['auto_add_mapped_luns'],
                            'add_mapped_luns')
         index = parse_number(lun, 'lun', 'lun') if lun is not None else None
-        so = self._storage_object(storage_object)
-        lun_object = LUN(self.tpg, index, so)
-        self.info(f"Created LUN {lun_object.lun}.")
-        node = UILUN(lun_object, self)
-        if add and self.tpg.has_feature('acls'):
-            self._map_everywhere(lun_object, index)
+        so = self._storage_object(storage_object)   # before the TPG's lock (lock order)
+        # one TPG lock for the LUN and its mappings: an ACL created at the same
+        # moment either sees this LUN or is seen by it (rtslib/locks.py)
+        with locks.tpg(self.tpg):
+            lun_object = LUN(self.tpg, index, so)
+            self.info(f"Created LUN {lun_object.lun}.")
+            node = UILUN(lun_object, self)
+            mapped = add and self.tpg.has_feature('acls')
+            if mapped:
+                self._map_everywhere(lun_object, index)
+        if mapped:
+            self.parent.refresh()
         return self.new_node(node)
 
     def _map_everywhere(self, lun_object, wanted):
@@ -127,7 +133,6 @@ class UILUNs(UIListing):
             mlun = MappedLUN(acl, mapped, lun_object, write_protect=False)
             self.info(f"Created LUN {lun_object.lun}->{mlun.mapped_lun} mapping in node ACL "
                       f"{acl.node_wwn}")
-        self.parent.refresh()
 
     def ui_complete_create(self, parameters, text, current_param):
         if current_param != 'storage_object':

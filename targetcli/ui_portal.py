@@ -151,22 +151,23 @@ class UIPortals(UIListing):
         so). Delete a wildcard portal you made yourself before adding a
         specific address on its port.
         '''
-        from rtslib import NetworkPortal, RTSLibError
+        from rtslib import NetworkPortal, RTSLibError, locks
         port = _portal_port(ip_port) if ip_port is not None else DEFAULT_PORT
         if ip_port is None:
             self.info(f"Using default IP port {port}")
         ip, shown_ip = _portal_ip(ip_address if ip_address is not None else DEFAULT_PORTAL_IP)
         if ip_address is None:
             self.info(f"Binding to INADDR_ANY ({DEFAULT_PORTAL_IP})")
-        old = None if _is_wildcard(ip) else self._automatic_wildcard(port)
-        if old is not None:
-            old.delete()
-        try:
-            portal = NetworkPortal(self.tpg, ip, port, mode='create')
-        except RTSLibError:
+        with locks.tpg(self.tpg):      # one process replaces the default portal
+            old = None if _is_wildcard(ip) else self._automatic_wildcard(port)
             if old is not None:
-                NetworkPortal(self.tpg, old.ip_address, port, mode='create')
-            raise
+                old.delete()
+            try:
+                portal = NetworkPortal(self.tpg, ip, port, mode='create')
+            except RTSLibError:
+                if old is not None:
+                    NetworkPortal(self.tpg, old.ip_address, port, mode='create')
+                raise
         if old is not None:
             self.info(f"Replaced the default portal {old.ip_address}:{port}, which listened "
                       f"on all IPs and would block {shown_ip}:{port}.")

@@ -17,7 +17,7 @@ def test_bench_smoke_produces_a_complete_table(tmp_path):
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop('LIO_SIMULATE', None)
     proc = subprocess.run([sys.executable, os.path.join(ROOT, 'scripts', 'bench.py'), '--simulate',
-                           '--smoke', '--out', str(out), '--json', str(raw)],
+                           '--smoke', '--parallel', '2', '--out', str(out), '--json', str(raw)],
                           capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(raw.read_text())
@@ -27,6 +27,11 @@ def test_bench_smoke_produces_a_complete_table(tmp_path):
     text = out.read_text()
     assert '<!-- bench:simulate -->' in text and 'SMOKE SIZES' in text
     assert 'targetcli-fb cannot run here' in text      # the peer is n/a, and says why
+    # the parallel row (issue 19): both ways measured, every command done, tree whole
+    for way in ('serial', 'parallel'):
+        row = data['parallel']['tools']['ours'][way]
+        assert (row['ok'], row['luns'], row['acls'], row['problems']) == (4, 2, 2, 0), row
+    assert '<!-- bench:simulate-parallel -->' in text
 
 
 def test_bench_layouts_match_the_tools_they_name(tmp_path):

@@ -9,6 +9,7 @@ else) undoes the journal in reverse, the failed change first.
 """
 import os
 
+from rtslib import locks
 from rtslib.saveconfig import atomic, objects, paths, plan, schema
 from rtslib.saveconfig.restore import load_file, select
 from rtslib.saveconfig.errors import ConfigInvalid, RTSLibError, SaveConfigError
@@ -340,7 +341,8 @@ def apply(root, config, target=None, storage_object=None, clear_existing=False,
     """Bring the kernel to `config` (a parsed saveconfig document) with the fewest
     changes; returns them.  ConfigInvalid when the file is refused (nothing
     changed), ApplyFailed when a change was refused (everything undone)."""
-    with config_lock(root.fs, lock_timeout):
+    # the tree's lock first (its place in rtslib/locks.py's order), exclusive
+    with locks.tree(root.fs, exclusive=True), config_lock(root.fs, lock_timeout):
         changes = make_plan(root, config, target, storage_object, clear_existing, source)
         runner = Runner(root, progress)
         try:

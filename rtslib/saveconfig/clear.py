@@ -7,6 +7,7 @@ error listing what is left.
 """
 import re
 
+from rtslib import locks
 from rtslib.saveconfig import objects
 from rtslib.saveconfig.errors import RTSLibError, SaveConfigError
 
@@ -76,11 +77,17 @@ class Clearer:
 
 
 def clear_existing(root, target=None, storage_object=None, confirm=False, progress=None):
-    """Remove the whole configuration, or only target=WWN / storage_object=NAME.
+    """Remove the whole configuration, or only target=WWN / storage_object=NAME, under
+    the whole tree's lock (exclusive): never beside a one-shot command's change.
     progress: a progress.Progress told of each object deleted."""
     if not confirm:
         raise SaveConfigError('As a precaution, confirm=True needs to be set: clearing '
                               'removes every target and storage object')
+    with locks.tree(root.fs, exclusive=True):
+        _clear(root, target, storage_object, progress)
+
+
+def _clear(root, target, storage_object, progress):
     c = Clearer(root, progress)
     everything = not (target or storage_object)
     sos = [so for so in root.storage_objects

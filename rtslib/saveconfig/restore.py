@@ -13,7 +13,7 @@ import json
 import os
 import zlib
 
-from rtslib import hba
+from rtslib import hba, locks
 from rtslib.saveconfig import clear, objects, paths, schema
 from rtslib.saveconfig.errors import (ConfigInvalid, RestoreFailed, RTSLibError,
                                       SaveConfigError)
@@ -338,6 +338,15 @@ def _put_back(root, before):
 
 def restore(root, config, target=None, storage_object=None, clear_existing=False,
             abort_on_error=False, skip_missing=False, source='configuration'):
+    """See _restore; the whole tree's lock, exclusive: one-shot commands wait for
+    the restore, or it for them, and no one sees the tree half restored."""
+    with locks.tree(root.fs, exclusive=True):
+        return _restore(root, config, target, storage_object, clear_existing,
+                        abort_on_error, skip_missing, source)
+
+
+def _restore(root, config, target, storage_object, clear_existing, abort_on_error,
+             skip_missing, source):
     """Restore `config` (a parsed saveconfig.json) into the kernel.
 
     All or nothing: a document with any problem changes nothing

@@ -8,6 +8,7 @@ backup/ when it changes (backup.py).
 import json
 import os
 
+from rtslib import locks
 from rtslib.saveconfig import atomic, backup, jsonfmt, paths, schema
 from rtslib.saveconfig.errors import SaveConfigError
 
@@ -24,8 +25,61 @@ def is_empty(doc):
 def dump_config(root, warn):
     """The whole configuration as a document; each object that cannot be read
     (broken symlink, unreadable attribute) is reported through warn() and left
-    out, so the rest is still saved."""
-    return root.dump(warn=warn)
+    out, so the rest is still saved.  The document always restores: see
+    consistent()."""
+    doc = root.dump(warn=warn)
+    consistent(root, doc, warn)
+    return doc
+
+
+def consistent(root, doc, warn):
+    """Make `doc` a set that restores, whatever one-shot commands did during the dump.
+
+    Each TPG is read under its lock (a mapped LUN always has its LUN), but the
+    storage objects are read before the targets: a LUN made meanwhile may use a
+    storage object made meanwhile (read it now), or one deleted meanwhile with
+    its LUNs (leave the LUN out, as a save made after that delete would).  What
+    an unreadable object leaves dangling is left out too, and reported."""
+    have = {schema.so_doc_key(so) for so in doc['storage_objects']}
+    for target in doc['targets']:
+        for tpg in target.get('tpgs', []):
+            kept, gone = [], set()
+            for lun in tpg.get('luns', []):
+                key = schema.parse_so_ref(lun.get('storage_object'))
+                if key in have or _add_storage_object(root, doc, key, have):
+                    kept.append(lun)
+                else:
+                    gone.add(lun.get('index'))
+            tpg['luns'] = kept
+            _drop_dangling_mappings(target, tpg, {lun.get('index') for lun in kept}, gone,
+                                    warn)
+
+
+def _add_storage_object(root, doc, key, have):
+    """Dump the storage object `key` created during the save; False if it is gone."""
+    from rtslib.errors import RTSLibError
+    from rtslib.storage import so_mapping
+    plugin, _, name = (key or '').partition('/')
+    try:
+        so = so_mapping[plugin](name, fs=root.fs)
+        doc['storage_objects'].append(so.dump())
+    except (KeyError, RTSLibError, OSError):
+        return False
+    have.add(key)
+    return True
+
+
+def _drop_dangling_mappings(target, tpg, luns, gone, warn):
+    """Leave out mapped LUNs whose LUN is not saved; report those not explained by a
+    delete during the save (`gone`: the LUN went with its storage object)."""
+    for acl in tpg.get('node_acls', []):
+        mapped = acl.get('mapped_luns', [])
+        acl['mapped_luns'] = [m for m in mapped if m.get('tpg_lun') in luns]
+        for m in mapped:
+            if m.get('tpg_lun') not in luns | gone:
+                warn('target %s tpg %s acl %s: mapped lun %s not saved: its LUN %s is not '
+                     'saved' % (target.get('wwn'), tpg.get('tag'), acl.get('node_wwn'),
+                                m.get('index'), m.get('tpg_lun')))
 
 
 # -- saving a selection ---------------------------------------------------------
@@ -147,7 +201,8 @@ def save_to_file(root, path=None, so_path=None, target=None, *, empty_guard=Fals
             warn(text)
 
     _ensure_dir(os.path.dirname(path))
-    with atomic.FileLock(paths.lock_file(path, root.fs), lock_timeout):
+    # the tree's lock (shared) before the file's: a restore is not saved half done
+    with locks.tree(root.fs), atomic.FileLock(paths.lock_file(path, root.fs), lock_timeout):
         old = _read_existing(path)
         current = dump_config(root, note)
         if so_path or target:

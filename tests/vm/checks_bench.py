@@ -74,7 +74,7 @@ def run(ctx):
         argv += ['--only', item]
     for item in params.get('peer_only') or []:
         argv += ['--peer-only', item]
-    for key in ('oneshot_runs', 'repeat_limit'):
+    for key in ('oneshot_runs', 'repeat_limit', 'parallel'):
         if params.get(key):
             argv += ['--' + key.replace('_', '-'), str(params[key])]
     if params.get('peer_timeout'):
