@@ -8,6 +8,7 @@ import os
 import re
 import statistics
 
+import bench_apply
 from bench_run import ONE_SHOT, OP_TEXT, OPS, READS
 
 FLAT_LIMIT, READ_LIMIT, RESTORE_LIMIT, PEER_FACTOR, STARTUP_LIMIT = 1.2, 2.0, 1.5, 20.0, 0.1
@@ -35,6 +36,12 @@ How to read it:
   ours failed and left nothing to replay.  The last column lists our configfs calls.
 - "peer" is Debian's targetcli-fb 2.1.53 (rtslib-fb 2.1.75); it needs a real configfs, so it
   runs only in the VM.  `>N` = killed after N s.
+- plan and apply (issue 17, scripts/bench_apply.py) run on our saveconfig of the tree after the
+  clearconfig/restoreconfig cycle: plan on the identical configuration, apply of a copy with one
+  attribute of the storage object behind one LUN changed (put back by one raw write after each
+  run), apply to an empty kernel (cleared with raw calls, untimed).  The peer has neither: its
+  nearest command is restoreconfig, the row above them (with clear_existing=true to converge a
+  live configuration, which drops every session).
 - Targets are computed from the same medians; a miss is shown, never tuned away.
 """
 
@@ -63,7 +70,7 @@ def fmt_mb(v):
 
 def cell_time(cfg, op, tool):
     cell = cfg['ops'].get(op, {}).get(tool)
-    if tool not in cfg['tools']:
+    if tool not in cfg['tools'] or tool == 'peer' and op in bench_apply.OPS:
         return 'n/a'
     if cell is None:
         return '-'
@@ -108,6 +115,8 @@ def errors_of(cfg):
     out = []
     for op in OPS:
         for tool, cell in sorted(cfg['ops'].get(op, {}).items()):
+            if tool == 'changes':           # bench_apply's record of what apply_one changed
+                continue
             if tool == 'calls':
                 if cell.get('error'):
                     out.append('- ours / %s under bench_trace.py: %s (floor = independent minimal)'
@@ -233,7 +242,7 @@ def target_rows(data):
             ('one-shot >= %.0fx faster than targetcli-fb at 1,000 LUNs x 100 ACLs' % PEER_FACTOR,
              target_peer(configs)),
             ('start-up + small ls < %.1f s on the simulator' % STARTUP_LIMIT,
-             target_startup(configs, mode))]
+             target_startup(configs, mode))] + bench_apply.target_rows(configs, med, verdict)
 
 
 # ---- the whole section ------------------------------------------------------------

@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 
+import bench_apply
 import bench_build
 import bench_floor
 from bench_build import PROBE_IQN, PROBE_SO, PROBE_TPG
@@ -32,7 +33,7 @@ ONE_SHOT = ['startup_ls', 'create', 'delete', 'set_attr']
 READS = ['ls', 'saveconfig']
 CYCLE = ['clearconfig', 'restoreconfig']
 WARM_RUNS = 3       # untimed start-ups of ours and of the floor before their first timing
-OPS = ONE_SHOT + READS + CYCLE
+OPS = ONE_SHOT + READS + CYCLE + bench_apply.OPS
 TOOLS = ['ours', 'peer', 'floor']
 OP_TEXT = {
     'startup_ls': 'start-up + ls %s' % PROBE_PATH.replace(PROBE_IQN, 'PROBE'),
@@ -44,6 +45,7 @@ OP_TEXT = {
     'clearconfig': 'clearconfig confirm=True',
     'restoreconfig': 'restoreconfig FILE (after clear)',
 }
+OP_TEXT.update(bench_apply.OP_TEXT)
 
 
 def tool_args(op, save_file):
@@ -111,6 +113,7 @@ class Bench:
         os.makedirs(self.home, exist_ok=True)
         self.fs = None
         self.simdir = None
+        self.decl_files = (None, None)       # bench_apply.stage: (save file, changed copy)
 
     # -- processes --------------------------------------------------------------
     def env(self, tool):
@@ -123,6 +126,11 @@ class Bench:
             env['PYTHONPATH'] = REPO + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
         return env
 
+    def our_args(self, op, save_file):
+        if op in bench_apply.OPS:
+            return bench_apply.tool_args(op, *self.decl_files)
+        return tool_args(op, save_file)
+
     def tool_argv(self, tool, args):
         """argv of one targetcli command `args` for ours or the peer."""
         if tool == 'peer':
@@ -134,13 +142,18 @@ class Bench:
         sim = [] if self.real else ['--simulate', self.simdir]
         save_file = self.saves[tool]
         if tool == 'ours':
-            return [sys.executable, '-m', 'targetcli'] + sim + tool_args(op, save_file)
+            return [sys.executable, '-m', 'targetcli'] + sim + self.our_args(op, save_file)
         if tool == 'peer':
             return [PEER_BIN] + tool_args(op, save_file)
         if self.traces.get(op):               # the same calls ours made, nothing else
             out = [save_file] if op == 'saveconfig' else []
-            kind = 'read' if op in ('startup_ls', 'ls', 'saveconfig') else 'change'
+            kind = bench_apply.KIND.get(op) or (
+                'read' if op in ('startup_ls', 'ls', 'saveconfig') else 'change')
             return [sys.executable, FLOOR] + sim + ['replay', kind, self.traces[op]] + out
+        if op in bench_apply.OPS:
+            args = bench_apply.floor_args(op, self.decl_files[0],
+                                          os.path.join(self.work, 'floor-plan.json'))
+            return args and [sys.executable, FLOOR] + sim + args
         probe_dir = 'core/%s/%s' % (self.probe_hba, PROBE_SO)
         src = self.restore_src if op == 'restoreconfig' else save_file
         return [sys.executable, FLOOR] + sim + floor_args(op, src, probe_dir)
@@ -180,7 +193,10 @@ class Bench:
             return False
         if tool == 'floor':
             cell['kind'] = 'replay' if self.traces.get(op) else 'minimal'
-        sec, rss, rc, tail, nout = self.spawn(self.argv(tool, op), self.env(tool), timeout)
+        argv = self.argv(tool, op)
+        if argv is None:                         # no minimal script for this op
+            return False
+        sec, rss, rc, tail, nout = self.spawn(argv, self.env(tool), timeout)
         progress('%s %s %s: %.2f s, exit %d' % (self.name, op, tool, sec, rc))
         if rc == -signal.SIGKILL and sec >= timeout:
             cell['timeout'] = timeout            # a lower bound, shown as >N
@@ -247,6 +263,9 @@ class Bench:
             self.trace_cycle(rec, cfg, expect)
             for tool in ['floor'] + [t for t in ('peer', 'ours') if t in tools]:
                 self.cycle(rec, tool, cfg, expect)
+        declarative = [op for op in bench_apply.OPS if only is None or op in only]
+        if declarative:
+            bench_apply.stage(self, rec, cfg, expect, declarative)
         if not self.real and self.drop_sim:
             shutil.rmtree(self.simdir, ignore_errors=True)   # a 10k-LUN simulated tree is GBs
         if only is not None:
@@ -273,7 +292,7 @@ class Bench:
         """Run ours once under bench_trace.py; keep the record if the command succeeded."""
         path = os.path.join(self.work, 'trace-%s.json' % op)
         sim = [] if self.real else ['--simulate', self.simdir]
-        argv = [sys.executable, TRACER, path] + sim + tool_args(op, self.saves['ours'])
+        argv = [sys.executable, TRACER, path] + sim + self.our_args(op, self.saves['ours'])
         _, _, rc, tail, _ = self.spawn(argv, self.env('ours'))
         info = rec.setdefault(op, {}).setdefault('calls', {})
         if rc != 0 or not os.path.exists(path):

@@ -25,3 +25,20 @@ def test_restore_of_n_storage_objects_costs_n_not_n_squared(tmp_path):
     for op in ('isdir', 'listdir', 'read'):
         # per object the same calls, however many objects came before it
         assert large[op] / 80 <= 1.1 * small[op] / 20 + 0.5, (op, small, large)
+
+
+def apply_calls(simdir, n):
+    """Backend calls of an apply of n ramdisks to an empty kernel (issue 17)."""
+    from rtslib import RTSRoot
+    from rtslib.saveconfig.apply import apply
+    from rtslib.simkernel import SimConfigFS
+    counting = CountingFS(SimConfigFS(str(simdir)))
+    apply(RTSRoot(fs=counting), ramdisks(n))
+    assert len(list(RTSRoot(fs=counting).storage_objects)) == n
+    return counting.calls
+
+
+def test_apply_of_n_storage_objects_costs_n_not_n_squared(tmp_path):
+    small, large = apply_calls(tmp_path / 'a', 20), apply_calls(tmp_path / 'b', 80)
+    for op in ('isdir', 'listdir', 'read', 'first_dir'):
+        assert large[op] / 80 <= 1.1 * small[op] / 20 + 0.5, (op, small, large)
