@@ -150,7 +150,13 @@ class UIPortal(UIRTSLibNode):
             return False
 
     def _switch(self, what, value):
-        """Set iser/offload; an 'on' that the kernel did not keep is an error."""
+        """Set iser/offload; an 'on' that the kernel did not keep is an error.  iSER is
+        checked first: what would make the kernel refuse it is said with its fix."""
+        if what == 'iser' and value and not self._get('iser'):
+            from rtslib import rdma
+            problem = rdma.iser_problem(self.rtsnode.fs, self.rtsnode.ip_address)
+            if problem:
+                raise ExecutionError(f"Cannot enable iSER on portal {self.name}: {problem}")
         setattr(self.rtsnode, what, value)
         now = self._get(what)
         if now != value:
@@ -200,6 +206,27 @@ class UIPortal(UIRTSLibNode):
         Disables offload for this portal.
         '''
         self.info(f"offload enable now: {self._switch('offload', False)}")
+
+    def ui_command_status(self):
+        '''
+        Displays whether iSER is on, which RDMA ports serve this portal's
+        address, and, when iSER could not be enabled here, why and the
+        command that fixes it.
+        '''
+        from rtslib import rdma
+        portal = self.rtsnode
+        self.info(f"iSER: {'enabled' if self._get('iser') else 'disabled'}")
+        served = rdma.serving(portal.fs, portal.ip_address)
+        for port in served:
+            self.info(f"served by RDMA {port.line()}")
+        problem = rdma.iser_problem(portal.fs, portal.ip_address)
+        if problem:
+            self.info(f"iSER not possible: {problem}")
+        elif not served:
+            self.info("no RDMA device serves this address; the kernel accepts iSER on it "
+                      "(wildcard or loopback) but no RDMA initiator can reach it")
+        else:
+            self.info("ready for iSER")
 
     def ui_command_info(self):
         '''

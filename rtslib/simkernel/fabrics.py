@@ -132,13 +132,15 @@ def _mapped_lun_wp(fs, node, data, spec):
     return None
 
 
-def _loop_nexus(fs, node, data, spec):
+def _nexus(fs, node, data, busy):
+    """tcm_loop's and vhost_scsi's nexus store; dropping it (NULL) while the TPG has
+    LUNs is `busy` ("active TPG port count": EPERM for tcm_loop, EBUSY for vhost)."""
     st = fs.store.state(node.obj)
     if data.startswith('NULL'):
         if not st.get('nexus'):
             raise fail(errno.ENODEV)
         if st.get('ports'):
-            raise fail(errno.EPERM)         # "active TPG port count"
+            raise fail(busy)
         st.pop('nexus')
         fs.store.save_state(node.obj, st)
         return None
@@ -153,6 +155,28 @@ def _loop_nexus(fs, node, data, spec):
     st['nexus'] = parse.one_newline(data)
     fs.store.save_state(node.obj, st)
     return None
+
+
+def _loop_nexus(fs, node, data, spec):
+    return _nexus(fs, node, data, errno.EPERM)
+
+
+def _vhost_nexus(fs, node, data, spec):
+    return _nexus(fs, node, data, errno.EBUSY)
+
+
+def _sbp_directory_id(fs, node, data, spec):
+    """'implicit', or a hex number up to 0xffffff shown as %06x."""
+    text = parse.one_newline(data)
+    if text == 'implicit':
+        return 'implicit\n'
+    try:
+        value = int(text, 16)
+    except ValueError:
+        raise fail(errno.EINVAL) from None
+    if not 0 <= value <= 0xffffff:
+        raise fail(errno.EINVAL)
+    return '%06x\n' % value
 
 
 def _loop_transport_status(fs, node, data, spec):
@@ -170,9 +194,9 @@ def _portal_iser(fs, node, data, spec):
     if value and not st.get('iser'):
         host, addr = fs.host(), st['addr']
         if addr in ('0.0.0.0', '::') or hostmod.is_loopback(addr) \
-                or addr in host['rdma_addresses']:
+                or addr in hostmod.rdma_served(host):
             pass
-        elif addr not in host['ip_addresses']:
+        elif not hostmod.is_local(host, addr):
             raise fail(errno.EADDRNOTAVAIL)  # rdma_bind_addr() failed: -99
         else:
             raise fail(errno.ENODEV)         # local address, no RDMA device on it
@@ -216,6 +240,8 @@ FABRIC_ACTIONS = {
     'tpg_authentication': _tpg_authentication,
     'mapped_lun_wp': _mapped_lun_wp,
     'loop_nexus': _loop_nexus,
+    'vhost_nexus': _vhost_nexus,
+    'sbp_directory_id': _sbp_directory_id,
     'loop_transport_status': _loop_transport_status,
     'portal_iser': _portal_iser,
     'portal_cxgbit': _portal_cxgbit,

@@ -7,7 +7,7 @@ registries are read, never a listing of the tree.
 import errno
 import time
 
-from rtslib.simkernel import parse, rules
+from rtslib.simkernel import fabric_names, parse, rules
 from rtslib.simkernel.parse import fail
 from rtslib.simkernel.render import fabric_name, tg_member
 
@@ -83,7 +83,7 @@ def _create_wwn(fs, node, name):
             raise fail(errno.EINVAL)
         host_no = fs.store.next_counter('scsi_host', fs.host()['first_scsi_host'])
         return {'proto': proto, 'host_no': host_no}
-    return {}
+    return fabric_names.check_wwn(fs, fab, name)
 
 
 def _create_tpg(fs, node, name):
@@ -94,6 +94,11 @@ def _create_tpg(fs, node, name):
     limit = rules.MAX_TPGT.get(node.flavour)
     if limit is not None and tpgt > limit:
         raise fail(errno.EINVAL)
+    wwn_obj = parent_obj(node.obj, 1)
+    wst = fs.store.state(wwn_obj)
+    fabric_names.check_tpg(fs, node.flavour, tpgt, wst)
+    wst['tpgs'] = wst.get('tpgs', 0) + 1
+    fs.store.save_state(wwn_obj, wst)
     st = {'tpgt': tpgt, 'ports': 0}
     if node.flavour == 'loopback':
         st['host_no'] = fs.store.state(parent_obj(node.obj, 1))['host_no']
@@ -115,6 +120,7 @@ def _create_mapped_lun(fs, node, name):
 
 
 def _create_acl(fs, node, name):
+    fabric_names.check_acl(fs, node.flavour, name)
     return {'acl_index': fs.store.next_counter('acl_index', 1)}
 
 
@@ -223,6 +229,13 @@ def _remove_lu_gp(fs, node, st):
             fs.refresh(dev_obj)
 
 
+def _remove_tpg(fs, node, st):
+    wwn_obj = parent_obj(node.obj, 1)
+    wst = fs.store.state(wwn_obj)
+    wst['tpgs'] = max(0, wst.get('tpgs', 1) - 1)
+    fs.store.save_state(wwn_obj, wst)
+
+
 def _remove_fabric(fs, node, st):
     # discovery auth belongs to iscsi_target_mod: it outlives the fabric dir
     if node.flavour == 'iscsi':
@@ -235,7 +248,8 @@ DISCOVERY_FILES = ('userid', 'password', 'userid_mutual', 'password_mutual',
                    'enforce_discovery_auth')
 
 _REMOVE = {'portal': _remove_portal, 'device': _remove_device,
-           'tg_pt_gp': _remove_tg_pt_gp, 'lu_gp': _remove_lu_gp, 'fabric': _remove_fabric}
+           'tg_pt_gp': _remove_tg_pt_gp, 'lu_gp': _remove_lu_gp, 'fabric': _remove_fabric,
+           'tpg': _remove_tpg}
 
 
 LU_MEMBERS = 'core/alua/lu_gps/default_lu_gp/members'
