@@ -129,6 +129,8 @@ class SimulatedHost:
         return entry.get('dev') if entry else None
 
     def fabric_wwns(self, source, fabric):
+        if source == 'infiniband' and self.facts.get('rdma_devices'):
+            return sim_ib_wwns(self.facts)
         return list(self._get('fabric_wwns').get(fabric, []))
 
     def module_present(self, fabric_dir, module):
@@ -259,6 +261,13 @@ def _installed_modules():
                 continue
         _installed['names'] = names
     return _installed['names']
+
+
+def sim_ib_wwns(host):
+    """The simulated host's RDMA ports as srpt WWNs (from sim-host.json rdma_devices)."""
+    return ['ib.' + port['gid'].replace(':', '')
+            for _dev, info in sorted(host['rdma_devices'].items())
+            for _n, port in sorted(info.get('ports', {}).items()) if port.get('gid')]
 
 
 def _infiniband_wwns():

@@ -26,7 +26,7 @@ class FabricModule(CFSNode):
         super().__init__(fs)
         self.spec = spec.get(name)
         self.name = self.spec['name']
-        self._rel = self.spec['configfs_dir']
+        self._cfs_path = self.spec['configfs_dir']
 
     # -- spec data ------------------------------------------------------------
     features = property(lambda self: tuple(self.spec['features']))
@@ -79,13 +79,13 @@ class FabricModule(CFSNode):
         if self.exists:
             return
         try:
-            self.fs.mkdir(self._rel)
+            self.fs.mkdir(self._cfs_path)
             return
         except OSError as first:
             err = first
         if not self.fs.simulated and self._modprobe():
             try:
-                self.fs.mkdir(self._rel)
+                self.fs.mkdir(self._cfs_path)
                 return
             except OSError as again:
                 err = again
@@ -153,12 +153,17 @@ class FabricModule(CFSNode):
         """Whether the fabric can be used on this host: its dir exists, or (fabrics
         bound to hardware) it has local ports, or its kernel module is loaded or
         installed.  Nothing is loaded or created to find out."""
-        if self.exists:
-            return True
-        wwns = self.wwns
-        if wwns is not None:
-            return bool(wwns)
-        return devices.module_present(self.fs, self.configfs_dir, self.kernel_module)
+        return self.exists or self.absence() is None
+
+    def absence(self):
+        """Why the fabric cannot be used here (None when it can): its module is
+        neither loaded nor installed, or it is bound to hardware this host lacks."""
+        if not devices.module_present(self.fs, self.configfs_dir, self.kernel_module):
+            return f'kernel module {self.kernel_module} is neither loaded nor loadable here'
+        if self.wwns is not None and not self.wwns:
+            return (f'kernel module {self.kernel_module} has no local {self.spec["wwn_list"]} '
+                    f'ports (its targets take the WWN of a hardware port)')
+        return None
 
     # -- children -------------------------------------------------------------
     @property
@@ -178,7 +183,7 @@ class FabricModule(CFSNode):
     @property
     def version(self):
         for name in ('lio_version', 'version'):
-            text = self._read_optional(self._sub(name))
+            text = self._read_optional(self._path_of(name))
             if text is not None:
                 return text.strip()
         return None
@@ -223,6 +228,16 @@ class FabricModule(CFSNode):
         for attr in ('mutual_password', 'mutual_userid', 'password', 'userid'):
             setattr(self, 'discovery_' + attr, '')
         self.discovery_enable_auth = False
+
+    @property
+    def rdma_cm_port(self):
+        """ib_srpt's RDMA/CM port (srpt/discovery_auth/rdma_cm_port; 0: not listening)."""
+        self._check_self()
+        return int(self.get_group('discovery_auth', 'rdma_cm_port') or 0)
+
+    @rdma_cm_port.setter
+    def rdma_cm_port(self, port):
+        self.set_group('discovery_auth', 'rdma_cm_port', str(int(port)))
 
     @property
     def cpus_allowed_list(self):

@@ -39,6 +39,8 @@ FIELDS = {
     'wwn_format': (False, lambda v: v in WWN_FORMATS, f'one of {", ".join(WWN_FORMATS)}'),
     'wwn_list': (False, lambda v: v is None or v in WWN_LISTS,
                  f'null or one of {", ".join(WWN_LISTS)}'),
+    'rdma_module': (False, _is_name, 'the kernel module of its RDMA transport, e.g. ib_srpt '
+                    '(its `info` then reports RDMA readiness)'),
     'listed': (False, lambda v: isinstance(v, bool), 'true or false'),
     'view_of': (False, _is_name, 'the name of another fabric spec'),
     'description': (False, lambda v: isinstance(v, str), 'a string'),
@@ -59,6 +61,33 @@ def spec_dir():
     installed = [os.path.join(prefix, 'share', 'lio-py', 'spec')
                  for prefix in (sysconfig.get_path('data'), sys.prefix)]
     return next((d for d in installed if os.path.isdir(d)), installed[0])
+
+
+def _stderr(message):
+    print(message, file=sys.stderr)
+
+
+USER_DIRS_ENV = 'LIO_USER_SPEC_DIRS'   # read by the entry points, never here
+
+# What the entry points passed in (configure): user spec dirs read after the
+# shipped one, and where a broken file's warning goes.
+_settings = {'user_dirs': (), 'warn': _stderr}
+
+
+def configure(user_dirs=(), warn=None):
+    """Set the user spec directories (their *.json files add fabrics beside the
+    shipped ones, or replace a shipped one of the same name) and the warning
+    sink; called by the entry points, which read USER_DIRS_ENV."""
+    _settings['user_dirs'] = tuple(d for d in user_dirs if d)
+    _settings['warn'] = warn or _stderr
+    clear_cache()
+
+
+def user_dirs_from(value, simdir=None):
+    """LIO_USER_SPEC_DIRS (colon-separated) plus /etc/target/fabrics.d
+    (DIR/etc/target/fabrics.d when simulated)."""
+    base = os.path.join(simdir, 'etc', 'target') if simdir else '/etc/target'
+    return [os.path.join(base, 'fabrics.d')] + [d for d in (value or '').split(':') if d]
 
 
 def validate(doc, filename):
@@ -103,25 +132,53 @@ def load_file(path):
 _cache = {}
 
 
-def load_all(directory=None):
-    """{name: spec} for every spec/*.json, loaded once per directory."""
-    directory = directory or spec_dir()
-    if directory not in _cache:
-        try:
-            names = sorted(n for n in os.listdir(directory) if n.endswith('.json'))
-        except OSError as e:
+def _load_dir(directory, specs, broken, required):
+    """Load directory/*.json into specs; a broken file goes to broken[name] = message."""
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.endswith('.json'))
+    except OSError as e:
+        if required:
             raise SpecError(f'Fabric spec directory {directory}: {e.strerror}; set LIO_SPEC_DIR '
                             f'to the directory holding the spec/*.json files') from None
-        specs = {}
-        for name in names:
+        return
+    for name in names:
+        try:
             spec = load_file(os.path.join(directory, name))
-            specs[spec['name']] = spec
-        for spec in specs.values():
+        except SpecError as e:
+            specs.pop(name[:-len('.json')], None)
+            broken[name[:-len('.json')]] = str(e)
+            continue
+        broken.pop(spec['name'], None)
+        specs[spec['name']] = spec
+
+
+def load_all(directory=None):
+    """{name: spec} for every spec/*.json (and the user spec dirs), loaded once.
+
+    A broken file disables only its fabric: one warning names the file and
+    the field, and the other fabrics work."""
+    directory = directory or spec_dir()
+    key = (directory,) + _settings['user_dirs']
+    if key not in _cache:
+        specs, broken = {}, {}
+        _load_dir(directory, specs, broken, required=True)
+        for extra in _settings['user_dirs']:
+            _load_dir(extra, specs, broken, required=False)
+        for spec in list(specs.values()):
             if spec.get('view_of') and spec['view_of'] not in specs:
-                raise SpecError(f"{spec['spec_file']}: field 'view_of' names "
-                                f"'{spec['view_of']}', which has no spec file")
-        _cache[directory] = specs
-    return _cache[directory]
+                specs.pop(spec['name'])
+                broken[spec['name']] = (f"{spec['spec_file']}: field 'view_of' names "
+                                        f"'{spec['view_of']}', which has no usable spec file")
+        for name, message in sorted(broken.items()):
+            _settings['warn'](f'Warning: fabric {name} is disabled: {message}')
+        _cache[key] = (specs, broken)
+    return _cache[key][0]
+
+
+def broken():
+    """{fabric name: why its spec file was not loaded} (after load_all)."""
+    load_all()
+    return dict(_cache[(spec_dir(),) + _settings['user_dirs']][1])
 
 
 def get(name):
@@ -129,6 +186,9 @@ def get(name):
     specs = load_all()
     spec = specs.get(str(name).lower())
     if spec is None:
+        why = broken().get(str(name).lower())
+        if why:
+            raise RTSLibError(f"Fabric {name} is disabled: {why}")
         raise RTSLibError(f"No fabric module named '{name}'; known: {', '.join(sorted(specs))}")
     return spec
 

@@ -8,7 +8,7 @@ from rtslib.node import CFSNode  # noqa: F401
 from rtslib.target import Target  # noqa: F401
 from rtslib.utils import (RTSLibError, colonize, fread, fwrite, ignored, modprobe,  # noqa: F401
                           normalize_wwn)
-from rtslib_fb._forward import forwarding
+from rtslib_fb._forward import forwarding as _forwarding
 
 # entries of a fabric directory that are not targets
 excludes_list = sorted(NOT_TARGETS)
@@ -34,4 +34,4 @@ USBGadgetFabricModule = _bound('USBGadgetFabricModule', 'usb_gadget')
 VhostFabricModule = _bound('VhostFabricModule', 'vhost')
 XenPvScsiFabricModule = _bound('XenPvScsiFabricModule', 'xen-pvscsi')
 
-__getattr__ = forwarding('fabric', 'rtslib.fabric')
+__getattr__ = _forwarding('fabric', 'rtslib.fabric')

@@ -6,6 +6,6 @@ from rtslib.root import DEFAULT_SAVE_FILE as default_save_file  # noqa: F401
 from rtslib.tcm import so_mapping  # noqa: F401
 from rtslib.utils import (RTSLibALUANotSupported, RTSLibError, dict_remove, fread,  # noqa: F401
                           fwrite, modprobe, mount_configfs, set_attributes)
-from rtslib_fb._forward import forwarding
+from rtslib_fb._forward import forwarding as _forwarding
 
-__getattr__ = forwarding('root', 'rtslib.root')
+__getattr__ = _forwarding('root', 'rtslib.root')

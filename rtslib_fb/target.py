@@ -7,6 +7,6 @@ from rtslib.target import AUTH_PARAMS as auth_params  # noqa: F401
 from rtslib.utils import (RTSLibBrokenLink, RTSLibError, dict_remove, fread,  # noqa: F401
                           fwrite, generate_wwn, ignored, normalize_wwn, set_attributes,
                           set_parameters)
-from rtslib_fb._forward import forwarding
+from rtslib_fb._forward import forwarding as _forwarding
 
-__getattr__ = forwarding('target', 'rtslib.target')
+__getattr__ = _forwarding('target', 'rtslib.target')

@@ -3,12 +3,13 @@ from rtslib import (ALUATargetPortGroup, BlockStorageObject, FileIOStorageObject
                     PSCSIStorageObject, RDMCPStorageObject, StorageObject,
                     StorageObjectFactory, UserBackedStorageObject)
 from rtslib.node import CFSNode  # noqa: F401
+from rtslib.storage import _alua_attr
 from rtslib.tcm import so_mapping  # noqa: F401
 from rtslib.utils import (RTSLibError, RTSLibNotInCFS, convert_scsi_hctl_to_path,  # noqa: F401
                           convert_scsi_path_to_hctl, fread, fwrite, generate_wwn,
                           get_blockdev_type, get_size_for_blk_dev, get_size_for_disk_name,
                           is_dev_in_use)
-from rtslib_fb._forward import forwarding
+from rtslib_fb._forward import forwarding as _forwarding
 
 # rtslib-fb's backstore names per class: its 'ramdisk' and 'block' have the
 # kernel's 'rd_mcp' and 'iblock' as directory prefixes
@@ -17,14 +18,8 @@ bs_params = {cls: dict(name=cls.plugin, **({'alt_dirprefix': cls.hba} if cls.hba
              for cls in (PSCSIStorageObject, RDMCPStorageObject, FileIOStorageObject,
                          BlockStorageObject, UserBackedStorageObject)}
 
-
-def storage_object_get_alua_support_attr(so):
-    """Whether a pscsi/user storage object's kernel says it supports ALUA
-    (False where the attribute is missing: older kernels crash on ALUA files)."""
-    try:
-        return int(so.get_attribute('alua_support')) == 1
-    except (RTSLibError, ValueError):
-        return False
+# whether a pscsi/user storage object's kernel says it supports ALUA
+storage_object_get_alua_support_attr = _alua_attr
 
 
-__getattr__ = forwarding('tcm', 'rtslib.tcm')
+__getattr__ = _forwarding('tcm', 'rtslib.tcm')

@@ -203,11 +203,7 @@ def main(argv=None):
         with open(args.render) as f:
             data = json.load(f)
         data['meta'].setdefault('mode', 'simulate')
-        text = bench_report.render(data)
-        print(text)
-        if args.out:
-            bench_report.update_file(args.out, data['meta']['mode'], text)
-        return 0
+        return write_sections(args, data)
     if args.vm:
         data = measure_vm(args)
     else:
@@ -220,14 +216,20 @@ def main(argv=None):
     data['meta']['mode'] = 'vm' if args.vm else 'simulate'
     data['meta']['smoke'] = args.smoke
     data['meta']['load'] = load_note(data['meta'].get('load'))
+    if args.json:
+        write_json(args.json, data)
+    return write_sections(args, data)
+
+
+def write_sections(args, data):
+    """Print the tables and put them in the results file: the configurations' section
+    and the parallel row's, each only when measured."""
     mode = data['meta']['mode']
     sections = []
     if data['configs']:
         sections.append((mode, bench_report.render(data)))
     if data.get('parallel'):
         sections.append((mode + '-parallel', bench_parallel.render(data, mode)))
-    if args.json:
-        write_json(args.json, data)
     for key, text in sections:
         print(text)
         if args.out:

@@ -256,6 +256,9 @@ def run(argv):
         if problem:
             print(problem, file=sys.stderr)
             return EXIT_USAGE
+    from rtslib import spec
+    spec.configure(spec.user_dirs_from(os.environ.get(spec.USER_DIRS_ENV), simdir),
+                   warn=lambda message: print(message, file=sys.stderr))
     TargetShell, UIRoot = _load_shell()
     shell = TargetShell(_home(simdir), simdir=simdir, debug=opts.debug)
     root = UIRoot(shell)

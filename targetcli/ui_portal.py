@@ -1,8 +1,7 @@
 """portals/ of a TPG and its network portals."""
 from targetcli.cshell import ExecutionError
 
-from targetcli.ui_backstore import one_or_many
-from targetcli.ui_node import UINode, UIRTSLibNode
+from targetcli.ui_node import UIListing, UIRTSLibNode, finished_completions
 
 DEFAULT_PORTAL_IP = '0.0.0.0'
 DEFAULT_PORT = 3260
@@ -35,29 +34,129 @@ def _is_wildcard(ip):
     return ip.strip('[]') in ('0.0.0.0', '::', '::0')
 
 
-class UIPortals(UINode):
+
+
+class UIPortal(UIRTSLibNode):
+    """One network portal; iSER and offload are switched here."""
+
+    def __init__(self, portal, parent):
+        super().__init__(f"{portal.ip_address}:{portal.port}", portal, parent)
+
+    def summary(self):
+        if self._get('offload'):
+            return ("OK, offload enabled", True)
+        return ("OK, iser enabled" if self._get('iser') else "OK, iser disabled", True)
+
+    def _get(self, what):
+        from rtslib import RTSLibError
+        try:
+            return bool(getattr(self.rtsnode, what))
+        except (RTSLibError, AttributeError):
+            return False
+
+    def _switch(self, what, value):
+        """Set iser/offload; an 'on' that the kernel did not keep is an error.  iSER is
+        checked first: what would make the kernel refuse it is said with its fix."""
+        if what == 'iser' and value and not self._get('iser'):
+            from rtslib import rdma
+            problem = rdma.iser_problem(self.rtsnode.fs, self.rtsnode.ip_address)
+            if problem:
+                raise ExecutionError(f"Cannot enable iSER on portal {self.name}: {problem}")
+        setattr(self.rtsnode, what, value)
+        now = self._get(what)
+        if now != value:
+            hint = {'iser': 'an RDMA device on that address',
+                    'offload': 'a Chelsio (cxgbit) offload device'}[what]
+            raise ExecutionError(f"{what} stays {'on' if now else 'off'} on portal {self.name}: "
+                                 f"the kernel did not take it (it needs {hint})")
+        return now
+
+    def ui_command_enable_iser(self, boolean='true'):
+        '''
+        Enables (boolean=true, the default) or disables iSER for this portal.
+        '''
+        value = self.ui_eval(boolean, 'bool', True, 'boolean')
+        self.info(f"iSER enable now: {self._switch('iser', value)}")
+
+    def ui_command_disable_iser(self):
+        '''
+        Disables iSER for this portal.
+        '''
+        self.info(f"iSER enable now: {self._switch('iser', False)}")
+
+    def ui_command_iser_enable(self):
+        '''
+        Enables iSER for this portal (the seed page's form of enable_iser).
+        '''
+        self._switch('iser', True)
+        self.info("iser operation has been enabled")
+
+    def ui_command_iser_disable(self):
+        '''
+        Disables iSER for this portal.
+        '''
+        self._switch('iser', False)
+        self.info("iser operation has been disabled")
+
+    def ui_command_enable_offload(self, boolean='true'):
+        '''
+        Enables (boolean=true, the default) or disables offload (cxgbit) for
+        this portal.
+        '''
+        value = self.ui_eval(boolean, 'bool', True, 'boolean')
+        self.info(f"offload enable now: {self._switch('offload', value)}")
+
+    def ui_command_disable_offload(self):
+        '''
+        Disables offload for this portal.
+        '''
+        self.info(f"offload enable now: {self._switch('offload', False)}")
+
+    def ui_command_status(self):
+        '''
+        Displays whether iSER is on, which RDMA ports serve this portal's
+        address, and, when iSER could not be enabled here, why and the
+        command that fixes it.
+        '''
+        from rtslib import rdma
+        portal = self.rtsnode
+        self.info(f"iSER: {'enabled' if self._get('iser') else 'disabled'}")
+        served = rdma.serving(portal.fs, portal.ip_address)
+        for port in served:
+            self.info(f"served by RDMA {port.line()}")
+        problem = rdma.iser_problem(portal.fs, portal.ip_address)
+        if problem:
+            self.info(f"iSER not possible: {problem}")
+        elif not served:
+            self.info("no RDMA device serves this address; the kernel accepts iSER on it "
+                      "(wildcard or loopback) but no RDMA initiator can reach it")
+        else:
+            self.info("ready for iSER")
+
+    def ui_command_info(self):
+        '''
+        Displays the portal's address, port, and iSER/offload state.
+        '''
+        portal = self.rtsnode
+        values = {'ip_address': portal.ip_address.strip('[]'), 'port': portal.port,
+                  'iser': self._get('iser'), 'offload': self._get('offload')}
+        for name, value in sorted(values.items()):
+            self.info(f"{name}: {value}")
+
+
+class UIPortals(UIListing):
     """portals/: the TPG's network portals."""
 
-    def __init__(self, parent):
-        super().__init__('portals', parent)
-        self.tpg = parent.rtsnode
+    dir_name, counted, listing = 'portals', 'Portals', 'network_portals'
+    child_class = UIPortal
+    tpg = property(lambda self: self.owner)
 
-    def load_children(self):
-        for portal in self.tpg.network_portals:
-            UIPortal(portal, self)
-
-    def lookup_child(self, name):
-        from rtslib import NetworkPortal, RTSLibError
+    def lookup(self, name):
+        from rtslib import NetworkPortal
         ip, sep, port = name.rpartition(':')
         if not sep or not port.isdigit():
             return None
-        try:
-            return UIPortal(NetworkPortal(self.tpg, ip, int(port), mode='lookup'), self)
-        except RTSLibError:
-            return None
-
-    def summary(self):
-        return (f"Portals: {len(self.children)}", None)
+        return NetworkPortal(self.tpg, ip, int(port), mode='lookup')
 
     def _automatic_wildcard(self, port):
         """The default portal /iscsi create made, if it is still the only portal."""
@@ -123,90 +222,9 @@ class UIPortals(UINode):
     def ui_complete_delete(self, parameters, text, current_param):
         pairs = [(p.ip_address.strip('[]'), str(p.port)) for p in self.tpg.network_portals]
         if current_param == 'ip_address':
-            return one_or_many(sorted({ip for ip, _ in pairs if ip.startswith(text)}))
+            return finished_completions(sorted({ip for ip, _ in pairs if ip.startswith(text)}))
         if current_param == 'ip_port':
             ip = parameters.get('ip_address')
-            return one_or_many(sorted({port for i, port in pairs
+            return finished_completions(sorted({port for i, port in pairs
                                        if (ip is None or i == ip) and port.startswith(text)}))
         return []
-
-
-class UIPortal(UIRTSLibNode):
-    """One network portal; iSER and offload are switched here."""
-
-    def __init__(self, portal, parent):
-        super().__init__(f"{portal.ip_address}:{portal.port}", portal, parent)
-
-    def summary(self):
-        if self._get('offload'):
-            return ("OK, offload enabled", True)
-        return ("OK, iser enabled" if self._get('iser') else "OK, iser disabled", True)
-
-    def _get(self, what):
-        from rtslib import RTSLibError
-        try:
-            return bool(getattr(self.rtsnode, what))
-        except (RTSLibError, AttributeError):
-            return False
-
-    def _switch(self, what, value):
-        """Set iser/offload; an 'on' that the kernel did not keep is an error."""
-        setattr(self.rtsnode, what, value)
-        now = self._get(what)
-        if now != value:
-            hint = {'iser': 'an RDMA device on that address',
-                    'offload': 'a Chelsio (cxgbit) offload device'}[what]
-            raise ExecutionError(f"{what} stays {'on' if now else 'off'} on portal {self.name}: "
-                                 f"the kernel did not take it (it needs {hint})")
-        return now
-
-    def ui_command_enable_iser(self, boolean='true'):
-        '''
-        Enables (boolean=true, the default) or disables iSER for this portal.
-        '''
-        value = self.ui_eval(boolean, 'bool', True, 'boolean')
-        self.info(f"iSER enable now: {self._switch('iser', value)}")
-
-    def ui_command_disable_iser(self):
-        '''
-        Disables iSER for this portal.
-        '''
-        self.info(f"iSER enable now: {self._switch('iser', False)}")
-
-    def ui_command_iser_enable(self):
-        '''
-        Enables iSER for this portal (the seed page's form of enable_iser).
-        '''
-        self._switch('iser', True)
-        self.info("iser operation has been enabled")
-
-    def ui_command_iser_disable(self):
-        '''
-        Disables iSER for this portal.
-        '''
-        self._switch('iser', False)
-        self.info("iser operation has been disabled")
-
-    def ui_command_enable_offload(self, boolean='true'):
-        '''
-        Enables (boolean=true, the default) or disables offload (cxgbit) for
-        this portal.
-        '''
-        value = self.ui_eval(boolean, 'bool', True, 'boolean')
-        self.info(f"offload enable now: {self._switch('offload', value)}")
-
-    def ui_command_disable_offload(self):
-        '''
-        Disables offload for this portal.
-        '''
-        self.info(f"offload enable now: {self._switch('offload', False)}")
-
-    def ui_command_info(self):
-        '''
-        Displays the portal's address, port, and iSER/offload state.
-        '''
-        portal = self.rtsnode
-        values = {'ip_address': portal.ip_address.strip('[]'), 'port': portal.port,
-                  'iser': self._get('iser'), 'offload': self._get('offload')}
-        for name, value in sorted(values.items()):
-            self.info(f"{name}: {value}")

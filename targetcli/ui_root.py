@@ -37,6 +37,16 @@ class UIRoot(DeclareCommands, UINode):
         fabric = find_fabric(name, self.shell.fs)
         return UIFabricModule(fabric, self) if fabric is not None else None
 
+    def get_child(self, name):
+        try:
+            return super().get_child(name)
+        except ValueError as err:
+            from targetcli.ui_target import missing_fabric
+            why = missing_fabric(name, self.shell.fs, self.shell.simdir)
+            if why:
+                raise ValueError(f"No such path /{name}: {why}") from None
+            raise err
+
     # -- whole-configuration commands ------------------------------------------
 
     def default_save_file(self):

@@ -3,9 +3,8 @@ import re
 
 from targetcli.cshell import ExecutionError
 
-from targetcli.ui_backstore import one_or_many
 from targetcli.ui_declare import ExportsItself
-from targetcli.ui_node import UIRTSLibNode
+from targetcli.ui_node import UIRTSLibNode, finished_completions
 from targetcli.ui_params import AUTH_PARAMS
 from targetcli.ui_portal import DEFAULT_PORT, DEFAULT_PORTAL_IP
 from targetcli.ui_tpg import UITPG
@@ -32,6 +31,31 @@ def find_fabric(name, fs):
     return fabric if fabric.present else None
 
 
+def missing_fabric(name, fs, simdir=None):
+    """Why fabric `name` has no node here (its module is not loaded or loadable, or
+    its spec file is broken), or None when no fabric has that name."""
+    from rtslib import spec
+    why = spec.broken().get(name.lower())
+    if why:
+        return f"fabric {name} is disabled: {why}"
+    known = spec.load_all().get(name.lower())
+    if known is None:
+        return None
+    from rtslib import FabricModule
+    why = FabricModule(known['name'], fs=fs).absence()
+    if why is None:
+        return None
+    module = known['kernel_module']
+    if simdir and 'loadable' in why:
+        return (f"fabric {known['name']}: {why} (add \"{known['configfs_dir']}\": \"{module}\" "
+                f"to fabric_modules in {simdir}/sim-host.json)")
+    if simdir:
+        where = 'rdma_devices' if known['wwn_list'] == 'infiniband' else \
+            f'fabric_wwns "{known["name"]}"'
+        return f"fabric {known['name']}: {why} (describe them in {where} in {simdir}/sim-host.json)"
+    return f"fabric {known['name']}: {why} (install it, then: modprobe {module})"
+
+
 class UIFabricModule(UIRTSLibNode):
     """A fabric (iscsi, loopback, ...): its targets are its children."""
 
@@ -43,6 +67,11 @@ class UIFabricModule(UIRTSLibNode):
             for param in DISCOVERY_PARAMS:
                 self.define_config_group_param('discovery_auth', param,
                                                'number' if param == 'enable' else 'string')
+        if self.rtsnode.spec.get('rdma_module') == 'ib_srpt':
+            # ib_srpt's RDMA/CM listening port (0: IB CM only), in its discovery_auth dir
+            self.define_config_group_param('discovery_auth', 'rdma_cm_port', 'number',
+                                           'RDMA/CM port ib_srpt listens on (0: none; SRP '
+                                           'over RoCE/iWARP initiators connect to it)')
 
     def _target_node(self, target):
         if target.has_feature('tpgts'):
@@ -61,12 +90,16 @@ class UIFabricModule(UIRTSLibNode):
             return None
 
     def ui_getgroup_discovery_auth(self, name):
+        if name == 'rdma_cm_port':
+            return int(self.rtsnode.rdma_cm_port)
         if name == 'enable':
             return int(bool(self.rtsnode.discovery_enable_auth))
         return getattr(self.rtsnode, 'discovery_' + name)
 
     def ui_setgroup_discovery_auth(self, name, value):
-        if name == 'enable':
+        if name == 'rdma_cm_port':
+            self.rtsnode.rdma_cm_port = value
+        elif name == 'enable':
             self.rtsnode.discovery_enable_auth = bool(value)
         else:
             setattr(self.rtsnode, 'discovery_' + name, value or '')
@@ -95,21 +128,35 @@ class UIFabricModule(UIRTSLibNode):
         later replaces that default portal (which would block it).
         '''
         from rtslib import Target
+        if wwn is None and self.rtsnode.needs_wwn():
+            wwn = self._first_free_port()
         target = Target(self.rtsnode, wwn, mode='create')
         wwns = self.rtsnode.wwns
         if wwns is not None and target.wwn not in wwns:
             self.shell.log.warning("Hardware missing for this WWN")
-        node = self._target_node(target)
+        try:    # all or nothing: a TPG (or nexus) the kernel refuses takes the target away
+            node = self._target_node(target)
+            tpg = node.make_tpg() if isinstance(node, UIMultiTPGTarget) else None
+            if tpg is None and self.rtsnode.name != 'sbp':
+                node.rtsnode.enable = True     # as targetcli-fb (sbp needs its directory_id)
+        except BaseException:
+            target.delete()
+            raise
         self.info(f"Created target {target.wwn}.")
-        if isinstance(node, UIMultiTPGTarget):
-            return node.ui_command_create()
+        if tpg is not None:
+            return node.announce_tpg(tpg)
         return self.new_node(node)
+
+    def _first_free_port(self):
+        """The first local port without a target (targetcli-fb's default WWN), or None."""
+        existing = {t.wwn for t in self.rtsnode.targets}
+        return next((w for w in self.rtsnode.wwns or () if w not in existing), None)
 
     def ui_complete_create(self, parameters, text, current_param):
         if current_param != 'wwn' or self.rtsnode.wwns is None:
             return []
         existing = {t.wwn for t in self.rtsnode.targets}
-        return one_or_many([w for w in self.rtsnode.wwns
+        return finished_completions([w for w in self.rtsnode.wwns
                             if w.startswith(text) and w not in existing])
 
     def ui_command_delete(self, wwn):
@@ -123,9 +170,7 @@ class UIFabricModule(UIRTSLibNode):
         self.info(f"Deleted Target {wwn}.")
 
     def ui_complete_delete(self, parameters, text, current_param):
-        if current_param != 'wwn':
-            return []
-        return one_or_many([c.name for c in self.children if c.name.startswith(text)])
+        return self.complete_child_names(text) if current_param == 'wwn' else []
 
     def ui_command_info(self):
         '''
@@ -143,6 +188,10 @@ class UIFabricModule(UIRTSLibNode):
             self.info(f"Fabric module specfile: {spec_file}")
         self.info(f"Fabric module features: {', '.join(fabric.features)}")
         self.info(f"Corresponding kernel module: {fabric.kernel_module}")
+        if fabric.spec.get('rdma_module'):
+            from rtslib import rdma
+            for line in rdma.report(fabric.fs, fabric.spec['rdma_module']):
+                self.info(line)
 
     def ui_command_version(self):
         '''
@@ -152,7 +201,7 @@ class UIFabricModule(UIRTSLibNode):
                                f"{self.rtsnode.version}".strip())
 
 
-class SavesItself:
+class SavesOnlyItsTarget:
     """saveconfig on a target node: only that target (and its storage objects)."""
 
     def ui_command_saveconfig(self, savefile=None):
@@ -167,7 +216,7 @@ class SavesItself:
         return self.get_root().ui_complete_saveconfig(parameters, text, current_param)
 
 
-class UIMultiTPGTarget(SavesItself, ExportsItself, UIRTSLibNode):
+class UIMultiTPGTarget(SavesOnlyItsTarget, ExportsItself, UIRTSLibNode):
     """A target with TPGs (iscsi): children tpg1, tpg2, ..."""
 
     def __init__(self, target, parent):
@@ -220,13 +269,26 @@ class UIMultiTPGTarget(SavesItself, ExportsItself, UIRTSLibNode):
         a positive integer value, optionally prefaced by 'tpg'. If omitted,
         the next available Target Portal Group Tag (TPGT) will be used.
         '''
-        from rtslib import TPG, NetworkPortal, RTSLibError
-        tag = self._tag(tag) if tag is not None else None
+        return self.announce_tpg(self.make_tpg(self._tag(tag) if tag is not None else None))
+
+    def make_tpg(self, tag=None):
+        """A new TPG set up as the preferences say (nothing printed); a step the
+        kernel refuses removes it again."""
+        from rtslib import TPG
         tpg = TPG(self.rtsnode, tag, mode='create')
-        if self.prefs['auto_enable_tpgt']:
-            tpg.enable = True
-        if tpg.has_feature('auth'):
-            tpg.set_attribute('authentication', 0)
+        try:
+            if self.prefs['auto_enable_tpgt']:
+                tpg.enable = True
+            if tpg.has_feature('auth'):
+                tpg.set_attribute('authentication', 0)
+        except BaseException:
+            tpg.delete()
+            raise
+        return tpg
+
+    def announce_tpg(self, tpg):
+        """Say what make_tpg did, add the default portal, and go to the new node."""
+        from rtslib import NetworkPortal, RTSLibError
         self.info(f"Created TPG {tpg.tag}.")
         if tpg.has_feature('nps') and self.prefs['auto_add_default_portal']:
             try:
@@ -251,12 +313,10 @@ class UIMultiTPGTarget(SavesItself, ExportsItself, UIRTSLibNode):
         self.info(f"Deleted TPGT {tag}.")
 
     def ui_complete_delete(self, parameters, text, current_param):
-        if current_param != 'tag':
-            return []
-        return one_or_many([c.name[3:] for c in self.children if c.name[3:].startswith(text)])
+        return self.complete_child_names(text, strip=3) if current_param == 'tag' else []
 
 
-class UITarget(SavesItself, UITPG):
+class UITarget(SavesOnlyItsTarget, UITPG):
     """A target of a fabric without TPGs (loopback, vhost): shown merged with TPG 1."""
 
     def target_wwn(self):

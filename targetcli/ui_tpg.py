@@ -6,6 +6,18 @@ from targetcli.ui_node import UIRTSLibNode, shown
 from targetcli.ui_params import AUTH_ALIASES, AUTH_PARAMS, ISCSI_PARAMETERS
 
 
+def attribute_or(rtsnode, name, default):
+    """An attribute's value, or default when the fabric has no such attribute
+    (vhost, srpt, tcm_fc have no generate_node_acls: never an ERROR row)."""
+    from rtslib.errors import RTSLibError, RTSLibNotInCFS
+    try:
+        return rtsnode.get_attribute(name)
+    except RTSLibNotInCFS:
+        raise
+    except RTSLibError:
+        return default
+
+
 class UITPG(ExportsItself, UIRTSLibNode):
     """A TPG: luns/, acls/ and portals/ as its fabric supports them."""
 
@@ -72,7 +84,8 @@ class UITPG(ExportsItself, UIRTSLibNode):
         if not tpg.enable:
             return ("disabled", False)
         if tpg.has_feature('acls'):
-            gen_acls = int(tpg.get_attribute('generate_node_acls'))
+            # vhost, srpt, tcm_fc... have no generate_node_acls: targetcli-fb says no-gen-acls
+            gen_acls = int(attribute_or(tpg, 'generate_node_acls', 0))
             msg.append("gen-acls" if gen_acls else "no-gen-acls")
             if tpg.has_feature('auth'):
                 if not int(tpg.get_attribute('authentication')):

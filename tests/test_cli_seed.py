@@ -160,7 +160,9 @@ def test_iser_info_prints_the_fabric_facts(tmp_path):
     assert "Allowed WWNs list type: iqn" in out
     assert any(line.startswith("Fabric module specfile: ") for line in out)
     assert "Fabric module features: discovery_auth, acls, acls_auth, nps, tpgts" in out
-    assert out[-1] == "Corresponding kernel module: iscsi_target_mod"
+    # the seed page's six lines, then the RDMA readiness report (issue 16)
+    assert out[5] == "Corresponding kernel module: iscsi_target_mod"
+    assert out[6] == "RDMA devices:"
 
 
 def test_seed_ls_of_an_empty_machine_lists_backstores_and_fabrics(tmp_path):

@@ -234,3 +234,28 @@ def test_unrelated_targets_do_not_wait_for_each_other(simdir, kind):
                    options=())
     assert done.returncode == 0, done.stderr
     assert sos
+
+
+def test_locks_live_under_dir_and_a_restore_takes_no_object_lock(simdir):
+    """In-process: the lock files are in DIR/run/lock/lio-py; a process holding the
+    tree lock shared (a shell command) can raise it to exclusive (restoreconfig run
+    by that command), and while it is exclusive no object lock file is made."""
+    from rtslib import locks
+    from rtslib.configfs import default_fs
+    fs = default_fs()
+    tpg = tpg_with(T.format(0), 1)
+    where = simdir / 'run' / 'lock' / 'lio-py'
+    assert (where / 'tree.lock').exists()
+    assert (where / f'target.iscsi+{T.format(0)}.lock').exists()
+    with locks.tree(fs), locks.tree(fs, exclusive=True):
+        assert locks.tree_exclusive_here(fs)
+        with locks.tpg(tpg_named(tpg, 2)):
+            pass
+    assert not locks.tree_exclusive_here(fs)
+    assert not (where / f'tpg.iscsi+{T.format(0)}+tpgt_2.lock').exists()
+
+
+def tpg_named(tpg, tag):
+    """Another TPG of tpg's target, as an object only (no I/O)."""
+    from rtslib import TPG
+    return TPG(tpg.parent_target, tag, mode='listed')

@@ -193,12 +193,16 @@ def test_storage_object_factory_and_attribute_dicts(simdir):
 
 def test_fabric_present_follows_the_host_and_loads_nothing(simdir):
     from rtslib import FabricModule
-    fs = sim_fs(simdir, fabric_modules={'iscsi': 'iscsi_target_mod'},
-                fabric_wwns={'qla2xxx': ['naa.2100001b32000001']})
+    fs = sim_fs(simdir, fabric_modules={'iscsi': 'iscsi_target_mod', 'qla2xxx': 'tcm_qla2xxx',
+                                        'fc': 'tcm_fc'},
+                fabric_wwns={'qla2xxx': ['naa.2100001b32000001'],
+                             'sbp': ['eui.0011223344556677']})
     iscsi, loopback = FabricModule('iscsi', fs=fs), FabricModule('loopback', fs=fs)
     assert iscsi.present and not iscsi.exists  # asking made no fabric dir
     assert not loopback.present
-    assert FabricModule('qla2xxx', fs=fs).present  # a hardware fabric: it has a port
+    assert FabricModule('qla2xxx', fs=fs).present  # a hardware fabric: module and a port
+    assert not FabricModule('tcm_fc', fs=fs).present  # its module, but no FCoE port
+    assert not FabricModule('sbp', fs=fs).present  # a port, but no sbp_target module
     assert not FabricModule('srpt', fs=fs).present
     iscsi.target('iqn.2003-01.org.linux-iscsi.x:t1')
     assert iscsi.exists and iscsi.present

@@ -40,6 +40,15 @@ def test_iser_is_a_view_of_the_iscsi_dir_with_the_seed_features():
     assert ', '.join(iser['features']) == 'discovery_auth, acls, acls_auth, nps, tpgts'
 
 
+@pytest.fixture
+def warnings_seen():
+    """The warnings spec loading gives (what the entry points print on stderr)."""
+    seen = []
+    spec.configure(warn=seen.append)
+    yield seen
+    spec.configure()
+
+
 @pytest.mark.parametrize('field, value, words', [
     ('configfs_dir', 'a/b', "field 'configfs_dir'"),
     ('wwn_types', ['iqn', 'bogus'], "field 'wwn_types'"),
@@ -48,37 +57,73 @@ def test_iser_is_a_view_of_the_iscsi_dir_with_the_seed_features():
     ('listed', 'yes', "field 'listed'"),
     ('colour', 'blue', "unknown field 'colour'"),
 ])
-def test_broken_spec_names_file_and_field(spec_copy, field, value, words):
+def test_broken_spec_disables_only_its_fabric_with_one_warning(spec_copy, warnings_seen,
+                                                               field, value, words):
     path = spec_copy / 'loopback.json'
     doc = json.loads(path.read_text())
     doc[field] = value
     path.write_text(json.dumps(doc))
-    with pytest.raises(SpecError) as err:
-        spec.load_all()
-    assert 'loopback.json' in str(err.value)
-    assert words in str(err.value)
+    specs = spec.load_all()
+    assert 'loopback' not in specs
+    assert {'iscsi', 'vhost', 'srpt'} <= set(specs)
+    spec.load_all()
+    assert len(warnings_seen) == 1, warnings_seen
+    assert 'loopback.json' in warnings_seen[0] and words in warnings_seen[0]
+    with pytest.raises(RTSLibError, match=r'loopback is disabled: .*loopback.json'):
+        spec.get('loopback')
 
 
-def test_missing_field_and_bad_json_are_named(spec_copy):
+def test_missing_field_and_bad_json_are_named(spec_copy, warnings_seen):
     path = spec_copy / 'srpt.json'
     doc = json.loads(path.read_text())
     del doc['kernel_module']
     path.write_text(json.dumps(doc))
-    with pytest.raises(SpecError, match=r"srpt.json: field 'kernel_module' is missing"):
-        spec.load_all()
+    assert 'srpt' not in spec.load_all()
+    assert "srpt.json: field 'kernel_module' is missing" in warnings_seen[-1]
     path.write_text('{"name": ')
     spec.clear_cache()
-    with pytest.raises(SpecError, match=r'srpt.json: not valid JSON'):
-        spec.load_all()
+    assert 'srpt' not in spec.load_all()
+    assert 'srpt.json: not valid JSON' in warnings_seen[-1]
 
 
-def test_name_must_match_file(spec_copy):
+def test_name_must_match_file(spec_copy, warnings_seen):
     path = spec_copy / 'sbp.json'
     doc = json.loads(path.read_text())
     doc['name'] = 'firewire'
     path.write_text(json.dumps(doc))
-    with pytest.raises(SpecError, match=r"sbp.json: field 'name' is 'firewire'"):
-        spec.load_all()
+    assert 'sbp' not in spec.load_all() and 'firewire' not in spec.load_all()
+    assert "sbp.json: field 'name' is 'firewire'" in warnings_seen[0]
+
+
+def test_a_view_of_a_broken_spec_is_disabled_too(spec_copy, warnings_seen):
+    (spec_copy / 'iscsi.json').write_text('[]')
+    specs = spec.load_all()
+    assert 'iscsi' not in specs and 'iser' not in specs and 'loopback' in specs
+    assert len(warnings_seen) == 2
+    assert any('iser.json' in w and "'view_of'" in w for w in warnings_seen)
+
+
+def test_user_spec_dir_adds_and_replaces_fabrics(spec_copy, tmp_path, warnings_seen):
+    user = tmp_path / 'user-specs'
+    user.mkdir()
+    (user / 'myfabric.json').write_text(json.dumps({
+        'name': 'myfabric', 'configfs_dir': 'myfab', 'kernel_module': 'my_target',
+        'wwn_types': ['naa'], 'features': ['acls']}))
+    doc = json.loads((spec_copy / 'vhost.json').read_text())
+    doc['description'] = 'mine'
+    (user / 'vhost.json').write_text(json.dumps(doc))
+    spec.configure([str(user)], warn=warnings_seen.append)
+    specs = spec.load_all()
+    assert specs['myfabric']['kernel_module'] == 'my_target'
+    assert specs['vhost']['description'] == 'mine'
+    assert specs['iscsi']['spec_file'].startswith(str(spec_copy))
+    assert not warnings_seen
+
+
+def test_user_spec_dirs_come_from_the_entry_points_variable():
+    dirs = spec.user_dirs_from('/a:/b', simdir='/sim')
+    assert dirs == ['/sim/etc/target/fabrics.d', '/a', '/b']
+    assert spec.user_dirs_from(None) == ['/etc/target/fabrics.d']
 
 
 def test_unknown_fabric_lists_known_ones():

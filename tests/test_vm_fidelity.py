@@ -9,7 +9,7 @@ import pytest
 
 from fidelity.compare import (RECORDING, dump_diffs, expectation_diffs, load_recording, op_diffs,
                               report)
-from fidelity.hostfacts import make_sim, placeholders
+from fidelity.hostfacts import make_sim, placeholders, sim_fabric_loader
 from fidelity.runner import run_all
 from fidelity.workloads import workloads
 from vm_helpers import vm  # noqa: F401  (session fixture)
@@ -27,7 +27,8 @@ def real(vm):
 @pytest.fixture(scope='module')
 def sim(real, tmp_path_factory):
     fs = make_sim(tmp_path_factory.mktemp('fidelity-sim'), real['host'])
-    return run_all(fs, placeholders(real['host']))
+    return run_all(fs, placeholders(real['host']),
+                   load_fabrics=sim_fabric_loader(fs, real['host']))
 
 
 @pytest.mark.parametrize('name', NAMES)

@@ -11,7 +11,7 @@ import pytest
 
 from fidelity.compare import RECORDING, dump_diffs, expectation_diffs, load_recording, op_diffs, \
     report
-from fidelity.hostfacts import make_sim, placeholders
+from fidelity.hostfacts import make_sim, placeholders, sim_fabric_loader
 from fidelity.runner import run_all
 from fidelity.workloads import workloads
 
@@ -30,7 +30,8 @@ def recorded():
 @pytest.fixture(scope='module')
 def sim(recorded, tmp_path_factory):
     fs = make_sim(tmp_path_factory.mktemp('fidelity-sim'), recorded['host'])
-    return run_all(fs, placeholders(recorded['host']))
+    return run_all(fs, placeholders(recorded['host']),
+                   load_fabrics=sim_fabric_loader(fs, recorded['host']))
 
 
 def _known(recorded, name):

@@ -205,6 +205,9 @@ def main(argv=None, out=None, err=None):
         print('targetctl: %s Or use a simulated kernel: targetctl --simulate DIR.' % problem,
               file=err)
         return USAGE_ERROR
+    from rtslib import spec
+    spec.configure(spec.user_dirs_from(os.environ.get(spec.USER_DIRS_ENV), configfs.sim_dir()),
+                   warn=lambda message: print('targetctl: ' + message, file=err))
     command = {'save': save, 'restore': restore, 'clear': clear, 'export': export,
                'plan': plan, 'apply': apply, 'diff': diff}[args.command]
     collecting = gc.isenabled()

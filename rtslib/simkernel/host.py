@@ -23,6 +23,14 @@ DEFAULT_HOST = {
     'cpus': 2,
     'ip_addresses': ['127.0.0.1', '::1'],
     'rdma_addresses': [],          # local addresses with an RDMA device (iSER)
+    # RDMA devices: {name: {node_guid, ports: {n: {state, link_layer, gid, netdev}}}}
+    # (srpt takes each port's GUID and GID as target names)
+    'rdma_devices': {},
+    'netdev_addresses': {},        # {netdev: [address]} (ip_addresses lists them too)
+    'kernel_modules': [],          # other loaded modules (ib_isert, rdma_rxe...)
+    # logged-in iSCSI initiators: [{target, tpgt, initiator, alias, sid, address,
+    # transport}]; an ACL made for one shows the session in its info file
+    'sessions': [],
     'cxgbit_addresses': [],        # local addresses on Chelsio offload hardware
     'first_scsi_host': 6,          # host number tcm_loop's first SCSI host gets
     # directories that exist (fileio creates missing files only inside these)
@@ -80,6 +88,20 @@ def write_host(path, data):
         json.dump(data, f, indent=1, sort_keys=True)
         f.write('\n')
     os.replace(tmp, path)
+
+
+def is_local(host, addr):
+    return addr in ('0.0.0.0', '::') or addr in host['ip_addresses'] or any(
+        addr in addrs for addrs in host['netdev_addresses'].values())
+
+
+def rdma_served(host):
+    """Addresses an RDMA device serves: rdma_addresses, and those of the netdevs
+    of rdma_devices' ports (netdev_addresses)."""
+    netdevs = {p.get('netdev') for d in host['rdma_devices'].values()
+               for p in d.get('ports', {}).values()}
+    return set(host['rdma_addresses']) | {a for n in netdevs
+                                          for a in host['netdev_addresses'].get(n, [])}
 
 
 def is_loopback(addr):

@@ -44,6 +44,10 @@ def _device_initial(fs, node, st):
 
 def _fabric_initial(fs, node, st):
     if node.flavour != 'iscsi':
+        version = node.template['files'].get('version', (0, ''))[1]
+        # fabric modules name the running kernel in their version file
+        if '{release}' in version:
+            return {'version': version.replace('{release}', fs.host()['kernel_release'])}
         return {}
     cpus = fs.host()['cpus']
     out = {'discovery_auth/' + k: v for k, v in st.get('discovery', {}).items() if v}
@@ -62,10 +66,44 @@ def _wwn_initial(fs, node, st):
 
 
 def _acl_initial(fs, node, st):
+    if node.flavour == 'fc':
+        return {'port_name': node.name + '\n'}
     if node.flavour != 'iscsi':
         return {}
+    session = _session_of(fs, node)
+    if session:
+        return {'info': session_info(node.name, session)}
     # the kernel keeps initiator names in TRANSPORT_IQN_LEN (224) bytes with the NUL
     return {'info': NO_SESSION % node.name[:223]}
+
+
+def _session_of(fs, node):
+    """The logged-in session sim-host.json describes for this iSCSI ACL, or None
+    ('sessions': [{target, tpgt, initiator, ...}])."""
+    _fabric, wwn, tpg = node.obj_path.split('/')[:3]
+    for session in fs.host().get('sessions') or ():
+        if session.get('target') == wwn and 'tpgt_%d' % session.get('tpgt', 1) == tpg \
+                and session.get('initiator') == node.name:
+            return session
+    return None
+
+
+def session_info(initiator, session):
+    """An iSCSI ACL's info file with a logged-in session (lio_target_nacl_info_show);
+    the kernel prints SCTP for any transport other than TCP (iSER included)."""
+    transport = 'TCP' if session.get('transport', 'TCP').upper() == 'TCP' else 'SCTP'
+    return ('InitiatorName: %s\nInitiatorAlias: %s\n'
+            'LIO Session ID: %d   ISID: 0x%s  TSIH: %d  SessionType: Normal\n'
+            'Session State: TARG_SESS_STATE_LOGGED_IN\n'
+            '---------------------[iSCSI Session Values]-----------------------\n'
+            '  CmdSN/WR  :  CmdSN/WC  :  ExpCmdSN  :  MaxCmdSN  :     ITT    :     TTT\n'
+            ' 0x00000040   0x00000040   0x00000001   0x00000040   0x00000000   0x00000000\n'
+            '----------------------[iSCSI Connections]-------------------------\n'
+            'CID: 0  Connection State: TARG_CONN_STATE_LOGGED_IN\n'
+            '   Address %s %s  StatSN: 0x00000001\n'
+            % (initiator, session.get('alias', ''), session.get('sid', 1),
+               session.get('isid', '023d00000000'), session.get('sid', 1),
+               session.get('address', '127.0.0.1'), transport))
 
 
 def _tpg_initial(fs, node, st):
@@ -97,7 +135,7 @@ def dynamic(fs, node, st):
 
 def _device_dynamic(fs, node, st):
     plugin, enabled = node.flavour, st.get('enabled', False)
-    attrib = fs.read_attr_ints(node.obj, ('block_size', 'hw_block_size', 'hw_max_sectors'))
+    attrib = fs.read_attr_ints(node.obj_path, ('block_size', 'hw_block_size', 'hw_max_sectors'))
     out = {'enable': '1\n' if enabled else '0\n',
            'udev_path': (st['udev_path'] + '\n') if st.get('udev_path') else '',
            # passthrough (pscsi) devices get no LU group membership
@@ -158,7 +196,7 @@ def _device_stats(fs, node, st):
     exported = bool(st.get('exports'))     # LU 'available' once a LUN exports it
     dev_index = '%d\n' % st.get('dev_index', 0)
     inst = '%d\n' % st['hba_inst']
-    vend, prod, rev = fs.read_values(node.obj, ('wwn/vendor_id', 'wwn/product_id',
+    vend, prod, rev = fs.read_values(node.obj_path, ('wwn/vendor_id', 'wwn/product_id',
                                                 'wwn/revision'))
     out = {'statistics/scsi_dev/indx': dev_index, 'statistics/scsi_dev/inst': inst,
            'statistics/scsi_dev/ports': '%d\n' % st.get('exports', 0),
@@ -219,8 +257,17 @@ def _lun_dynamic(fs, node, st):
         'statistics/scsi_transport/device': 'scsiTransport%s\n' % fabric_name(fab),
         'statistics/scsi_transport/indx': '%d\n' % st['tpg_inst'],
         'statistics/scsi_transport/inst': inst,
-        'statistics/scsi_transport/proto_id': '%d\n' % rules.TRANSPORT_PROTO.get(fab, 0),
+        'statistics/scsi_transport/proto_id': '%d\n' % _proto_id(fs, fab, st),
     }
+
+
+def _proto_id(fs, fab, lun_state):
+    if fab in rules.TRANSPORT_PROTO:
+        return rules.TRANSPORT_PROTO[fab]
+    from rtslib.simkernel.fabric_names import proto_id
+    wwn_obj = '%s/%s' % (fab, lun_state['wwn'])
+    found = proto_id(fab, fs.store.state(wwn_obj))
+    return 0 if found is None else found
 
 
 def _serial_or_vendor(fs, link):
@@ -251,7 +298,7 @@ def _mapped_lun_dynamic(fs, node, st):
 
 
 def _auth_target(fs, node, prefix):
-    um, pm = fs.read_values(node.obj, (prefix + 'userid_mutual', prefix + 'password_mutual'))
+    um, pm = fs.read_values(node.obj_path, (prefix + 'userid_mutual', prefix + 'password_mutual'))
     both = all(v.rstrip('\n') and not v.startswith('NULL') for v in (um, pm))
     return {prefix + 'authenticate_target': '1\n' if both else '0\n'}
 
@@ -259,7 +306,7 @@ def _auth_target(fs, node, prefix):
 def _tpg_dynamic(fs, node, st):
     if node.flavour == 'iscsi':
         return _auth_target(fs, node, 'auth/')
-    if node.flavour == 'loopback':
+    if node.flavour in ('loopback', 'vhost'):
         return {'nexus': (st['nexus'] + '\n') if st.get('nexus') else ''}
     return {}
 

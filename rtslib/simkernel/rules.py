@@ -162,10 +162,24 @@ ATTRS = {
     'wwn_iscsi': {'param/cmd_completion_affinity': dict(type='s32', min=-1, max=4095)},
     'wwn_loopback': {'param/cmd_completion_affinity': dict(type='s32', min=-1, max=4095)},
     'tpg_iscsi': TPG_ISCSI,
+    'fabric_srpt': {'discovery_auth/rdma_cm_port': u32(0, 65535)},
     'tpg_loopback': {'nexus': action('loop_nexus'),
                      'transport_status': action('loop_transport_status'),
                      'attrib/fabric_prot_type': u32(0, 3)},
     'tpg_generic': {'enable': action('tpg_enable')},   # kstrtobool: yes/on/1
+    'tpg_vhost': {'nexus': action('vhost_nexus'),
+                  'attrib/fabric_prot_type': dict(type='oneof', values=[0, 1, 3])},
+    'tpg_sbp': {'enable': action('tpg_enable'), 'directory_id': action('sbp_directory_id'),
+                'attrib/mgt_orb_timeout': u32(1, 127),
+                'attrib/max_reconnect_timeout': u32(1, 32767),
+                'attrib/max_logins_per_lun': u32(1, 127)},
+    'tpg_srpt': {'enable': action('tpg_enable'),
+                 # DEFAULT_MAX_RDMA_SIZE..MAX_SRPT_RDMA_SIZE, MIN_MAX_RSP_SIZE..
+                 # MAX_SRPT_RSP_SIZE, MIN_SRPT_SQ_SIZE..MAX_SRPT_SRQ_SIZE (ib_srpt.h)
+                 'attrib/srp_max_rdma_size': u32(65536, 1 << 24),
+                 'attrib/srp_max_rsp_size': u32(36, 1024),
+                 'attrib/srp_sq_size': u32(16, 65536),
+                 'attrib/use_srq': bool01()},
     'lun': {'alua_tg_pt_gp': action('lun_tg_pt_gp'),
             'alua_tg_pt_offline': action('lun_alua_bool'),
             'alua_tg_pt_status': action('lun_alua_status'),
@@ -208,6 +222,7 @@ READ_ERRORS = {
     'lun': ('unlinked', '*'),                  # no backstore linked yet
     'mapped_lun': ('unlinked', 'statistics/'),  # no tpg lun linked yet
     'tpg_loopback': ('no_nexus', 'nexus'),
+    'tpg_vhost': ('no_nexus', 'nexus'),
 }
 # these always fail to read, even when linked (recorded so on 6.1)
 ALWAYS_ENODEV = {
@@ -301,7 +316,7 @@ CONTROL_KEYS = {
 # name rules for mkdir, by kind of the new object (see objects.py, on_create)
 MAX_ISCSI_WWN = 223       # ISCSI_IQN_LEN 224 with the NUL
 LOOPBACK_PREFIXES = {'naa.': 'SAS', 'fc.': 'FCP', 'iqn.': 'iSCSI'}
-MAX_TPGT = {'loopback': 31}   # tcm_loop: TL_TPGS_PER_HBA
+MAX_TPGT = {'loopback': 31, 'vhost': 255}   # TL_TPGS_PER_HBA, VHOST_SCSI_MAX_TARGET - 1
 FABRIC_NAME = {'iscsi': 'iSCSI'}   # fabric_name shown in alua members/statistics
 TRANSPORT_PROTO = {'iscsi': 5, 'loopback': 6}
 CMDSN_DEPTH_MAX = 512

@@ -87,7 +87,7 @@ def main(argv):
     """
     import tempfile
 
-    from fidelity.hostfacts import make_sim, placeholders
+    from fidelity.hostfacts import make_sim, placeholders, sim_fabric_loader
     from fidelity.runner import run_all
 
     record = '--record' in argv
@@ -101,7 +101,9 @@ def main(argv):
         print('recorded in %s' % save_recording(real))
         return 0
     with tempfile.TemporaryDirectory() as d:
-        sim = run_all(make_sim(d, real['host']), placeholders(real['host']))
+        fs = make_sim(d, real['host'])
+        sim = run_all(fs, placeholders(real['host']),
+                      load_fabrics=sim_fabric_loader(fs, real['host']))
     out, total = [], 0
     for name, res in real['workloads'].items():
         ops = op_diffs(res, sim[name])

@@ -7,6 +7,8 @@ SimConfigFS describing that same machine through its host description
 import os
 import platform
 
+from fidelity import fabrics
+
 
 def _sysfs(dev, rel, default=None):
     try:
@@ -39,8 +41,11 @@ def collect(ctx):
             files[p] = os.path.getsize(p)
     dirs = sorted({'/', '/mnt', ctx.scratch, '/tmp', '/var', '/var/tmp', '/root'}
                   | ({'/etc/target'} if os.path.isdir('/etc/target') else set()))
+    devices = fabrics.rdma_devices()
     sim_host = {
         'kernel_release': platform.release(),
+        'fabric_modules': loaded_fabrics(),
+        'rdma_devices': devices,
         'ip_addresses': ['127.0.0.1', '::1'],
         'rdma_addresses': [], 'cxgbit_addresses': [],
         'dirs': dirs, 'files': files,
@@ -48,6 +53,17 @@ def collect(ctx):
         'etc_target_exists': os.path.isdir('/etc/target'),
     }
     return {'W': ctx.scratch, 'LOOP': loop, 'FILE1': file1, 'sim_host': sim_host}
+
+
+# fabric dir -> the module that registers it (tcm_qla2xxx registers two)
+KNOWN_FABRICS = dict(fabrics.FABRIC_MODULES, iscsi='iscsi_target_mod', loopback='tcm_loop',
+                     qla2xxx_npiv='tcm_qla2xxx')
+
+
+def loaded_fabrics():
+    """{fabric dir: module} for the fabric modules loaded in this guest."""
+    return {d: m for d, m in sorted(KNOWN_FABRICS.items())
+            if os.path.isdir('/sys/module/' + m.replace('-', '_'))}
 
 
 def make_sim(simdir, facts):
@@ -63,6 +79,27 @@ def make_sim(simdir, facts):
         fs.configure_host(block_devices=devs,
                           **{k: v for k, v in wanted.items() if k in known})
     return fs
+
+
+def sim_fabric_loader(fs, facts):
+    """run_all's load_fabrics for a simulator: the guest's fabric modules and RDMA
+    devices as they were once loaded (facts['fabric_host'], from fabric_facts)."""
+    def load():
+        fs.configure_host(**facts.get('fabric_host', {}))
+        return {}
+    return load
+
+
+def fabric_facts(ctx, facts):
+    """Load the other fabrics' modules and srpt's RDMA port in the guest; record them
+    in facts (fabric_host for the simulator, placeholders for srpt's names)."""
+    loaded, refused = fabrics.setup_guest(ctx)
+    devices = fabrics.rdma_devices()
+    facts['modules'] = {'loaded': loaded, 'refused': refused}
+    facts['fabric_host'] = {'fabric_modules': loaded_fabrics(), 'rdma_devices': devices}
+    names = fabrics.srpt_names(devices)
+    facts.update(names)
+    return names
 
 
 def placeholders(facts):

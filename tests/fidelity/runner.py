@@ -65,15 +65,21 @@ def expectation_ok(expect, got):
     return got == expect or (expect == 'OK' and got.startswith('OK:'))
 
 
-def run_all(fs, host, observe=None, clock=None):
+def run_all(fs, host, observe=None, clock=None, load_fabrics=None):
     """Every workload in order on one backend, each after clear_tree().
 
     Both sides run exactly this sequence on one kernel (real or simulated), so
     state the kernel keeps across rmdir (iSCSI discovery auth, counters) is
-    exercised alike.  Returns {name: run_workload result (+ 'seconds')}.
+    exercised alike.  load_fabrics() is called before the first fabric-*
+    workload (the other fabrics' modules are loaded only then: the recordings
+    the earlier workloads come from had them unloaded); what it returns is
+    added to the placeholders.  Returns {name: run_workload result (+ 'seconds')}.
     """
-    out = {}
+    out, host = {}, dict(host)
     for name, rows in workloads():
+        if name.startswith('fabric-') and load_fabrics is not None:
+            host.update(load_fabrics() or {})
+            load_fabrics = None
         t0 = clock() if clock else 0
         clear_tree(fs)
         if observe:

@@ -26,6 +26,8 @@ is right and the expectation is fixed (tests/test_vm_fidelity.py reports it).
 import os
 import re
 
+from fidelity import fabrics
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, 'data')
 
@@ -286,8 +288,14 @@ def seed_with_snapshots():
     return out + [dump('end')]
 
 
-def workloads():
+# The fabric-* workloads (tests/fidelity/fabrics.py) join once their real-kernel run is in
+# data/real-kernel.json.gz; their reference files are in tests/data/reference/kernel-6.1-fabrics.
+WITH_FABRICS = True
+
+
+def workloads(with_fabrics=None):
     """[(name, rows)] in the order they run (each on an emptied tree)."""
+    with_fabrics = WITH_FABRICS if with_fabrics is None else with_fabrics
     return [
         ('discovery-auth', DISCOVERY),      # first: discovery auth is module-global state
         ('seed', seed_with_snapshots()),
@@ -306,4 +314,4 @@ def workloads():
         ('probes', tables('probes-seed.tsv') + [dump('seeded')] + tables('probes-errors.tsv')
          + [dump('end')]),
         ('backstore-pscsi', PSCSI),
-    ]
+    ] + (fabrics.workloads() if with_fabrics else [])

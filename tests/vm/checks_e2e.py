@@ -59,6 +59,16 @@ def _exported_fileio(ctx, tpg, name):
             '%s/luns create /backstores/fileio/%s' % (tpg, name)]
 
 
+def _sessions_show(tcli, log, initiator, transport):
+    """`sessions detail` lists the logged-in initiator with its connection (issue 16)."""
+    text = output(tcli('sessions detail'))
+    for line in text.splitlines():
+        log('SESSIONS ' + line)
+    expect('session-state: LOGGED_IN' in text and 'name: %s' % initiator in text,
+           'sessions detail does not show %s logged in:\n%s' % (initiator, text))
+    expect('(%s)' % transport in text.lower(), 'no %s connection in:\n%s' % (transport, text))
+
+
 @check
 def tcp_fileio_block_ramdisk(ctx, log):
     """fileio, block (loop device) and ramdisk LUNs behind one target: discover, log in,
@@ -81,6 +91,7 @@ def tcp_fileio_block_ramdisk(ctx, log):
         expect(iqn in [t for _, t in found], 'sendtargets did not list %s: %s' % (iqn, found))
         ini.login(iqn, LOCAL)
         disks = ini.disks(iqn, 3)
+        _sessions_show(tcli, log, INITIATOR, 'tcp')
         shas = {}
         for lun, (so, size) in enumerate(kinds):
             got = disk_bytes(disks[lun])
@@ -211,6 +222,7 @@ def iser_soft_roce(ctx, log):
         transport = ini.session_transport(iqn)
         log('SESSION %s transport %s' % (iqn, transport))
         expect(transport == 'iser', 'session transport is %r, not iser' % transport)
+        _sessions_show(tcli, log, INITIATOR, 'iser')
         round_trip(log, 'fileio lun0 (iSER)', ini.disks(iqn, 1)[0])
         ini.logout(iqn, addr, iface='iser')
     finally:

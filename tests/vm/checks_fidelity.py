@@ -7,7 +7,7 @@ for anyone to diff.
 """
 import time
 
-from fidelity.hostfacts import collect, placeholders
+from fidelity.hostfacts import collect, fabric_facts, placeholders
 from fidelity.runner import run_all
 
 ORDER = 10   # first: discovery auth and counters are kernel-global, other checks change them
@@ -16,7 +16,8 @@ ORDER = 10   # first: discovery auth and counters are kernel-global, other check
 def real_kernel_workloads(ctx):
     facts = collect(ctx)
     out = {'host': facts,
-           'workloads': run_all(ctx.fs, placeholders(facts), observe=ctx.kmsg_new, clock=time.time)}
+           'workloads': run_all(ctx.fs, placeholders(facts), observe=ctx.kmsg_new,
+                                clock=time.time, load_fabrics=lambda: fabric_facts(ctx, facts))}
     ctx.save('fidelity-real.json', out)
     return out
 

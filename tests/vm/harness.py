@@ -51,7 +51,7 @@ STDLIB_SKIP = {'test', 'idlelib', 'tkinter', 'turtledemo', 'ensurepip',
 STDLIB_SKIP_PREFIX = ('config-',)
 
 # Project trees the guest gets (relative to the repo root).
-PROJECT_PARTS = ['rtslib', 'targetcli', 'spec', 'scripts', 'tests', 'setup.py']
+PROJECT_PARTS = ['rtslib', 'rtslib_fb', 'targetcli', 'spec', 'scripts', 'tests', 'setup.py']
 
 GUEST_TMPFS = '/mnt'            # the guest's writable scratch (tmpfs)
 GUEST_PYHOME = GUEST_TMPFS + '/py'

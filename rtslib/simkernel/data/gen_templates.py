@@ -117,6 +117,58 @@ def dirs_of(files, extra):
     return sorted(dirs)
 
 
+# fabric templates from tests/data/reference/kernel-6.1-fabrics (issue 16): configfs dir ->
+# (recording name, target dir name, acl dir name or None, kinds recorded)
+FABRICS = {
+    'vhost': ('vhost', 'naa.5001405aaaaaaaa1', 'naa.5001405ccccccccc1'),
+    'fc': ('tcm_fc', '20:00:00:11:22:33:44:55', '21:00:00:11:22:33:44:66'),
+    'sbp': ('sbp', '0011223344556677', '0011223344556688'),
+    'srpt': ('srpt', '0xfe80000000000000001600fffe000001', '0x00000000000000000011223344556677'),
+    'qla2xxx': ('qla2xxx', None, None),
+}
+RELEASE = '6.1.0-57-amd64'    # the recording's kernel, rendered as the host's
+
+
+def load_tree(path, prefix, skip=()):
+    """Files (rel, mode, value) and dirs under prefix/ in a recorded tree file."""
+    files, dirs = [], []
+    with open(path) as f:
+        for ln in f:
+            ln = ln.rstrip('\n')
+            if not ln.startswith(prefix + '/') or ' -> ' in ln:
+                continue
+            rest = ln[len(prefix) + 1:]
+            if any(rest == s or rest.startswith(s + '/') for s in skip) or not rest:
+                continue
+            if rest.endswith('/'):
+                dirs.append(rest[:-1])
+                continue
+            rel, mode, value = (rest.split(' ', 2) + [''])[:3]
+            if value.startswith('<read error') or value == '<write-only>':
+                value = ''
+            files.append([rel, mode, unescape(value).replace(RELEASE, '{release}')])
+    return sorted(files), sorted(dirs)
+
+
+def fabric_templates(fabref):
+    out = {}
+    for cdir, (rec, wwn, acl) in FABRICS.items():
+        stage = lambda name: os.path.join(fabref, '%s-%s.txt' % (rec, name))  # noqa: E731
+        if not os.path.exists(stage('fabric')):
+            continue
+        out['fabric_' + cdir] = load_tree(stage('fabric'), '/' + cdir,
+                                          skip=[wwn] if wwn else [])
+        if wwn is None:
+            continue
+        wwn_stage = stage('wwn') if os.path.exists(stage('wwn')) else stage('wwn-gid')
+        out['wwn_' + cdir] = load_tree(wwn_stage, '/%s/%s' % (cdir, wwn), skip=['tpgt_1'])
+        out['tpg_' + cdir] = load_tree(stage('tpg'), '/%s/%s/tpgt_1' % (cdir, wwn))
+        out['acl_' + cdir] = load_tree(stage('acl'), '/%s/%s/tpgt_1/acls/%s' % (cdir, wwn, acl))
+    out['fabric_qla2xxx_npiv'] = load_tree(os.path.join(fabref, 'qla2xxx-npiv.txt'),
+                                           '/qla2xxx_npiv')
+    return out
+
+
 def main(ref):
     probes = load_probes(ref)
     files = {k: sorted(probes[src]) for k, src in SOURCES.items()}
@@ -137,6 +189,11 @@ def main(ref):
         files[kind] = [[rel, mode, values.get(rel, value)] for rel, mode, value in files[kind]]
     out = {k: {'dirs': dirs_of(v, EXTRA_DIRS.get(k, [])), 'files': v}
            for k, v in sorted(files.items())}
+    fabref = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'tests',
+                          'data', 'reference', 'kernel-6.1-fabrics')
+    for kind, (tfiles, tdirs) in fabric_templates(fabref).items():
+        out[kind] = {'dirs': sorted(set(tdirs) | set(dirs_of(tfiles, []))), 'files': tfiles}
+    out = dict(sorted(out.items()))
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write('\n')
 
