@@ -61,7 +61,7 @@ class ALUATargetPortGroup(CFSNode):
         super().__init__(fs or storage_object.fs)
         self.storage_object = storage_object
         self.name = str(name)
-        self._rel = f'{storage_object.cfs_path}/alua/{self.name}'
+        self._cfs_path = f'{storage_object.cfs_path}/alua/{self.name}'
         if mode == 'listed':
             return
         if tag is None:

@@ -26,7 +26,7 @@ class FabricModule(CFSNode):
         super().__init__(fs)
         self.spec = spec.get(name)
         self.name = self.spec['name']
-        self._rel = self.spec['configfs_dir']
+        self._cfs_path = self.spec['configfs_dir']
 
     # -- spec data ------------------------------------------------------------
     features = property(lambda self: tuple(self.spec['features']))
@@ -79,13 +79,13 @@ class FabricModule(CFSNode):
         if self.exists:
             return
         try:
-            self.fs.mkdir(self._rel)
+            self.fs.mkdir(self._cfs_path)
             return
         except OSError as first:
             err = first
         if not self.fs.simulated and self._modprobe():
             try:
-                self.fs.mkdir(self._rel)
+                self.fs.mkdir(self._cfs_path)
                 return
             except OSError as again:
                 err = again
@@ -183,7 +183,7 @@ class FabricModule(CFSNode):
     @property
     def version(self):
         for name in ('lio_version', 'version'):
-            text = self._read_optional(self._sub(name))
+            text = self._read_optional(self._path_of(name))
             if text is not None:
                 return text.strip()
         return None

@@ -30,7 +30,7 @@ class Backstore(CFSNode):
             raise RTSLibError(f"Invalid backstore index '{index}': give a number") from None
         if self.index < 0:
             raise RTSLibError(f'Invalid backstore index {self.index}: it must be >= 0')
-        self._rel = f'core/{self.hba}_{self.index}'
+        self._cfs_path = f'core/{self.hba}_{self.index}'
         self._create_in_cfs(mode)
 
     plugin = property(lambda self: self.hba)
@@ -44,7 +44,7 @@ class Backstore(CFSNode):
         self._check_self()
         cls = so_mapping[self.hba]
         for name in self._listdir():
-            if name not in ('hba_info', 'hba_mode') and self.fs.isdir(self._sub(name)):
+            if name not in ('hba_info', 'hba_mode') and self.fs.isdir(self._path_of(name)):
                 yield cls._bind(self.fs, self.index, name)
 
     def delete(self):

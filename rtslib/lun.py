@@ -36,7 +36,7 @@ class _LinkedNode(CFSNode):
             if name in self.FILES:
                 continue
             try:
-                return name, self.fs.readlink(self._sub(name))
+                return name, self.fs.readlink(self._path_of(name))
             except OSError as e:
                 if e.errno != errno.EINVAL:
                     self._raise_if_gone()
@@ -49,17 +49,17 @@ class _LinkedNode(CFSNode):
     def _link(self, target, alias):
         # the label is a chain of f-strings up to the fabric: made only on failure,
         # not for each of a restore's links
-        self._call('symlink', target.cfs_path, self._sub(alias),
+        self._kernel_call('symlink', target.cfs_path, self._path_of(alias),
                    action=lambda: f'link {target._label()} to', key='link')
 
-    def _link_rel(self):
+    def _link_target(self):
         """Where the alias link points (root-relative)."""
         return self._link_entry()[1]
 
     def links_to(self, node):
         """True if the alias link points at `node` (a broken link points nowhere)."""
         try:
-            return self._link_rel() == node.cfs_path
+            return self._link_target() == node.cfs_path
         except RTSLibError:
             return False
 
@@ -70,7 +70,7 @@ class _LinkedNode(CFSNode):
             if name in self.FILES:
                 continue
             try:
-                self.fs.unlink(self._sub(name))
+                self.fs.unlink(self._path_of(name))
                 return
             except OSError as e:
                 if e.errno not in (errno.EPERM, errno.EISDIR):
@@ -131,7 +131,7 @@ class LUN(_LinkedNode):
         if not 0 <= lun <= MAX_LUN:
             raise RTSLibError(f'Invalid LUN {lun}: use 0-{MAX_LUN}')
         self._lun = lun
-        self._rel = f'{self.parent_tpg.cfs_path}/lun/lun_{lun}'
+        self._cfs_path = f'{self.parent_tpg.cfs_path}/lun/lun_{lun}'
 
     lun = property(lambda self: self._lun, doc='The LUN number.')
     index = lun
@@ -144,7 +144,7 @@ class LUN(_LinkedNode):
 
     @property
     def storage_object(self):
-        return so_from_path(self.fs, self._link_rel())
+        return so_from_path(self.fs, self._link_target())
 
     @property
     def mapped_luns(self):
@@ -161,7 +161,7 @@ class LUN(_LinkedNode):
         (an ls shows both: resolving the link twice was a third of a LUN's cost)."""
         if not storage_object.alua_supported:
             return None
-        info = self._read_optional(self._sub('alua_tg_pt_gp'), check_gone=True)
+        info = self._read_optional(self._path_of('alua_tg_pt_gp'), check_gone=True)
         if info is None:
             return None
         first = info.splitlines()[0] if info.strip() else ''
@@ -171,7 +171,7 @@ class LUN(_LinkedNode):
         self._check_self()
         if not self._get_alua_tg_pt_gp_name():
             raise RTSLibError(f'{self._label()}: its storage object has no ALUA support')
-        self._call('write', self._sub('alua_tg_pt_gp'), name, action='move',
+        self._kernel_call('write', self._path_of('alua_tg_pt_gp'), name, action='move',
                    what=f'{self._label()} into ALUA group {name}', key='alua')
 
     alua_tg_pt_gp_name = property(_get_alua_tg_pt_gp_name, _set_alua_tg_pt_gp_name)
@@ -246,7 +246,7 @@ class MappedLUN(_LinkedNode):
             raise RTSLibError(f"Invalid mapped LUN '{mapped_lun}': give a number") from None
         if not 0 <= self._mapped_lun <= self.MAX_LUN:
             raise RTSLibError(f'Invalid mapped LUN {self._mapped_lun}: use 0-{self.MAX_LUN}')
-        self._rel = f'{parent_nodeacl.cfs_path}/lun_{self._mapped_lun}'
+        self._cfs_path = f'{parent_nodeacl.cfs_path}/lun_{self._mapped_lun}'
         if mode == 'listed':
             return
         if tpg_lun is None:
@@ -290,7 +290,7 @@ class MappedLUN(_LinkedNode):
 
     @property
     def tpg_lun(self):
-        return self._lun_at(self._link_rel())
+        return self._lun_at(self._link_target())
 
     def _lun_at(self, rel):
         m = _LUN_PATH.search(rel)

@@ -68,58 +68,61 @@ class CFSNode:
     # public kind -> subdirectory of this object (subclasses narrow it)
     attr_groups = {}
     # what error hints call this kind of object ('create portal' ...)
-    _kind = None
+    _hint_kind = None
     # rtslib-fb's name for where the kernel's tree is (a fabric's is its dir name)
     configfs_dir = configfs.REAL_ROOT
 
     def __init__(self, fs=None):
         self.fs = fs or configfs.default_fs()
-        self._rel = ''
+        self._cfs_path = ''
 
     # -- identity ----------------------------------------------------------
     def __eq__(self, other):
-        return isinstance(other, CFSNode) and self._rel == other._rel \
+        return isinstance(other, CFSNode) and self._cfs_path == other._cfs_path \
             and type(self).__name__ == type(other).__name__
 
     def __ne__(self, other):
         return not self == other
 
     def __hash__(self):
-        return hash(self._rel)
+        return hash(self._cfs_path)
 
     def __repr__(self):
-        return f'<{type(self).__name__} {self._rel}>'
+        return f'<{type(self).__name__} {self._cfs_path}>'
 
     def _label(self):
         """How messages name this object."""
-        return f'{type(self).__name__} {self._rel}'
+        return f'{type(self).__name__} {self._cfs_path}'
 
     @property
     def cfs_path(self):
         """Path relative to the target root, as the backend takes it."""
-        return self._rel
+        return self._cfs_path
 
     @property
     def path(self):
         """The object's configfs path as the kernel shows it."""
-        return f'{configfs.REAL_ROOT}/{self._rel}' if self._rel else configfs.REAL_ROOT
+        return f'{configfs.REAL_ROOT}/{self._cfs_path}' if self._cfs_path else configfs.REAL_ROOT
 
     # -- kernel I/O, errors translated once -------------------------------
-    def _sub(self, name):
-        return f'{self._rel}/{name}' if self._rel else name
+    def _path_of(self, name):
+        """The backend path of a file or directory `name` inside this object."""
+        return f'{self._cfs_path}/{name}' if self._cfs_path else name
 
-    def _call(self, op, rel, *args, action, what=None, key=None):
+    def _kernel_call(self, operation, path, *args, action, what=None, key=None):
+        """fs.<operation>(path, *args); an OSError becomes one RTSLibError saying
+        which object (`what`, default this one) the kernel refused to `action`."""
         try:
-            return getattr(self.fs, op)(rel, *args)
+            return getattr(self.fs, operation)(path, *args)
         except OSError as e:
-            if e.errno == errno.ENOENT and (rel != self._rel or op == 'listdir'):
+            if e.errno == errno.ENOENT and (path != self._cfs_path or operation == 'listdir'):
                 self._raise_if_gone()  # gone: say so, rather than "no such file"
             if callable(action):    # a message made only when needed (see _link)
                 action = action()
             raise kernel_error(e, action, what or self._label(), key) from None
 
     def _read(self, name, action='read'):
-        return self._call('read', self._sub(name), action=f'{action} {name} of').strip()
+        return self._kernel_call('read', self._path_of(name), action=f'{action} {name} of').strip()
 
     def _read_optional(self, rel, default=None, check_gone=False):
         """The text of a file the kernel may not give (a file older kernels lack,
@@ -133,15 +136,16 @@ class CFSNode:
             return default
 
     def _write(self, name, value, action=None, key=None):
-        self._call('write', self._sub(name), str(value),
+        self._kernel_call('write', self._path_of(name), str(value),
                    action=action or f'write {name} of', key=key)
 
     def _listdir(self, name=''):
-        return self._call('listdir', self._sub(name) if name else self._rel, action='list')
+        path = self._path_of(name) if name else self._cfs_path
+        return self._kernel_call('listdir', path, action='list')
 
     # -- existence ---------------------------------------------------------
     def _exists(self):
-        return self.fs.isdir(self._rel)
+        return self.fs.isdir(self._cfs_path)
 
     exists = property(lambda self: self._exists(),
                       doc='True while the configfs directory exists.')
@@ -169,11 +173,12 @@ class CFSNode:
         try:
             # mkdir itself says whether it existed (EEXIST): a stat first would
             # add one call per object a restore makes
-            self.fs.mkdir(self._rel)
+            self.fs.mkdir(self._cfs_path)
         except OSError as e:
             if e.errno != errno.EEXIST:
                 raise kernel_error(e, 'create', self._label(),
-                                   f'create {self._kind}' if self._kind else None) from None
+                                   f'create {self._hint_kind}' if self._hint_kind else None) \
+                    from None
             if mode == 'create':
                 raise RTSLibError(f'{self._label()} already exists') from None
             return False
@@ -184,12 +189,12 @@ class CFSNode:
         chose the name from a listing (lowest free index, generated WWN) then picks
         another: another process may have taken it since the listing."""
         try:
-            self.fs.mkdir(self._rel)
+            self.fs.mkdir(self._cfs_path)
         except FileExistsError:
             return False
         except OSError as e:
             raise kernel_error(e, 'create', self._label(),
-                               f'create {self._kind}' if self._kind else None) from None
+                               f'create {self._hint_kind}' if self._hint_kind else None) from None
         return True
 
     def _create_lowest_free(self, taken, start, stop, place, full):
@@ -207,7 +212,7 @@ class CFSNode:
             taken.add(number)
 
     def _rmdir(self):
-        self._call('rmdir', self._rel, action='delete')
+        self._kernel_call('rmdir', self._cfs_path, action='delete')
 
     def delete(self):
         """Remove the directory (subclasses first remove their children)."""
@@ -224,7 +229,7 @@ class CFSNode:
     def _is_writable(self, sub, name):
         """Asked of the backend (the file's mode, as rtslib-fb and nvmetcli stat it),
         once per kind of file: dump() skips the read-only ones like rtslib-fb."""
-        path = f'{self._sub(sub)}/{name}'
+        path = f'{self._path_of(sub)}/{name}'
         key = (tree_key(self.fs), _file_kind(path))
         known = _writable.get(key)
         if known is None:
@@ -242,7 +247,7 @@ class CFSNode:
             self._check_self()
             return []
         try:
-            names = self.fs.listdir(self._sub(sub))
+            names = self.fs.listdir(self._path_of(sub))
         except OSError as e:
             self._raise_if_gone()  # only on failure: a save lists every object's groups
             if e.errno in (errno.ENOENT, errno.ENOTDIR):
@@ -257,7 +262,7 @@ class CFSNode:
     def get_group(self, kind, name):
         sub = self._group_dir(kind)
         try:
-            value = self.fs.read(f'{self._sub(sub)}/{name}').strip()
+            value = self.fs.read(f'{self._path_of(sub)}/{name}').strip()
         except OSError as e:
             self._raise_if_gone()    # only on failure: a dump reads hundreds of attributes
             raise RTSLibError(f"{self._label()} has no readable {kind} '{name}' "
@@ -275,10 +280,10 @@ class CFSNode:
         if kind == 'parameter':
             value += '\n'  # as rtslib-fb writes RFC-3720 parameters
         try:
-            self.fs.write(f'{self._sub(sub)}/{name}', value)
+            self.fs.write(f'{self._path_of(sub)}/{name}', value)
         except OSError as e:
             self._raise_if_gone()    # only on failure: a restore writes thousands
-            if self.fs.exists(f'{self._sub(sub)}/{name}'):
+            if self.fs.exists(f'{self._path_of(sub)}/{name}'):
                 raise kernel_error(e, f'set {kind} {name}={shown} on', self._label()) from None
             raise RTSLibError(f"{self._label()} has no {kind} '{name}' "
                               f"({configfs.errno_name(e)})") from None

@@ -27,7 +27,7 @@ class NodeACL(CFSNode):
             self._node_wwn, self.wwn_type = fabric.to_normalized_wwn(node_wwn)
         if not parent_tpg.has_feature('acls_auth'):
             self.attr_groups = {'attribute': 'attrib', 'parameter': 'param'}
-        self._rel = f'{parent_tpg.cfs_path}/acls/{fabric.to_fabric_wwn(self._node_wwn)}'
+        self._cfs_path = f'{parent_tpg.cfs_path}/acls/{fabric.to_fabric_wwn(self._node_wwn)}'
         if mode in ('listed', 'lookup'):
             self._create_in_cfs(mode)
             return
@@ -57,7 +57,7 @@ class NodeACL(CFSNode):
 
     def _get_tag(self):
         self._check_self()
-        return (self._read_optional(self._sub('tag')) or '').strip() or None
+        return (self._read_optional(self._path_of('tag')) or '').strip() or None
 
     def _set_tag(self, tag):
         self._check_self()
@@ -87,7 +87,7 @@ class NodeACL(CFSNode):
     @property
     def session(self):
         """The initiator's session as rtslib-fb parses it from info, or None."""
-        text = self._read_optional(self._sub('info'))
+        text = self._read_optional(self._path_of('info'))
         return None if text is None else session_info.parse(text.splitlines(), self)
 
     @property

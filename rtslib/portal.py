@@ -22,7 +22,7 @@ def portal_address(ip_address):
 class NetworkPortal(CFSNode):
     """An iSCSI network portal: <tpg>/np/<ip>:<port>."""
 
-    _kind = 'portal'
+    _hint_kind = 'portal'
     def __init__(self, parent_tpg, ip_address, port=3260, mode='any', fs=None):
         if not isinstance(parent_tpg, TPG):
             raise RTSLibError('Invalid parent TPG')
@@ -38,7 +38,7 @@ class NetworkPortal(CFSNode):
         if not parent_tpg.has_feature('nps') and mode != 'listed':
             raise RTSLibError(f'{parent_tpg._label()} has no network portals (fabric '
                               f'{parent_tpg.parent_target.fabric_module.name})')
-        self._rel = f'{parent_tpg.cfs_path}/np/{self._ip_address}:{self._port}'
+        self._cfs_path = f'{parent_tpg.cfs_path}/np/{self._ip_address}:{self._port}'
         if mode in ('listed', 'lookup'):
             self._create_in_cfs(mode)
             return
@@ -56,14 +56,14 @@ class NetworkPortal(CFSNode):
 
     def _get_flag(self, name):
         try:
-            return bool(int(self._read_optional(self._sub(name), '0').strip() or 0))
+            return bool(int(self._read_optional(self._path_of(name), '0').strip() or 0))
         except ValueError:
             return False
 
     def _set_flag(self, name, what, value):
         self._check_self()
         value = bool(int(value)) if isinstance(value, str) else bool(value)
-        if not value and not self.fs.exists(self._sub(name)):
+        if not value and not self.fs.exists(self._path_of(name)):
             return  # older kernels have no such file: nothing to turn off
         self._write(name, str(int(value)), action=f'{"enable" if value else "disable"} {what} on')
 

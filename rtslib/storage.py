@@ -91,11 +91,11 @@ class StorageObject(CFSNode):
             index = self._new_hba()
         else:
             self._index = int(index)
-            if not found and mode != 'lookup' and not self.fs.isdir(self._hba_rel()):
-                self._call('mkdir', self._hba_rel(), action='create')
+            if not found and mode != 'lookup' and not self.fs.isdir(self._hba_path()):
+                self._kernel_call('mkdir', self._hba_path(), action='create')
                 self._hba_made = True
         self._index = index
-        self._rel = f'{self._hba_rel()}/{name}'
+        self._cfs_path = f'{self._hba_path()}/{name}'
         try:
             # _find_index has just seen the dir: no second stat
             self._create_in_cfs('listed' if found else mode)
@@ -124,10 +124,10 @@ class StorageObject(CFSNode):
         so = cls.__new__(cls)
         CFSNode.__init__(so, fs)
         so._name, so._index, so._hba_made = name, int(index), False
-        so._rel = f'{so._hba_rel()}/{name}'
+        so._cfs_path = f'{so._hba_path()}/{name}'
         return so
 
-    def _hba_rel(self):
+    def _hba_path(self):
         return f'core/{self.hba}_{self._index}'
 
     def _new_hba(self):
@@ -195,19 +195,19 @@ class StorageObject(CFSNode):
         self._write('udev_path', path, action='set udev_path of')
 
     def _info(self):
-        held = self.__dict__.get('_held_info')
+        held = self.__dict__.get('_info_read_once')
         return held if held is not None else ' '.join(self._read('info').split())
 
     @contextlib.contextmanager
-    def held_info(self):
+    def info_read_once(self):
         """Within: properties parsed from `info` (size, status, ...) share one read of it.
         An ls line shows two or three of them, a save four."""
-        outer = self.__dict__.get('_held_info')
-        self._held_info = self._info()
+        outer = self.__dict__.get('_info_read_once')
+        self._info_read_once = self._info()
         try:
             yield self
         finally:
-            self._held_info = outer
+            self._info_read_once = outer
 
     def _parse_info(self, key):
         m = re.search(rf'(?<![\w/]){re.escape(key)}: ([^: ]+)', self._info())
@@ -229,7 +229,7 @@ class StorageObject(CFSNode):
 
     def is_configured(self):
         """True once enabled (objects without an enable file count as enabled)."""
-        text = self._read_optional(self._sub('enable'), '1', check_gone=True)
+        text = self._read_optional(self._path_of('enable'), '1', check_gone=True)
         return bool(int(text.strip() or 0))
 
     @property
@@ -267,7 +267,7 @@ class StorageObject(CFSNode):
 
     @property
     def version(self):
-        info = self._read_optional(self._hba_rel() + '/hba_info', '')
+        info = self._read_optional(self._hba_path() + '/hba_info', '')
         m = re.search(r'version: (\S+)', info)
         return m.group(1) if m else None
 
@@ -281,7 +281,7 @@ class StorageObject(CFSNode):
             self._check_self()
             return
         try:
-            names = self.fs.listdir(self._sub('alua'))
+            names = self.fs.listdir(self._path_of('alua'))
         except OSError as e:
             self._raise_if_gone()   # only on failure: an ls or a save lists every object's
             if e.errno in (errno.ENOENT, errno.ENOTDIR):
@@ -358,7 +358,7 @@ class StorageObject(CFSNode):
                 except RTSLibNotInCFS:
                     pass        # deleted meanwhile by someone else
             try:
-                self.fs.rmdir(self._rel)
+                self.fs.rmdir(self._cfs_path)
                 break
             except OSError as e:
                 if e.errno != errno.EBUSY:
@@ -393,7 +393,7 @@ class StorageObject(CFSNode):
 
     def dump(self, warn=None):
         """A storage object's document; tolerant (warn given) for its attributes only."""
-        with self.held_info():     # size, status, ... from one read of `info`
+        with self.info_read_once():     # size, status, ... from one read of `info`
             return self._dump(warn)
 
     def _dump(self, warn):

@@ -20,7 +20,7 @@ GENERATE_TRIES = 16
 class Target(CFSNode):
     """A target: <fabric>/<wwn>."""
 
-    _kind = 'target'
+    _hint_kind = 'target'
     attr_groups = {'parameter': 'param'}
 
     def __init__(self, fabric_module, wwn=None, mode='any', fs=None):
@@ -64,7 +64,7 @@ class Target(CFSNode):
 
     def _set_wwn(self, wwn):
         self.wwn = wwn
-        self._rel = f'{self.fabric_module.cfs_path}/{self.fabric_module.to_fabric_wwn(wwn)}'
+        self._cfs_path = f'{self.fabric_module.cfs_path}/{self.fabric_module.to_fabric_wwn(wwn)}'
 
     def _create_generated(self):
         """mkdir a generated WWN; on EEXIST (someone made that one meanwhile) another."""
@@ -130,7 +130,7 @@ class Target(CFSNode):
 class TPG(CFSNode):
     """A target portal group: <target>/tpgt_<tag>."""
 
-    _kind = 'tpg'
+    _hint_kind = 'tpg'
     attr_groups = {'attribute': 'attrib', 'parameter': 'param', 'auth_attr': 'auth'}
 
     def __init__(self, parent_target, tag=None, mode='any', fs=None):
@@ -164,7 +164,7 @@ class TPG(CFSNode):
         if not 0 <= tag <= MAX_TPG_TAG:
             raise RTSLibError(f'Invalid TPG tag {tag}: the kernel takes 0-{MAX_TPG_TAG}')
         self._tag = tag
-        self._rel = f'{self.parent_target.cfs_path}/tpgt_{tag}'
+        self._cfs_path = f'{self.parent_target.cfs_path}/tpgt_{tag}'
 
     def _create(self, tag, mode):
         target = self.parent_target
@@ -207,13 +207,13 @@ class TPG(CFSNode):
     # -- enable / nexus ---------------------------------------------------------
     def _get_enable(self):
         # fabrics without an enable file are always enabled
-        text = self._read_optional(self._sub('enable'), '1', check_gone=True)
+        text = self._read_optional(self._path_of('enable'), '1', check_gone=True)
         return bool(int(text.strip() or 0))
 
     def _set_enable(self, enable):
         self._check_self()
         enable = bool(int(enable)) if isinstance(enable, str) else bool(enable)
-        if not self.fs.exists(self._sub('enable')) or enable == self._get_enable():
+        if not self.fs.exists(self._path_of('enable')) or enable == self._get_enable():
             return
         self._write('enable', str(int(enable)), action='enable' if enable else 'disable')
 
@@ -224,7 +224,7 @@ class TPG(CFSNode):
         if not self.has_feature('nexus'):
             return None
         # the kernel answers ENODEV until a nexus is set
-        return self._read_optional(self._sub('nexus'), '').strip()
+        return self._read_optional(self._path_of('nexus'), '').strip()
 
     def _set_nexus(self, nexus_wwn=None):
         self._check_self()

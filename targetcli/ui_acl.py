@@ -3,72 +3,13 @@ import re
 
 from targetcli.cshell import ExecutionError
 
-from targetcli.ui_backstore import one_or_many
 from targetcli.ui_lun import LUN_NAME, lun_storage_object, parse_number
-from targetcli.ui_node import UINode, UIRTSLibNode
+from targetcli.ui_node import UIListing, UIRTSLibNode, finished_completions
 from targetcli.ui_params import AUTH_ALIASES, AUTH_PARAMS, ISCSI_PARAMETERS
 
 _MLUN_NAME = re.compile(r'mapped_lun(\d+)\Z')
 
 
-class UINodeACLs(UINode):
-    """acls/: the TPG's node ACLs."""
-
-    def __init__(self, parent):
-        super().__init__('acls', parent)
-        self.tpg = parent.rtsnode
-
-    def load_children(self):
-        for acl in self.tpg.node_acls:
-            UINodeACL(acl, self)
-
-    def lookup_child(self, name):
-        from rtslib import NodeACL, RTSLibError
-        try:
-            return UINodeACL(NodeACL(self.tpg, name, mode='lookup'), self)
-        except RTSLibError:
-            return None
-
-    def summary(self):
-        return (f"ACLs: {len(self.children)}", None)
-
-    def ui_command_create(self, wwn, add_mapped_luns=None):
-        '''
-        Creates a Node ACL for the initiator node with the specified wwn.
-        The node's wwn must match the expected WWN Type of the target's
-        fabric module.
-
-        "add_mapped_luns" can be "true" or "false". If true, mapped LUNs are
-        created for all existing LUNs. If omitted, the global parameter
-        "auto_add_mapped_luns" is used.
-        '''
-        from rtslib import MappedLUN, NodeACL, locks
-        add = self.ui_eval(add_mapped_luns, 'bool', self.prefs['auto_add_mapped_luns'],
-                           'add_mapped_luns')
-        # one TPG lock for the ACL and its mappings: a LUN created or deleted at the
-        # same moment is either mapped here or not yet/no longer there (rtslib/locks.py)
-        with locks.tpg(self.tpg):
-            acl = NodeACL(self.tpg, wwn, mode='create')
-            self.info(f"Created Node ACL for {acl.node_wwn}")
-            if add:
-                for lun in sorted(self.tpg.luns, key=lambda x: x.lun):
-                    MappedLUN(acl, lun.lun, lun.lun, write_protect=False)
-                    self.info(f"Created mapped LUN {lun.lun}.")
-        return self.new_node(UINodeACL(acl, self))
-
-    def ui_command_delete(self, wwn):
-        '''
-        Deletes the Node ACL with the specified wwn.
-        '''
-        from rtslib import NodeACL
-        NodeACL(self.tpg, wwn, mode='lookup').delete()
-        self.refresh()
-        self.info(f"Deleted Node ACL {wwn}.")
-
-    def ui_complete_delete(self, parameters, text, current_param):
-        if current_param != 'wwn':
-            return []
-        return one_or_many([c.name for c in self.children if c.name.startswith(text)])
 
 
 class UINodeACL(UIRTSLibNode):
@@ -169,7 +110,7 @@ class UINodeACL(UIRTSLibNode):
         found = [c.name for c in self.parent.parent.get_child('luns').children]
         for backstore in self.get_node('/backstores').children:
             found.extend(so.path for so in backstore.children)
-        return one_or_many([f for f in found if f.startswith(text)])
+        return finished_completions([f for f in found if f.startswith(text)])
 
     def ui_command_sessions(self, action='list', sid=None):
         '''
@@ -194,10 +135,7 @@ class UINodeACL(UIRTSLibNode):
         self.info(f"Deleted Mapped LUN {index}.")
 
     def ui_complete_delete(self, parameters, text, current_param):
-        if current_param != 'mapped_lun':
-            return []
-        return one_or_many([c.name[10:] for c in self.children
-                            if c.name[10:].startswith(text)])
+        return self.complete_child_names(text, strip=10) if current_param == 'mapped_lun' else []
 
 
 class UIMappedLUN(UIRTSLibNode):
@@ -216,3 +154,50 @@ class UIMappedLUN(UIRTSLibNode):
             return ("BROKEN LUN LINK", False)
         mode = 'ro' if mlun.write_protect else 'rw'
         return (f"lun{lun.lun} {so.plugin}/{so.name} ({mode})", True)
+
+
+class UINodeACLs(UIListing):
+    """acls/: the TPG's node ACLs."""
+
+    dir_name, counted, listing, child_class = 'acls', 'ACLs', 'node_acls', UINodeACL
+    tpg = property(lambda self: self.owner)
+
+    def lookup(self, name):
+        from rtslib import NodeACL
+        return NodeACL(self.tpg, name, mode='lookup')
+
+    def ui_command_create(self, wwn, add_mapped_luns=None):
+        '''
+        Creates a Node ACL for the initiator node with the specified wwn.
+        The node's wwn must match the expected WWN Type of the target's
+        fabric module.
+
+        "add_mapped_luns" can be "true" or "false". If true, mapped LUNs are
+        created for all existing LUNs. If omitted, the global parameter
+        "auto_add_mapped_luns" is used.
+        '''
+        from rtslib import MappedLUN, NodeACL, locks
+        add = self.ui_eval(add_mapped_luns, 'bool', self.prefs['auto_add_mapped_luns'],
+                           'add_mapped_luns')
+        # one TPG lock for the ACL and its mappings: a LUN created or deleted at the
+        # same moment is either mapped here or not yet/no longer there (rtslib/locks.py)
+        with locks.tpg(self.tpg):
+            acl = NodeACL(self.tpg, wwn, mode='create')
+            self.info(f"Created Node ACL for {acl.node_wwn}")
+            if add:
+                for lun in sorted(self.tpg.luns, key=lambda x: x.lun):
+                    MappedLUN(acl, lun.lun, lun.lun, write_protect=False)
+                    self.info(f"Created mapped LUN {lun.lun}.")
+        return self.new_node(UINodeACL(acl, self))
+
+    def ui_command_delete(self, wwn):
+        '''
+        Deletes the Node ACL with the specified wwn.
+        '''
+        from rtslib import NodeACL
+        NodeACL(self.tpg, wwn, mode='lookup').delete()
+        self.refresh()
+        self.info(f"Deleted Node ACL {wwn}.")
+
+    def ui_complete_delete(self, parameters, text, current_param):
+        return self.complete_child_names(text) if current_param == 'wwn' else []

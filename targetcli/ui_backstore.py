@@ -7,7 +7,7 @@ from targetcli.cshell import ExecutionError
 
 from targetcli.sizes import bytes_to_human, human_to_bytes
 from targetcli.ui_declare import ExportsItself
-from targetcli.ui_node import UINode, UIRTSLibNode
+from targetcli.ui_node import UIListing, UINode, UIRTSLibNode, finished_completions
 
 # the seed page's (Datera targetcli) names for backstores besides the kernel's HBA
 # names (iblock, rd_mcp), which come with the registry (rtslib.storage)
@@ -33,7 +33,7 @@ def complete_path(fs, text, files=False, blocks=False):
     if not text:
         return []
     if fs.simulated:
-        return one_or_many(_sim_paths(fs, text, files, blocks))
+        return finished_completions(_sim_paths(fs, text, files, blocks))
     out = []
     for entry in glob.glob(glob.escape(text) + '*'):
         try:
@@ -48,12 +48,6 @@ def complete_path(fs, text, files=False, blocks=False):
     if len(out) == 1 and not out[0].endswith('/'):
         out = [out[0] + ' ']
     return out
-
-
-def one_or_many(completions):
-    if len(completions) == 1:
-        return [completions[0] + ' ']
-    return completions
 
 
 class UIBackstores(UINode):
@@ -172,9 +166,7 @@ class UIBackstore(UINode):
             self.get_root().save_selection(None, so_path=f'/backstores/{so.plugin}/{so.name}')
 
     def ui_complete_delete(self, parameters, text, current_param):
-        if current_param != 'name':
-            return []
-        return one_or_many([c.name for c in self.children if c.name.startswith(text)])
+        return self.complete_child_names(text) if current_param == 'name' else []
 
 
 class UIFileIOBackstore(UIBackstore):
@@ -422,7 +414,7 @@ class UIStorageObject(ExportsItself, UIRTSLibNode):
         return None
 
     def summary(self):
-        with self.rtsnode.held_info() as so:   # status, size, ... from one read of `info`
+        with self.rtsnode.info_read_once() as so:   # status, size, ... from one read of `info`
             return self._summary(so)
 
     def _summary(self, so):
@@ -461,54 +453,6 @@ _SHOWN = {
 }
 
 
-class UIALUAGroups(UINode):
-    """alua/: the storage object's ALUA target port groups."""
-
-    def __init__(self, parent):
-        super().__init__('alua', parent)
-        self.so = parent.rtsnode
-
-    def load_children(self):
-        for group in self.so.alua_tpgs:
-            UIALUAGroup(group, self)
-
-    def lookup_child(self, name):
-        from rtslib import ALUATargetPortGroup, RTSLibError
-        try:
-            return UIALUAGroup(ALUATargetPortGroup(self.so, name), self)
-        except RTSLibError:
-            return None
-
-    def summary(self):
-        return (f"ALUA Groups: {len(self.children)}", None)
-
-    def ui_command_create(self, name, tag):
-        '''
-        Create a new ALUA Target Port Group attached to a storage object.
-        '''
-        from rtslib import ALUATargetPortGroup
-        tag = self.ui_eval(tag, 'number', None, 'tag')
-        group = ALUATargetPortGroup(self.so, name, tag)
-        self.info(f"Created ALUA TPG {group.name}.")
-        return self.new_node(UIALUAGroup(group, self))
-
-    def ui_command_delete(self, name):
-        '''
-        Delete the ALUA Target Port Group and unmap it from a LUN if needed.
-        '''
-        try:
-            child = self.get_child(name)
-        except ValueError:
-            raise ExecutionError(f"Invalid ALUA group name {name}; groups: "
-                                 f"{', '.join(c.name for c in self.children)}") from None
-        child.rtsnode.delete()
-        self.remove_child(child)
-        self.info(f"Deleted ALUA TPG {name}.")
-
-    def ui_complete_delete(self, parameters, text, current_param):
-        if current_param != 'name':
-            return []
-        return one_or_many([c.name for c in self.children if c.name.startswith(text)])
 
 
 def _member(value):
@@ -545,3 +489,41 @@ class UIALUAGroup(UIRTSLibNode):
         state = self.rtsnode.alua_access_state
         from rtslib.alua import ALUA_STATES
         return (f"ALUA state: {ALUA_STATES.get(int(state), state)}", True)
+
+
+class UIALUAGroups(UIListing):
+    """alua/: the storage object's ALUA target port groups."""
+
+    dir_name, counted, listing = 'alua', 'ALUA Groups', 'alua_tpgs'
+    child_class = UIALUAGroup
+    so = property(lambda self: self.owner)
+
+    def lookup(self, name):
+        from rtslib import ALUATargetPortGroup
+        return ALUATargetPortGroup(self.so, name)
+
+    def ui_command_create(self, name, tag):
+        '''
+        Create a new ALUA Target Port Group attached to a storage object.
+        '''
+        from rtslib import ALUATargetPortGroup
+        tag = self.ui_eval(tag, 'number', None, 'tag')
+        group = ALUATargetPortGroup(self.so, name, tag)
+        self.info(f"Created ALUA TPG {group.name}.")
+        return self.new_node(UIALUAGroup(group, self))
+
+    def ui_command_delete(self, name):
+        '''
+        Delete the ALUA Target Port Group and unmap it from a LUN if needed.
+        '''
+        try:
+            child = self.get_child(name)
+        except ValueError:
+            raise ExecutionError(f"Invalid ALUA group name {name}; groups: "
+                                 f"{', '.join(c.name for c in self.children)}") from None
+        child.rtsnode.delete()
+        self.remove_child(child)
+        self.info(f"Deleted ALUA TPG {name}.")
+
+    def ui_complete_delete(self, parameters, text, current_param):
+        return self.complete_child_names(text) if current_param == 'name' else []

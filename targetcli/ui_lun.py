@@ -3,8 +3,8 @@ import re
 
 from targetcli.cshell import ExecutionError
 
-from targetcli.ui_backstore import complete_path, one_or_many
-from targetcli.ui_node import UINode, UIRTSLibNode
+from targetcli.ui_backstore import complete_path
+from targetcli.ui_node import UIListing, UIRTSLibNode, finished_completions
 
 LUN_NAME = re.compile(r'lun(\d+)\Z')
 
@@ -20,29 +20,50 @@ def parse_number(text, what, prefix=''):
     return int(value)
 
 
-class UILUNs(UINode):
-    """luns/: the TPG's LUNs."""
 
-    def __init__(self, parent):
-        super().__init__('luns', parent)
-        self.tpg = parent.rtsnode
 
-    def load_children(self):
-        for lun in self.tpg.luns:
-            UILUN(lun, self)
+class UILUN(UIRTSLibNode):
+    """One LUN; alua group holds its ALUA target port group name."""
 
-    def lookup_child(self, name):
-        from rtslib import LUN, RTSLibError
-        match = LUN_NAME.match(name)
-        if not match:
-            return None
-        try:
-            return UILUN(LUN(self.tpg, int(match.group(1))), self)
-        except RTSLibError:
-            return None
+    def __init__(self, lun, parent):
+        super().__init__(f"lun{lun.lun}", lun, parent)
+
+    def define_groups(self):
+        self.define_config_group_param('alua', 'alua_tg_pt_gp_name', 'string')
+
+    def ui_getgroup_alua(self, name):
+        return getattr(self.rtsnode, name)
+
+    def ui_setgroup_alua(self, name, value):
+        if value is not None:
+            setattr(self.rtsnode, name, value)
 
     def summary(self):
-        return (f"LUNs: {len(self.children)}", None)
+        from rtslib import RTSLibBrokenLink
+        lun = self.rtsnode
+        try:
+            so = lun_storage_object(self.shell, lun)
+        except RTSLibBrokenLink:
+            return ("BROKEN STORAGE LINK", False)
+        text = f"{so.plugin}/{so.name}"
+        if so.udev_path:
+            text += f" ({so.udev_path})"
+        group = lun.alua_tg_pt_gp_name_with(so)
+        if group:
+            text += f" ({group})"
+        return (text, True)
+
+
+class UILUNs(UIListing):
+    """luns/: the TPG's LUNs."""
+
+    dir_name, counted, listing, child_class = 'luns', 'LUNs', 'luns', UILUN
+    tpg = property(lambda self: self.owner)
+
+    def lookup(self, name):
+        from rtslib import LUN
+        match = LUN_NAME.match(name)
+        return LUN(self.tpg, int(match.group(1))) if match else None
 
     def _storage_object(self, storage_object):
         """The storage object a path names: a node path, or a device/file path."""
@@ -122,7 +143,7 @@ class UILUNs(UINode):
         found = [p for p in paths if p.startswith(text)]
         if text.startswith('/') and not text.startswith('/backstores'):
             found.extend(complete_path(self.shell.fs, text, files=True, blocks=True))
-        return one_or_many(found)
+        return finished_completions(found)
 
     def ui_command_delete(self, lun):
         '''
@@ -140,41 +161,7 @@ class UILUNs(UINode):
         self.info(f"Deleted LUN {index}.")
 
     def ui_complete_delete(self, parameters, text, current_param):
-        if current_param != 'lun':
-            return []
-        return one_or_many([c.name[3:] for c in self.children if c.name[3:].startswith(text)])
-
-
-class UILUN(UIRTSLibNode):
-    """One LUN; alua group holds its ALUA target port group name."""
-
-    def __init__(self, lun, parent):
-        super().__init__(f"lun{lun.lun}", lun, parent)
-
-    def define_groups(self):
-        self.define_config_group_param('alua', 'alua_tg_pt_gp_name', 'string')
-
-    def ui_getgroup_alua(self, name):
-        return getattr(self.rtsnode, name)
-
-    def ui_setgroup_alua(self, name, value):
-        if value is not None:
-            setattr(self.rtsnode, name, value)
-
-    def summary(self):
-        from rtslib import RTSLibBrokenLink
-        lun = self.rtsnode
-        try:
-            so = lun_storage_object(self.shell, lun)
-        except RTSLibBrokenLink:
-            return ("BROKEN STORAGE LINK", False)
-        text = f"{so.plugin}/{so.name}"
-        if so.udev_path:
-            text += f" ({so.udev_path})"
-        group = lun.alua_tg_pt_gp_name_with(so)
-        if group:
-            text += f" ({group})"
-        return (text, True)
+        return self.complete_child_names(text, strip=3) if current_param == 'lun' else []
 
 
 def lun_storage_object(shell, lun):

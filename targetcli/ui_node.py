@@ -73,6 +73,13 @@ def _tolerant(summary):
     return wrapped
 
 
+def finished_completions(completions):
+    """A lone completion gets its trailing space: the word is finished."""
+    if len(completions) == 1:
+        return [completions[0] + ' ']
+    return completions
+
+
 class UINode(ConfigNode):
     """A targetcli node whose children are built when first needed."""
 
@@ -245,6 +252,12 @@ class UINode(ConfigNode):
     @property
     def prefs(self):
         return self.shell.prefs
+
+    def complete_child_names(self, text, strip=0):
+        """Completions of the children's names, each less its first `strip` characters
+        (lun3 -> 3)."""
+        return finished_completions([c.name[strip:] for c in self.children
+                                     if c.name[strip:].startswith(text)])
 
     def info(self, msg):
         self.shell.log.info(msg)
@@ -468,6 +481,41 @@ class UINode(ConfigNode):
         if value in choices:
             return value
         raise ValueError(f"Syntax error, '{value}' is not Yes|No.")
+
+
+class UIListing(UINode):
+    """A directory of one kind of child (luns/, acls/, portals/, alua/): it lists
+    them from its owner (the parent's library object), looks one up by name and
+    counts them in its summary.  Subclasses say which, as data, and lookup()."""
+
+    dir_name = None     # its name: 'luns'
+    counted = None      # what the summary counts: 'LUNs' -> 'LUNs: 3'
+    listing = None      # the owner's attribute that lists the children: 'luns'
+    child_class = None  # the node class of a child: UILUN
+
+    def __init__(self, parent):
+        super().__init__(self.dir_name, parent)
+        self.owner = parent.rtsnode
+
+    def lookup(self, name):
+        """The library object a child's name stands for; None for a name of no
+        child; RTSLibError when there is none (subclasses)."""
+        raise NotImplementedError
+
+    def load_children(self):
+        for rtsobj in getattr(self.owner, self.listing):
+            self.child_class(rtsobj, self)
+
+    def lookup_child(self, name):
+        from rtslib import RTSLibError
+        try:
+            rtsobj = self.lookup(name)
+        except RTSLibError:
+            return None
+        return None if rtsobj is None else self.child_class(rtsobj, self)
+
+    def summary(self):
+        return (f"{self.counted}: {len(self.children)}", None)
 
 
 class UIRTSLibNode(UINode):

@@ -1,8 +1,7 @@
 """portals/ of a TPG and its network portals."""
 from targetcli.cshell import ExecutionError
 
-from targetcli.ui_backstore import one_or_many
-from targetcli.ui_node import UINode, UIRTSLibNode
+from targetcli.ui_node import UIListing, UIRTSLibNode, finished_completions
 
 DEFAULT_PORTAL_IP = '0.0.0.0'
 DEFAULT_PORT = 3260
@@ -35,100 +34,6 @@ def _is_wildcard(ip):
     return ip.strip('[]') in ('0.0.0.0', '::', '::0')
 
 
-class UIPortals(UINode):
-    """portals/: the TPG's network portals."""
-
-    def __init__(self, parent):
-        super().__init__('portals', parent)
-        self.tpg = parent.rtsnode
-
-    def load_children(self):
-        for portal in self.tpg.network_portals:
-            UIPortal(portal, self)
-
-    def lookup_child(self, name):
-        from rtslib import NetworkPortal, RTSLibError
-        ip, sep, port = name.rpartition(':')
-        if not sep or not port.isdigit():
-            return None
-        try:
-            return UIPortal(NetworkPortal(self.tpg, ip, int(port), mode='lookup'), self)
-        except RTSLibError:
-            return None
-
-    def summary(self):
-        return (f"Portals: {len(self.children)}", None)
-
-    def _automatic_wildcard(self, port):
-        """The default portal /iscsi create made, if it is still the only portal."""
-        portals = list(self.tpg.network_portals)
-        if len(portals) == 1 and _is_wildcard(portals[0].ip_address) \
-                and int(portals[0].port) == port:
-            return portals[0]
-        return None
-
-    def ui_command_create(self, ip_address=None, ip_port=None):
-        '''
-        Creates a Network Portal with the specified IP address and port. If
-        the port is omitted, the default port 3260 is used. If the IP address
-        is omitted, 0.0.0.0 (all IPv4 addresses) is used.
-
-        A portal listening on all addresses blocks a specific address on the
-        same port; if the only portal is the default 0.0.0.0:3260 made by
-        `create` on the fabric, it is replaced by the new one (one line says
-        so). Delete a wildcard portal you made yourself before adding a
-        specific address on its port.
-        '''
-        from rtslib import NetworkPortal, RTSLibError, locks
-        port = _portal_port(ip_port) if ip_port is not None else DEFAULT_PORT
-        if ip_port is None:
-            self.info(f"Using default IP port {port}")
-        ip, shown_ip = _portal_ip(ip_address if ip_address is not None else DEFAULT_PORTAL_IP)
-        if ip_address is None:
-            self.info(f"Binding to INADDR_ANY ({DEFAULT_PORTAL_IP})")
-        with locks.tpg(self.tpg):      # one process replaces the default portal
-            old = None if _is_wildcard(ip) else self._automatic_wildcard(port)
-            if old is not None:
-                old.delete()
-            try:
-                portal = NetworkPortal(self.tpg, ip, port, mode='create')
-            except RTSLibError:
-                if old is not None:
-                    NetworkPortal(self.tpg, old.ip_address, port, mode='create')
-                raise
-        if old is not None:
-            self.info(f"Replaced the default portal {old.ip_address}:{port}, which listened "
-                      f"on all IPs and would block {shown_ip}:{port}.")
-        self.refresh()
-        self.info(f"Created network portal {shown_ip}:{port}.")
-        return self.new_node(UIPortal(portal, self))
-
-    def ui_command_delete(self, ip_address, ip_port):
-        '''
-        Deletes the Network Portal with the specified IP address and port.
-        '''
-        from rtslib import NetworkPortal, RTSLibError
-        ip, shown_ip = _portal_ip(ip_address)
-        port = _portal_port(ip_port)
-        try:
-            portal = NetworkPortal(self.tpg, ip, port, mode='lookup')
-        except RTSLibError:
-            names = ', '.join(c.name for c in self.children) or 'none'
-            raise ExecutionError(f"No network portal {shown_ip}:{port} in {self.path} "
-                                 f"(portals: {names})") from None
-        portal.delete()
-        self.refresh()
-        self.info(f"Deleted network portal {shown_ip}:{port}")
-
-    def ui_complete_delete(self, parameters, text, current_param):
-        pairs = [(p.ip_address.strip('[]'), str(p.port)) for p in self.tpg.network_portals]
-        if current_param == 'ip_address':
-            return one_or_many(sorted({ip for ip, _ in pairs if ip.startswith(text)}))
-        if current_param == 'ip_port':
-            ip = parameters.get('ip_address')
-            return one_or_many(sorted({port for i, port in pairs
-                                       if (ip is None or i == ip) and port.startswith(text)}))
-        return []
 
 
 class UIPortal(UIRTSLibNode):
@@ -237,3 +142,89 @@ class UIPortal(UIRTSLibNode):
                   'iser': self._get('iser'), 'offload': self._get('offload')}
         for name, value in sorted(values.items()):
             self.info(f"{name}: {value}")
+
+
+class UIPortals(UIListing):
+    """portals/: the TPG's network portals."""
+
+    dir_name, counted, listing = 'portals', 'Portals', 'network_portals'
+    child_class = UIPortal
+    tpg = property(lambda self: self.owner)
+
+    def lookup(self, name):
+        from rtslib import NetworkPortal
+        ip, sep, port = name.rpartition(':')
+        if not sep or not port.isdigit():
+            return None
+        return NetworkPortal(self.tpg, ip, int(port), mode='lookup')
+
+    def _automatic_wildcard(self, port):
+        """The default portal /iscsi create made, if it is still the only portal."""
+        portals = list(self.tpg.network_portals)
+        if len(portals) == 1 and _is_wildcard(portals[0].ip_address) \
+                and int(portals[0].port) == port:
+            return portals[0]
+        return None
+
+    def ui_command_create(self, ip_address=None, ip_port=None):
+        '''
+        Creates a Network Portal with the specified IP address and port. If
+        the port is omitted, the default port 3260 is used. If the IP address
+        is omitted, 0.0.0.0 (all IPv4 addresses) is used.
+
+        A portal listening on all addresses blocks a specific address on the
+        same port; if the only portal is the default 0.0.0.0:3260 made by
+        `create` on the fabric, it is replaced by the new one (one line says
+        so). Delete a wildcard portal you made yourself before adding a
+        specific address on its port.
+        '''
+        from rtslib import NetworkPortal, RTSLibError, locks
+        port = _portal_port(ip_port) if ip_port is not None else DEFAULT_PORT
+        if ip_port is None:
+            self.info(f"Using default IP port {port}")
+        ip, shown_ip = _portal_ip(ip_address if ip_address is not None else DEFAULT_PORTAL_IP)
+        if ip_address is None:
+            self.info(f"Binding to INADDR_ANY ({DEFAULT_PORTAL_IP})")
+        with locks.tpg(self.tpg):      # one process replaces the default portal
+            old = None if _is_wildcard(ip) else self._automatic_wildcard(port)
+            if old is not None:
+                old.delete()
+            try:
+                portal = NetworkPortal(self.tpg, ip, port, mode='create')
+            except RTSLibError:
+                if old is not None:
+                    NetworkPortal(self.tpg, old.ip_address, port, mode='create')
+                raise
+        if old is not None:
+            self.info(f"Replaced the default portal {old.ip_address}:{port}, which listened "
+                      f"on all IPs and would block {shown_ip}:{port}.")
+        self.refresh()
+        self.info(f"Created network portal {shown_ip}:{port}.")
+        return self.new_node(UIPortal(portal, self))
+
+    def ui_command_delete(self, ip_address, ip_port):
+        '''
+        Deletes the Network Portal with the specified IP address and port.
+        '''
+        from rtslib import NetworkPortal, RTSLibError
+        ip, shown_ip = _portal_ip(ip_address)
+        port = _portal_port(ip_port)
+        try:
+            portal = NetworkPortal(self.tpg, ip, port, mode='lookup')
+        except RTSLibError:
+            names = ', '.join(c.name for c in self.children) or 'none'
+            raise ExecutionError(f"No network portal {shown_ip}:{port} in {self.path} "
+                                 f"(portals: {names})") from None
+        portal.delete()
+        self.refresh()
+        self.info(f"Deleted network portal {shown_ip}:{port}")
+
+    def ui_complete_delete(self, parameters, text, current_param):
+        pairs = [(p.ip_address.strip('[]'), str(p.port)) for p in self.tpg.network_portals]
+        if current_param == 'ip_address':
+            return finished_completions(sorted({ip for ip, _ in pairs if ip.startswith(text)}))
+        if current_param == 'ip_port':
+            ip = parameters.get('ip_address')
+            return finished_completions(sorted({port for i, port in pairs
+                                       if (ip is None or i == ip) and port.startswith(text)}))
+        return []

@@ -3,9 +3,8 @@ import re
 
 from targetcli.cshell import ExecutionError
 
-from targetcli.ui_backstore import one_or_many
 from targetcli.ui_declare import ExportsItself
-from targetcli.ui_node import UIRTSLibNode
+from targetcli.ui_node import UIRTSLibNode, finished_completions
 from targetcli.ui_params import AUTH_PARAMS
 from targetcli.ui_portal import DEFAULT_PORT, DEFAULT_PORTAL_IP
 from targetcli.ui_tpg import UITPG
@@ -157,7 +156,7 @@ class UIFabricModule(UIRTSLibNode):
         if current_param != 'wwn' or self.rtsnode.wwns is None:
             return []
         existing = {t.wwn for t in self.rtsnode.targets}
-        return one_or_many([w for w in self.rtsnode.wwns
+        return finished_completions([w for w in self.rtsnode.wwns
                             if w.startswith(text) and w not in existing])
 
     def ui_command_delete(self, wwn):
@@ -171,9 +170,7 @@ class UIFabricModule(UIRTSLibNode):
         self.info(f"Deleted Target {wwn}.")
 
     def ui_complete_delete(self, parameters, text, current_param):
-        if current_param != 'wwn':
-            return []
-        return one_or_many([c.name for c in self.children if c.name.startswith(text)])
+        return self.complete_child_names(text) if current_param == 'wwn' else []
 
     def ui_command_info(self):
         '''
@@ -204,7 +201,7 @@ class UIFabricModule(UIRTSLibNode):
                                f"{self.rtsnode.version}".strip())
 
 
-class SavesItself:
+class SavesOnlyItsTarget:
     """saveconfig on a target node: only that target (and its storage objects)."""
 
     def ui_command_saveconfig(self, savefile=None):
@@ -219,7 +216,7 @@ class SavesItself:
         return self.get_root().ui_complete_saveconfig(parameters, text, current_param)
 
 
-class UIMultiTPGTarget(SavesItself, ExportsItself, UIRTSLibNode):
+class UIMultiTPGTarget(SavesOnlyItsTarget, ExportsItself, UIRTSLibNode):
     """A target with TPGs (iscsi): children tpg1, tpg2, ..."""
 
     def __init__(self, target, parent):
@@ -316,12 +313,10 @@ class UIMultiTPGTarget(SavesItself, ExportsItself, UIRTSLibNode):
         self.info(f"Deleted TPGT {tag}.")
 
     def ui_complete_delete(self, parameters, text, current_param):
-        if current_param != 'tag':
-            return []
-        return one_or_many([c.name[3:] for c in self.children if c.name[3:].startswith(text)])
+        return self.complete_child_names(text, strip=3) if current_param == 'tag' else []
 
 
-class UITarget(SavesItself, UITPG):
+class UITarget(SavesOnlyItsTarget, UITPG):
     """A target of a fabric without TPGs (loopback, vhost): shown merged with TPG 1."""
 
     def target_wwn(self):

@@ -259,7 +259,8 @@ def object_files(fs, obj, style):
             if style == 'probes' and os.path.dirname(path) + '/' == prefix:
                 out[path[len(prefix):]] = ('link', '-> ' + target)
             continue
-        if resolve(rel(line.split('\t' if style == 'probes' else ' ', 1)[0]).split('/')).obj != obj:
+        path = rel(line.split('\t' if style == 'probes' else ' ', 1)[0])
+        if resolve(path.split('/')).obj_path != obj:
             continue                    # a child object's file
         sep = '\t' if style == 'probes' else ' '
         path, mode, value = (line.split(sep, 2) + [''])[:3]

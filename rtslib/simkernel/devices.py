@@ -17,7 +17,7 @@ from rtslib.simkernel.parse import fail
 def _dev_enable(fs, node, data, spec):
     if not parse.kstrtobool(data):
         raise fail(errno.EINVAL)           # 'only valid value is "1"'
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     if st.get('enabled'):
         raise fail(errno.EEXIST)           # "se_dev->se_dev_ptr already set"
     # every attempt from here on takes a new device index, failed ones too
@@ -25,21 +25,21 @@ def _dev_enable(fs, node, data, spec):
     try:
         attrib = _CONFIGURE[node.flavour](fs, node, st)
     except OSError:
-        fs.store.save_state(node.obj, st)
-        fs.refresh(node.obj)
+        fs.store.save_state(node.obj_path, st)
+        fs.refresh(node.obj_path)
         raise
-    hba_obj = parent_obj(node.obj, 1)
+    hba_obj = parent_obj(node.obj_path, 1)
     hba = fs.store.state(hba_obj)
     st.update(enabled=True, fid=hba.get('dev_count', 0), creation_time=jiffies())
     hba['dev_count'] = hba.get('dev_count', 0) + 1
     fs.store.save_state(hba_obj, hba)
     for name, value in attrib.items():
-        rel = node.obj + '/attrib/' + name
+        rel = node.obj_path + '/attrib/' + name
         if fs.store_exists(rel):
             fs.store.set_value(rel, '%s\n' % value)
-    fs.store.save_state(node.obj, st)
+    fs.store.save_state(node.obj_path, st)
     if node.flavour != 'pscsi':             # passthrough: no LU group membership
-        fs.store.append(LU_MEMBERS, member_name(node.obj) + '\n')
+        fs.store.append(LU_MEMBERS, member_name(node.obj_path) + '\n')
 
 
 def _enabled_attrib(plugin, bdev=None):
@@ -77,7 +77,7 @@ def _claim(fs, node, st, path):
     if holders.sim_user(host, path) or fs.store.state('claim:' + path):
         # blkdev_get_by_path(FMODE_EXCL): mounted, swap, dm, md, a partition claimed
         raise fail(errno.EBUSY)
-    fs.store.save_state('claim:' + path, {'owner': node.obj})
+    fs.store.save_state('claim:' + path, {'owner': node.obj_path})
     st['claim'] = path
 
 
@@ -120,9 +120,9 @@ def _configure_pscsi(fs, node, st):
     # INQUIRY data of the real device, as it pads it
     for name, key, width in (('vendor_id', 'vendor', 8), ('product_id', 'model', 16),
                              ('revision', 'rev', 4)):
-        fs.store.set_value('%s/wwn/%s' % (node.obj, name), sdev[key].ljust(width) + '\n')
+        fs.store.set_value('%s/wwn/%s' % (node.obj_path, name), sdev[key].ljust(width) + '\n')
     for name, text in sdev.get('vpd', {}).items():  # the device's own VPD 0x83 page
-        fs.store.set_value('%s/wwn/%s' % (node.obj, name), text)
+        fs.store.set_value('%s/wwn/%s' % (node.obj_path, name), text)
     attrib = _enabled_attrib('pscsi')
     attrib.update(hw_block_size=sdev['hw_block_size'], hw_max_sectors=sdev['hw_max_sectors'],
                   hw_queue_depth=sdev['queue_depth'])
@@ -139,7 +139,7 @@ CONTROL_BUFFERS = {'fd_dev_name': 256, 'udev_path': 512, 'dev_config': 256}
 
 
 def _dev_control(fs, node, data, spec):
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     known = rules.CONTROL_KEYS.get(node.flavour, ())
     for item in data.replace('\n', ',').split(','):
         key, _, value = item.partition('=')
@@ -157,22 +157,22 @@ def _dev_control(fs, node, data, spec):
                 .decode('utf-8', 'surrogateescape')
         st['params'][key] = value
         if node.flavour == 'user' and key in ('dev_config', 'dev_size'):
-            fs.store.set_value(node.obj + '/attrib/' + key, '%s\n' % value)
-    fs.store.save_state(node.obj, st)
+            fs.store.set_value(node.obj_path + '/attrib/' + key, '%s\n' % value)
+    fs.store.save_state(node.obj_path, st)
 
 
 def _dev_udev_path(fs, node, data, spec):
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     value = parse.one_newline(data)
     if len(value) > 512:
         raise fail(errno.EINVAL)
     st['udev_path'] = value
-    fs.store.save_state(node.obj, st)
+    fs.store.save_state(node.obj_path, st)
 
 
 def _dev_lu_gp(fs, node, data, spec):
     name = data.strip()
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     if name == 'default_lu_gp':
         gp_id = 0
     else:
@@ -182,7 +182,7 @@ def _dev_lu_gp(fs, node, data, spec):
         raise fail(errno.ENODEV)            # no such group, or its id is not set
     if not st.get('enabled'):
         return None                         # no lu_gp_mem before configure: nothing to move
-    move_lu_gp(fs, node.obj, st, name)
+    move_lu_gp(fs, node.obj_path, st, name)
     return None
 
 
@@ -209,19 +209,19 @@ def _lu_gp_id(fs, node, data, spec):
     value = parse.kstrtoull(data, 32)
     if value > 0xffff:
         raise fail(errno.EINVAL)
-    value = assign_group_id(fs, '', 'lu_gp', node.name if node.obj else 'default_lu_gp', value)
-    st = fs.store.state(node.obj)
+    value = assign_group_id(fs, '', 'lu_gp', node.name if node.obj_path else 'default_lu_gp', value)
+    st = fs.store.state(node.obj_path)
     st['id'] = value
-    fs.store.save_state(node.obj, st)
+    fs.store.save_state(node.obj_path, st)
     return '%d\n' % value
 
 
 def _exported(fs, node):
-    return bool(fs.store.state(node.obj).get('exports'))
+    return bool(fs.store.state(node.obj_path).get('exports'))
 
 
 def _dev_attr_int(fs, node, name):
-    value = fs.read_values(node.obj, ('attrib/' + name,))[0].strip()
+    value = fs.read_values(node.obj_path, ('attrib/' + name,))[0].strip()
     return int(value) if value.lstrip('-').isdigit() else 0
 
 
@@ -237,7 +237,7 @@ def _dev_queue_depth(fs, node, data, spec):
 
 def _dev_pi_prot_type(fs, node, data, spec):
     value = parse.kstrtoull(data, 32)
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     if value > 3:
         raise fail(errno.EINVAL)
     if value == 2:
@@ -250,14 +250,14 @@ def _dev_pi_prot_type(fs, node, data, spec):
         raise fail(errno.ENODEV)            # "requires device to be configured"
     if st.get('exports'):
         raise fail(errno.EINVAL)
-    fs.store.set_value(node.obj + '/attrib/pi_prot_verify', '%d\n' % bool(value))
+    fs.store.set_value(node.obj_path + '/attrib/pi_prot_verify', '%d\n' % bool(value))
     return '%d\n' % value
 
 
 def _dev_pi_prot_format(fs, node, data, spec):
     if not parse.kstrtobool(data):
         return None
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     if node.flavour not in rules.FORMAT_PROT_BACKENDS:
         raise fail(errno.ENOSYS)
     if not st.get('enabled'):
@@ -286,7 +286,7 @@ def _dev_model_alias(fs, node, data, spec):
         model = node.name[:15]              # the backstore name, INQUIRY_MODEL_LEN - 1
     else:
         model = rules.PRODUCT.get(node.flavour, ('', ''))[0]
-    fs.store.set_value(node.obj + '/wwn/product_id', model + '\n')
+    fs.store.set_value(node.obj_path + '/wwn/product_id', model + '\n')
     return '%d\n' % flag
 
 
@@ -307,7 +307,7 @@ def _dev_write_cache(fs, node, data, spec):
 def _dev_unmap(fs, node, data, spec):
     """emulate_tpu, emulate_tpws, unmap_zeroes_data: UNMAP must be set up."""
     flag = parse.kstrtobool(data)
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     if flag and not _dev_attr_int(fs, node, 'max_unmap_block_desc_count'):
         if node.flavour not in rules.UNMAP_BACKENDS:
             raise fail(errno.ENOSYS)        # "Generic Block Discard not supported"
@@ -331,29 +331,29 @@ def _dev_fixed_flag(fs, node, data, spec):
 
 def _user_dev_config(fs, node, data, spec):
     value = parse.one_newline(data)
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     st['params']['dev_config'] = value
-    fs.store.save_state(node.obj, st)
+    fs.store.save_state(node.obj_path, st)
     return value + '\n'
 
 
 def _user_dev_size(fs, node, data, spec):
     value = parse.kstrtoull(data, 64)
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     st['params']['dev_size'] = value
-    fs.store.save_state(node.obj, st)
+    fs.store.save_state(node.obj_path, st)
     return '%d\n' % value
 
 
 def _wwn_serial(fs, node, data, spec):
     if len(data.encode('utf-8', 'surrogateescape')) >= 254:
         raise fail(errno.EOVERFLOW)         # INQUIRY_VPD_SERIAL_LEN, newline counted
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     if st.get('exports'):
         raise fail(errno.EINVAL)
     value = data.strip()
     st['serial'] = value
-    fs.store.save_state(node.obj, st)
+    fs.store.save_state(node.obj_path, st)
     return 'T10 VPD Unit Serial Number: %s\n' % value
 
 

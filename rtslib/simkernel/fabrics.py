@@ -16,8 +16,8 @@ ALUA_STATUS = {0: 'None', 1: 'Altered by Explicit STPG', 2: 'Altered by Implicit
 def _gp_location(node):
     """(device object, group name, group object or None for the default group)."""
     if node.kind == 'tg_pt_gp':
-        return parent_obj(node.obj, 2), node.name, node.obj
-    return node.obj, 'default_tg_pt_gp', None
+        return parent_obj(node.obj_path, 2), node.name, node.obj_path
+    return node.obj_path, 'default_tg_pt_gp', None
 
 
 def _tg_pt_gp_attr(fs, node, data, spec):
@@ -63,7 +63,7 @@ def _tg_pt_gp_id(fs, dev_obj, gp, gp_obj, data):
 
 
 def _lun_tg_pt_gp(fs, node, data, spec):
-    lst = fs.store.state(node.obj)
+    lst = fs.store.state(node.obj_path)
     if not lst.get('dev'):
         raise fail(errno.ENODEV)
     name = data.strip()
@@ -77,20 +77,20 @@ def _lun_tg_pt_gp(fs, node, data, spec):
             raise fail(errno.ENODEV)        # no such group, or its id is not set
         gp_id = gst['id']
     drop_tg_member(fs, dev_obj, lst.get('tg_pt_gp', 'default_tg_pt_gp'), lst['member'],
-                   node.obj)
-    add_tg_member(fs, dev_obj, name, lst['member'], node.obj)
+                   node.obj_path)
+    add_tg_member(fs, dev_obj, name, lst['member'], node.obj_path)
     lst.update(tg_pt_gp=name, tg_pt_gp_id=gp_id)
-    fs.store.save_state(node.obj, lst)
+    fs.store.save_state(node.obj_path, lst)
 
 
 def _lun_alua_bool(fs, node, data, spec):
-    if not fs.store.state(node.obj).get('dev'):
+    if not fs.store.state(node.obj_path).get('dev'):
         raise fail(errno.ENODEV)
     return _bool01(data, spec)
 
 
 def _lun_alua_status(fs, node, data, spec):
-    if not fs.store.state(node.obj).get('dev'):
+    if not fs.store.state(node.obj_path).get('dev'):
         raise fail(errno.ENODEV)
     if parse.kstrtoull(data, 32) > 2:
         raise fail(errno.EINVAL)
@@ -106,7 +106,7 @@ def _tpg_enable(fs, node, data, spec):
 def _tpg_authentication(fs, node, data, spec):
     """authentication=0 adds None to AuthMethod, =1 takes it out (iscsit_ta_authentication)."""
     content = _bool01(data, spec)
-    rel = node.obj + '/param/AuthMethod'
+    rel = node.obj_path + '/param/AuthMethod'
     methods = [m for m in fs.store.get_file(rel).rstrip('\n').split(',') if m]
     if content == '0\n' and 'None' not in methods:
         methods.append('None')
@@ -125,35 +125,35 @@ def _cmdsn_depth(fs, node, data, spec):
 
 def _mapped_lun_wp(fs, node, data, spec):
     value = _bool01(data, spec)
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     if st.get('lun'):                       # no deve yet: the kernel ignores it
         st['wp'] = int(value)
-        fs.store.save_state(node.obj, st)
+        fs.store.save_state(node.obj_path, st)
     return None
 
 
 def _nexus(fs, node, data, busy):
     """tcm_loop's and vhost_scsi's nexus store; dropping it (NULL) while the TPG has
     LUNs is `busy` ("active TPG port count": EPERM for tcm_loop, EBUSY for vhost)."""
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     if data.startswith('NULL'):
         if not st.get('nexus'):
             raise fail(errno.ENODEV)
         if st.get('ports'):
             raise fail(busy)
         st.pop('nexus')
-        fs.store.save_state(node.obj, st)
+        fs.store.save_state(node.obj_path, st)
         return None
     if len(data) >= 256:
         raise fail(errno.EINVAL)
-    wwn = fs.store.state(parent_obj(node.obj, 1))
+    wwn = fs.store.state(parent_obj(node.obj_path, 1))
     proto = next((p for pre, p in rules.LOOPBACK_PREFIXES.items() if pre in data), None)
     if proto is None or proto != wwn.get('proto'):
         raise fail(errno.EINVAL)            # no prefix / protocol differs from the wwn's
     if st.get('nexus'):
         raise fail(errno.EEXIST)
     st['nexus'] = parse.one_newline(data)
-    fs.store.save_state(node.obj, st)
+    fs.store.save_state(node.obj_path, st)
     return None
 
 
@@ -190,7 +190,7 @@ def _portal_iser(fs, node, data, spec):
     value = parse.kstrtoull(data, 32)
     if value > 1:
         raise fail(errno.EINVAL)
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     if value and not st.get('iser'):
         host, addr = fs.host(), st['addr']
         if addr in ('0.0.0.0', '::') or hostmod.is_loopback(addr) \
@@ -201,9 +201,9 @@ def _portal_iser(fs, node, data, spec):
         else:
             raise fail(errno.ENODEV)         # local address, no RDMA device on it
     if value != st.get('iser', 0):
-        count_nps(fs, node.obj, value - st.get('iser', 0))
+        count_nps(fs, node.obj_path, value - st.get('iser', 0))
     st['iser'] = value
-    fs.store.save_state(node.obj, st)
+    fs.store.save_state(node.obj_path, st)
     return '%d\n' % value
 
 
@@ -211,11 +211,11 @@ def _portal_cxgbit(fs, node, data, spec):
     value = parse.kstrtoull(data, 32)
     if value > 1:
         raise fail(errno.EINVAL)
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     if value and st['addr'] not in fs.host()['cxgbit_addresses']:
         raise fail(errno.EINVAL)             # no Chelsio offload device
     st['cxgbit'] = value
-    fs.store.save_state(node.obj, st)
+    fs.store.save_state(node.obj_path, st)
     return '%d\n' % value
 
 

@@ -124,7 +124,7 @@ class SimConfigFS:
             '%s_%s' % (node.kind, node.flavour))
         if not rule or not (rule[1] == '*' or node.sub.startswith(rule[1])):
             return False
-        st = self.store.state(node.obj)
+        st = self.store.state(node.obj_path)
         if rule[0] == 'unlinked':
             return not st.get('dev' if node.kind == 'lun' else 'lun')
         return not st.get('nexus')
@@ -159,7 +159,7 @@ class SimConfigFS:
             node = resolve(parts)
             if node is None or node.sub or not parts:
                 raise fail(errno.EPERM)      # kernel-made (default) group
-            st = self.store.state(node.obj)
+            st = self.store.state(node.obj_path)
             if st.get('refs'):
                 raise fail(errno.EBUSY)      # something links to it
             if self._has_user_children(node):
@@ -169,7 +169,7 @@ class SimConfigFS:
             shutil.rmtree(trash, ignore_errors=True)
             self.store.intent(restore=p, trash=trash)
             os.rename(p, trash)
-            self.store.drop_state(node.obj)
+            self.store.drop_state(node.obj_path)
             self.store.discard_after_commit(trash)  # kept until then for a rollback
 
     def write(self, path, value, create=False):
@@ -305,7 +305,7 @@ class SimConfigFS:
             subs.append('')
         for sub in subs:
             known = default_children(node.kind, node.flavour, sub)
-            d = self.abspath(node.obj + ('/' + sub if sub else ''))
+            d = self.abspath(node.obj_path + ('/' + sub if sub else ''))
             with os.scandir(d) as it:
                 for entry in it:
                     if entry.name not in known:
@@ -324,7 +324,7 @@ class SimConfigFS:
         for d in sorted(tmpl['dirs']):
             os.mkdir(os.path.join(scratch, d))
         if st is not None:
-            self.store.save_state(node.obj, st)
+            self.store.save_state(node.obj_path, st)
         initial = render.initial(self, node, st)
         for rel, (mode, value) in tmpl['files'].items():
             dst = os.path.join(scratch, rel)
@@ -338,4 +338,4 @@ class SimConfigFS:
         os.chmod(scratch, 0o755)
         self.store.intent(remove=dest)
         os.rename(scratch, dest)
-        self.refresh(node.obj)
+        self.refresh(node.obj_path)

@@ -71,10 +71,10 @@ def hba_plugin(name):
 class Node:
     """A path seen as (object dir, kind, flavour, part inside the object)."""
 
-    __slots__ = ('obj', 'kind', 'flavour', 'sub', 'parts')
+    __slots__ = ('obj_path', 'kind', 'flavour', 'sub', 'parts')
 
     def __init__(self, obj, kind, flavour, sub, parts):
-        self.obj, self.kind, self.flavour, self.sub, self.parts = \
+        self.obj_path, self.kind, self.flavour, self.sub, self.parts = \
             obj, kind, flavour, sub, parts
 
     @property
@@ -87,10 +87,10 @@ class Node:
 
     @property
     def name(self):
-        return self.obj.rsplit('/', 1)[-1]
+        return self.obj_path.rsplit('/', 1)[-1]
 
     def __repr__(self):
-        return 'Node(%r, %s/%s, %r)' % (self.obj, self.kind, self.flavour, self.sub)
+        return 'Node(%r, %s/%s, %r)' % (self.obj_path, self.kind, self.flavour, self.sub)
 
 
 def _child_flavour(child, parent_flavour, name):

@@ -58,7 +58,7 @@ def _hba_name(name):
 
 
 def _create_device(fs, node, name):
-    hba = fs.store.state(parent_obj(node.obj, 1))
+    hba = fs.store.state(parent_obj(node.obj_path, 1))
     return {'plugin': node.flavour, 'enabled': False, 'params': {},
             'hba_inst': hba['inst'], 'exports': 0, 'refs': 0, 'rtpi_next': 1}
 
@@ -94,14 +94,14 @@ def _create_tpg(fs, node, name):
     limit = rules.MAX_TPGT.get(node.flavour)
     if limit is not None and tpgt > limit:
         raise fail(errno.EINVAL)
-    wwn_obj = parent_obj(node.obj, 1)
+    wwn_obj = parent_obj(node.obj_path, 1)
     wst = fs.store.state(wwn_obj)
     fabric_names.check_tpg(fs, node.flavour, tpgt, wst)
     wst['tpgs'] = wst.get('tpgs', 0) + 1
     fs.store.save_state(wwn_obj, wst)
     st = {'tpgt': tpgt, 'ports': 0}
     if node.flavour == 'loopback':
-        st['host_no'] = fs.store.state(parent_obj(node.obj, 1))['host_no']
+        st['host_no'] = fs.store.state(parent_obj(node.obj_path, 1))['host_no']
     return st
 
 
@@ -128,7 +128,7 @@ def _create_portal(fs, node, name):
     if node.flavour != 'iscsi':
         raise fail(errno.ENOSYS)       # fabric has no network portals
     addr, port = parse.portal(name)
-    tpg = tpg_of(node.obj)
+    tpg = tpg_of(node.obj_path)
     # the kernel's global np list: {address: TPGs using it} per port, kept as
     # {address: count} per port (few addresses) + the TPGs per (port, address, target)
     table = 'np-%d.json' % port
@@ -146,7 +146,7 @@ def _create_portal(fs, node, name):
     fs.store.save_table(table, reg)
     fs.store.save_state(key, {'tpgs': [tpg]})
     if not stale:
-        count_nps(fs, node.obj, 1)
+        count_nps(fs, node.obj_path, 1)
     return {'addr': addr, 'port': port, 'iser': 0, 'cxgbit': 0}
 
 
@@ -194,8 +194,8 @@ def _remove_portal(fs, node, st):
     if reg[st['addr']] <= 0:
         reg.pop(st['addr'])
     fs.store.save_table(table, reg)
-    fs.store.drop_state(_np_key(st['port'], st['addr'], tpg_of(node.obj)))
-    count_nps(fs, node.obj, -1 - st.get('iser', 0))
+    fs.store.drop_state(_np_key(st['port'], st['addr'], tpg_of(node.obj_path)))
+    count_nps(fs, node.obj_path, -1 - st.get('iser', 0))
 
 
 def _remove_device(fs, node, st):
@@ -203,12 +203,12 @@ def _remove_device(fs, node, st):
         fs.store.drop_state('claim:' + st['claim'])
     if st.get('enabled'):
         fs.store.remove_entry('core/alua/lu_gps/%s/members' % st.get('lu_gp', 'default_lu_gp'),
-                              member_name(node.obj) + '\n')
+                              member_name(node.obj_path) + '\n')
 
 
 def _remove_tg_pt_gp(fs, node, st):
     # member LUNs fall back to the device's default group
-    dev_obj = parent_obj(node.obj, 2)
+    dev_obj = parent_obj(node.obj_path, 2)
     release_group_id(fs, dev_obj, 'tg_pt_gp', node.name)
     for member_lun in st.get('member_objs', []):
         lst = fs.store.state(member_lun)
@@ -230,7 +230,7 @@ def _remove_lu_gp(fs, node, st):
 
 
 def _remove_tpg(fs, node, st):
-    wwn_obj = parent_obj(node.obj, 1)
+    wwn_obj = parent_obj(node.obj_path, 1)
     wst = fs.store.state(wwn_obj)
     wst['tpgs'] = max(0, wst.get('tpgs', 1) - 1)
     fs.store.save_state(wwn_obj, wst)
@@ -240,7 +240,7 @@ def _remove_fabric(fs, node, st):
     # discovery auth belongs to iscsi_target_mod: it outlives the fabric dir
     if node.flavour == 'iscsi':
         saved = dict(zip(DISCOVERY_FILES, fs.read_values(
-            node.obj, ['discovery_auth/' + f for f in DISCOVERY_FILES])))
+            node.obj_path, ['discovery_auth/' + f for f in DISCOVERY_FILES])))
         fs.store.save_table('iscsi-module.json', saved)
 
 
@@ -325,23 +325,23 @@ def _stale(fs, holder_obj, recorded):
 def _link_lun(fs, lun, dev, name):
     if dev.kind != 'device' or dev.sub:
         raise fail(errno.EFAULT)         # "Bad se_dev_ci"
-    dst = fs.store.state(dev.obj)
+    dst = fs.store.state(dev.obj_path)
     if not dst.get('enabled'):
         raise fail(errno.ENODEV)         # "se_device not configured yet"
-    lst = fs.store.state(lun.obj)
-    if _stale(fs, lun.obj, lst.get('dev')):
+    lst = fs.store.state(lun.obj_path)
+    if _stale(fs, lun.obj_path, lst.get('dev')):
         on_unlink(fs, lun)
-        dst = fs.store.state(dev.obj)
-        lst = fs.store.state(lun.obj)
+        dst = fs.store.state(dev.obj_path)
+        lst = fs.store.state(lun.obj_path)
     if lst.get('dev'):
         raise fail(errno.EEXIST)         # "Port Symlink already exists"
-    fab, wwn, tpgt_dir = lun.obj.split('/')[:3]
-    tpg_obj = tpg_of(lun.obj)
+    fab, wwn, tpgt_dir = lun.obj_path.split('/')[:3]
+    tpg_obj = tpg_of(lun.obj_path)
     tpg = fs.store.state(tpg_obj)
     wst = fs.store.state(parent_obj(tpg_obj, 1))
     rtpi = dst['rtpi_next']
     member = '%s/%s/tpgt_%d/lun_%d' % (fabric_name(fab), wwn, tpg['tpgt'], lst['lun'])
-    lst.update(dev={'obj': dev.obj, 'dev_index': dst['dev_index'],
+    lst.update(dev={'obj': dev.obj_path, 'dev_index': dst['dev_index'],
                     'hba_inst': dst['hba_inst'], 'name': name},
                rtpi=rtpi, wwn=wwn, tpgt=tpg['tpgt'], member=member,
                tpg_inst=wst.get('tiqn_index', 1), tg_pt_gp='default_tg_pt_gp',
@@ -349,15 +349,15 @@ def _link_lun(fs, lun, dev, name):
     dst['rtpi_next'] = rtpi + 1
     dst['exports'] += 1
     dst['refs'] += 1
-    add_tg_member(fs, dev.obj, 'default_tg_pt_gp', member, lun.obj)
+    add_tg_member(fs, dev.obj_path, 'default_tg_pt_gp', member, lun.obj_path)
     tpg['ports'] = tpg.get('ports', 0) + 1
-    fs.store.save_state(lun.obj, lst)
-    fs.store.save_state(dev.obj, dst)
+    fs.store.save_state(lun.obj_path, lst)
+    fs.store.save_state(dev.obj_path, dst)
     fs.store.save_state(tpg_obj, tpg)
     if fab == 'loopback':
-        _loop_scsi_device(fs, tpg, lst, lun.obj)
-    fs.refresh(lun.obj)
-    fs.refresh(dev.obj)
+        _loop_scsi_device(fs, tpg, lst, lun.obj_path)
+    fs.refresh(lun.obj_path)
+    fs.refresh(dev.obj_path)
 
 
 def _loop_scsi_device(fs, tpg, lst, lun_obj, add=True):
@@ -380,34 +380,34 @@ def _loop_scsi_device(fs, tpg, lst, lun_obj, add=True):
 def _link_mapped_lun(fs, mlun, lun, name):
     if lun.kind != 'lun' or lun.sub:
         raise fail(errno.EFAULT)         # "Bad lun_ci"
-    lst = fs.store.state(lun.obj)
+    lst = fs.store.state(lun.obj_path)
     if not lst.get('dev'):
         raise fail(errno.EINVAL)         # source se_lun has no device
-    if tpg_of(lun.obj).split('/')[1:] != tpg_of(mlun.obj).split('/')[1:]:
+    if tpg_of(lun.obj_path).split('/')[1:] != tpg_of(mlun.obj_path).split('/')[1:]:
         raise fail(errno.EINVAL)         # "Illegal Initiator ACL Symlink outside of ..."
-    mst = fs.store.state(mlun.obj)
-    if _stale(fs, mlun.obj, {'name': mst.get('link_name', '')} if mst.get('link') else None):
+    mst = fs.store.state(mlun.obj_path)
+    if _stale(fs, mlun.obj_path, {'name': mst.get('link_name', '')} if mst.get('link') else None):
         on_unlink(fs, mlun)
-        lst = fs.store.state(lun.obj)
-        mst = fs.store.state(mlun.obj)
+        lst = fs.store.state(lun.obj_path)
+        mst = fs.store.state(mlun.obj_path)
     if mst.get('link'):
         raise fail(errno.EINVAL)         # "Existing orig->se_lun doesn't match new lun"
-    acl_obj = parent_obj(mlun.obj, 1)
+    acl_obj = parent_obj(mlun.obj_path, 1)
     acl = fs.store.state(acl_obj)
     wp = 0
     if mlun.flavour == 'iscsi':
-        wp = int(fs.read_values(tpg_of(mlun.obj), ('attrib/prod_mode_write_protect',))[0]
+        wp = int(fs.read_values(tpg_of(mlun.obj_path), ('attrib/prod_mode_write_protect',))[0]
                  or 0)
-    mst.update(lun={'obj': lun.obj, 'dev_index': lst['dev']['dev_index'],
+    mst.update(lun={'obj': lun.obj_path, 'dev_index': lst['dev']['dev_index'],
                     'rtpi': lst['rtpi'], 'tpg_inst': lst['tpg_inst']},
-               link=lun.obj, link_name=name, acl=acl_obj.rsplit('/', 1)[1],
+               link=lun.obj_path, link_name=name, acl=acl_obj.rsplit('/', 1)[1],
                acl_index=acl['acl_index'],
                wp=wp, creation_time=jiffies())
     lst['refs'] = lst.get('refs', 0) + 1
-    lst.setdefault('mapped_by', []).append(mlun.obj)
-    fs.store.save_state(mlun.obj, mst)
-    fs.store.save_state(lun.obj, lst)
-    fs.refresh(mlun.obj)
+    lst.setdefault('mapped_by', []).append(mlun.obj_path)
+    fs.store.save_state(mlun.obj_path, mst)
+    fs.store.save_state(lun.obj_path, lst)
+    fs.refresh(mlun.obj_path)
 
 
 def jiffies():
@@ -417,7 +417,7 @@ def jiffies():
 
 def on_unlink(fs, holder):
     if holder.kind == 'lun':
-        lst = fs.store.state(holder.obj)
+        lst = fs.store.state(holder.obj_path)
         link = lst.pop('dev', None)
         if not link:
             return
@@ -426,16 +426,16 @@ def on_unlink(fs, holder):
             dst['exports'] = max(0, dst['exports'] - 1)
             dst['refs'] = max(0, dst['refs'] - 1)
             drop_tg_member(fs, link['obj'], lst.get('tg_pt_gp', 'default_tg_pt_gp'),
-                           lst['member'], holder.obj)
+                           lst['member'], holder.obj_path)
             fs.store.save_state(link['obj'], dst)
-        tpg_obj = tpg_of(holder.obj)
+        tpg_obj = tpg_of(holder.obj_path)
         tpg = fs.store.state(tpg_obj)
         tpg['ports'] = max(0, tpg.get('ports', 0) - 1)
         fs.store.save_state(tpg_obj, tpg)
         if holder.flavour == 'loopback':
-            _loop_scsi_device(fs, tpg, lst, holder.obj, add=False)
-        fs.store.save_state(holder.obj, lst)
-        fs.refresh(holder.obj)
+            _loop_scsi_device(fs, tpg, lst, holder.obj_path, add=False)
+        fs.store.save_state(holder.obj_path, lst)
+        fs.refresh(holder.obj_path)
         if dst:
             fs.refresh(link['obj'])
         # the LUN's mappings lose their device entries; their symlinks stay
@@ -445,14 +445,14 @@ def on_unlink(fs, holder):
                 fs.store.save_state(mlun_obj, mst)
                 fs.refresh(mlun_obj)
     else:
-        mst = fs.store.state(holder.obj)
+        mst = fs.store.state(holder.obj_path)
         mst.pop('lun', None)
         lun_obj = mst.pop('link', None)
-        fs.store.save_state(holder.obj, mst)
+        fs.store.save_state(holder.obj_path, mst)
         lst = fs.store.state(lun_obj) if lun_obj else {}
         if lst:
             lst['refs'] = max(0, lst.get('refs', 0) - 1)
-            lst['mapped_by'] = [m for m in lst.get('mapped_by', []) if m != holder.obj]
+            lst['mapped_by'] = [m for m in lst.get('mapped_by', []) if m != holder.obj_path]
             fs.store.save_state(lun_obj, lst)
-        fs.refresh(holder.obj)
+        fs.refresh(holder.obj_path)
 

@@ -80,7 +80,7 @@ def _acl_initial(fs, node, st):
 def _session_of(fs, node):
     """The logged-in session sim-host.json describes for this iSCSI ACL, or None
     ('sessions': [{target, tpgt, initiator, ...}])."""
-    _fabric, wwn, tpg = node.obj.split('/')[:3]
+    _fabric, wwn, tpg = node.obj_path.split('/')[:3]
     for session in fs.host().get('sessions') or ():
         if session.get('target') == wwn and 'tpgt_%d' % session.get('tpgt', 1) == tpg \
                 and session.get('initiator') == node.name:
@@ -135,7 +135,7 @@ def dynamic(fs, node, st):
 
 def _device_dynamic(fs, node, st):
     plugin, enabled = node.flavour, st.get('enabled', False)
-    attrib = fs.read_attr_ints(node.obj, ('block_size', 'hw_block_size', 'hw_max_sectors'))
+    attrib = fs.read_attr_ints(node.obj_path, ('block_size', 'hw_block_size', 'hw_max_sectors'))
     out = {'enable': '1\n' if enabled else '0\n',
            'udev_path': (st['udev_path'] + '\n') if st.get('udev_path') else '',
            # passthrough (pscsi) devices get no LU group membership
@@ -196,7 +196,7 @@ def _device_stats(fs, node, st):
     exported = bool(st.get('exports'))     # LU 'available' once a LUN exports it
     dev_index = '%d\n' % st.get('dev_index', 0)
     inst = '%d\n' % st['hba_inst']
-    vend, prod, rev = fs.read_values(node.obj, ('wwn/vendor_id', 'wwn/product_id',
+    vend, prod, rev = fs.read_values(node.obj_path, ('wwn/vendor_id', 'wwn/product_id',
                                                 'wwn/revision'))
     out = {'statistics/scsi_dev/indx': dev_index, 'statistics/scsi_dev/inst': inst,
            'statistics/scsi_dev/ports': '%d\n' % st.get('exports', 0),
@@ -298,7 +298,7 @@ def _mapped_lun_dynamic(fs, node, st):
 
 
 def _auth_target(fs, node, prefix):
-    um, pm = fs.read_values(node.obj, (prefix + 'userid_mutual', prefix + 'password_mutual'))
+    um, pm = fs.read_values(node.obj_path, (prefix + 'userid_mutual', prefix + 'password_mutual'))
     both = all(v.rstrip('\n') and not v.startswith('NULL') for v in (um, pm))
     return {prefix + 'authenticate_target': '1\n' if both else '0\n'}
 

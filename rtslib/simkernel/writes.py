@@ -28,7 +28,7 @@ def write(fs, node, data):
     if content is not None:
         fs.store.set_value(node.path, content)
     if rules.needs_refresh(tname, node.sub):
-        fs.refresh(node.obj)
+        fs.refresh(node.obj_path)
 
 
 def _default_spec(node):
@@ -40,7 +40,7 @@ def _default_spec(node):
 
 
 def _check_locks(fs, node, spec, data):
-    st = fs.store.state(node.obj)
+    st = fs.store.state(node.obj_path)
     if spec.get('type') not in ('action',):
         PARSERS[spec['type']](data, spec)     # the kernel parses before it checks
     if spec.get('export_lock') and st.get('exports'):
