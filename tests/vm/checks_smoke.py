@@ -2,6 +2,9 @@
 import os
 import platform
 
+# first: these describe the guest as booted, before other checks add veth/rxe devices
+ORDER = 0
+
 
 def kernel_and_modules(ctx):
     """LIO is loaded, configfs is mounted, the target root is empty."""
@@ -17,7 +20,8 @@ def kernel_and_modules(ctx):
 
 
 def network_is_loopback_only(ctx):
-    """No network device: the fidelity facts about portals assume only lo."""
+    """Booted with no network device but lo: the guest cannot reach outside, and
+    the fidelity facts about portals assume only lo until a check adds its own."""
     ifaces = sorted(os.listdir('/sys/class/net'))
     assert ifaces == ['lo'], ifaces
     return ifaces

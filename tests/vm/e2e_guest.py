@@ -250,8 +250,8 @@ def tree_of(fs, path=''):
                 value = fs.read(child)
             except OSError as e:
                 value = '<%s>' % os.strerror(e.errno)
-            if name == 'members':          # listed in the order they joined
-                value = ''.join(sorted(value.splitlines(True)))
+            if name == 'members':          # listed in the order they joined, after NUL
+                value = ''.join(sorted(value.replace('\x00', '').splitlines(True)))
             if 'password' in name:
                 value = 'sha256:' + hashlib.sha256(value.encode()).hexdigest()[:12]
             out[key] = _normalise(value)
