@@ -94,20 +94,15 @@ def _flock(fd, exclusive, path, what, timeout):
     """flock; a holder stuck for `timeout` seconds ends in a clear error, not a hang.
 
     The wait sleeps in the kernel (blocking flock), woken once a second to look
-    at the holder: an exclusive holder writes its pid into the file, and the
-    wait restarts whenever that changes, so a long queue of short holders (16
-    processes at one TPG) is never taken for one holder that is stuck.  Waiters
-    that polled instead took the CPU from the holder under QEMU's TCG."""
+    at who holds the lock (the kernel's lock table names them, shared holders
+    too), and restarts whenever that changes, so a long queue of short holders
+    (16 processes at one TPG) is never taken for one holder that is stuck.
+    Waiters that polled instead took the CPU from the holder under QEMU's TCG."""
     kind = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
     try:
         fcntl.flock(fd, kind | fcntl.LOCK_NB)
     except BlockingIOError:
         _wait(fd, kind, path, what, timeout)
-    if exclusive:
-        try:
-            os.pwrite(fd, b'%10d\n' % os.getpid(), 0)
-        except OSError:
-            pass            # informative only
 
 
 class _Tick(Exception):
@@ -125,7 +120,7 @@ def _raise_tick(signum, frame):
 
 
 def _wait(fd, kind, path, what, timeout):
-    holder, deadline = _holder(fd), time.monotonic() + timeout
+    holder, deadline = holders_of(fd), time.monotonic() + timeout
     in_main = threading.current_thread() is threading.main_thread()
     old = signal.signal(signal.SIGALRM, _raise_tick) if in_main else None
     try:
@@ -145,13 +140,11 @@ def _wait(fd, kind, path, what, timeout):
                 _blocked[0] = False
                 if in_main:
                     signal.setitimer(signal.ITIMER_REAL, 0)
-            now = _holder(fd)
+            now = holders_of(fd)
             if now != holder:
                 holder, deadline = now, time.monotonic() + timeout
             elif time.monotonic() >= deadline:
-                by = f'process {holder}' if holder else 'another process'
-                raise LockBusy(f'{what} is busy: {by} has held {path} for {timeout:g}s; '
-                               'try again when it has finished')
+                raise LockBusy(_busy_message(holder, what, path, timeout))
             if not in_main:
                 time.sleep(0.02)
     finally:
@@ -159,12 +152,32 @@ def _wait(fd, kind, path, what, timeout):
             signal.signal(signal.SIGALRM, signal.SIG_DFL if old is None else old)
 
 
-def _holder(fd):
+def holders_of(fd):
+    """The pids holding a flock on fd's file, from /proc/locks (waiters, shown
+    with '->', left out); () when the table cannot be read."""
     try:
-        text = os.pread(fd, 16, 0).decode('ascii', 'replace').strip()
+        st = os.fstat(fd)
+        with open('/proc/locks', encoding='ascii', errors='replace') as f:
+            table = f.read()
     except OSError:
-        return None
-    return text if text.isdigit() else None
+        return ()
+    me = f'{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}'
+    pids = set()
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == 'FLOCK' and fields[5] == me:
+            pids.add(int(fields[4]))
+    return tuple(sorted(pids))
+
+
+def _busy_message(holders, what, path, timeout):
+    if not holders:
+        by = 'another process has'
+    elif len(holders) == 1:
+        by = f'process {holders[0]} has'
+    else:
+        by = 'processes ' + ', '.join(str(p) for p in holders) + ' have'
+    return f'{what} is busy: {by} held {path} for {timeout:g}s; try again when it has finished'
 
 
 @contextlib.contextmanager

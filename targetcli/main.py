@@ -27,6 +27,8 @@ CHAP secrets are never printed (shown as ********) nor written to the history
 or the log; `get auth password show_secrets=true` shows one on purpose.
 Batch lines are split like a shell does (quotes, backslashes); empty lines and
 lines starting with # are skipped.  Values are passed byte for byte.
+An interactive session or a batch saves the configuration when it ends
+(preference auto_save_on_exit); a one-shot command does not.
 Exit status: 0 when every command succeeded, 1 when a command failed,
 2 for a bad invocation or when LIO is not usable here, 3 when plan/diff
 found differences, 4 when a restore left named parts unapplied on purpose.
@@ -137,6 +139,8 @@ class Reporter:
             return True
         except KeyboardInterrupt:
             raise
+        except BrokenPipeError:
+            raise           # the reader went away: main() exits quietly
         except Exception as err:  # noqa: BLE001 - the one boundary where all errors end
             if _is_user_error(err) or isinstance(err, OSError):
                 message = one_line(err)
@@ -169,11 +173,17 @@ def _interactive(shell, root, report):
     if shell.simdir:
         shell.con.display(f"Using the simulated kernel in {shell.simdir}.\n")
     shell.run_interactive_loop(report)
-    if shell.prefs['auto_save_on_exit']:
-        shell.log.info("Global pref auto_save_on_exit=true")
-        if not report(root.autosave):
-            return EXIT_FAILED
-    return EXIT_OK
+    return EXIT_OK if _save_on_exit(shell, root, report) else EXIT_FAILED
+
+
+def _save_on_exit(shell, root, report):
+    """Interactive and batch sessions save on exit (targetcli-fb does; a provisioning
+    script piped into targetcli would otherwise lose its work at the next boot);
+    one-shot commands do not."""
+    if not shell.prefs['auto_save_on_exit']:
+        return True
+    shell.log.info("Global pref auto_save_on_exit=true")
+    return report(root.autosave)
 
 
 def _load_shell():
@@ -271,7 +281,8 @@ def run(argv):
         return shell.outcome if ok else EXIT_FAILED
     if opts.file or not sys.stdin.isatty():
         failures = shell.run_lines(_batch_lines(opts), report, opts.keep_going)
-        return shell.outcome if not failures else EXIT_FAILED
+        saved = _save_on_exit(shell, root, report)
+        return shell.outcome if not failures and saved else EXIT_FAILED
     return _interactive(shell, root, report)
 
 
@@ -286,4 +297,7 @@ def main(argv=None):
         print(file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return EXIT_FAILED
+        # `targetcli ls | head -1`: the reader stopped reading, as it meant to; exit
+        # quietly with what was done, and let no flush at exit complain again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

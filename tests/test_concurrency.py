@@ -3,6 +3,7 @@ as some serial order of them would, and every command that would succeed alone
 succeeds.  Each test releases 16 to 24 processes at once (tests/parallel_helpers.py)
 on the simulated kernel and checks the tree they leave."""
 import json
+import os
 import re
 
 import pytest
@@ -212,6 +213,7 @@ def test_restore_waiting_too_long_refuses_with_one_line(simdir, tmp_path):
     tpg_with(T.format(0), 1)
     saved = tmp_path / 'x.json'
     assert cli(simdir, 'saveconfig', str(saved)).returncode == 0
+    assert cli(simdir, 'restoreconfig', str(saved), 'clear_existing=true').returncode == 0
     with locks.tree(default_fs()):      # as a one-shot command that does not end
         done = run_together([['restoreconfig', str(saved), 'clear_existing=true']],
                             env=dict(env_for(simdir.parent / 'home'),
@@ -219,6 +221,9 @@ def test_restore_waiting_too_long_refuses_with_one_line(simdir, tmp_path):
                             cwd=ROOT, options=('--simulate', str(simdir)))[0]
     assert done.returncode == 1
     assert done.stderr.count('\n') == 1 and 'busy' in done.stderr, done.stderr
+    # the holder named is this test process (it holds the tree lock shared), not
+    # whichever process held the lock exclusively last
+    assert f'process {os.getpid()} has held' in done.stderr, done.stderr
 
 
 @pytest.mark.parametrize('kind', ['tpg', 'target'])

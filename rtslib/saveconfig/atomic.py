@@ -123,7 +123,6 @@ class FileLock:
                         '%s is locked by another process%s; gave up after %gs'
                         % (self.path, holder, self.timeout)) from None
                 time.sleep(0.05)
-        self._record_pid()
         return self
 
     def _open(self):
@@ -140,19 +139,9 @@ class FileLock:
             raise SaveConfigError(describe(first, os.path.dirname(self.path))) from first
 
     def _holder(self):
-        try:
-            pid = os.pread(self.fd, 32, 0).decode().strip()
-        except OSError:
-            return ''
-        return ' (pid %s)' % pid if pid.isdigit() else ''
-
-    def _record_pid(self):
-        # informative only: lets a waiter's error name the holder
-        try:
-            os.ftruncate(self.fd, 0)
-            os.pwrite(self.fd, b'%d\n' % os.getpid(), 0)
-        except OSError:
-            pass
+        from rtslib.locks import holders_of
+        pids = holders_of(self.fd)
+        return ' (pid %s)' % ', '.join(str(p) for p in pids) if pids else ''
 
     def __exit__(self, *exc):
         if self.fd is not None:

@@ -145,7 +145,9 @@ class TargetCLI:
 
     def batch(self, cmdlines, ok=True):
         """Several commands in one process (batch mode: commands on stdin, stops at the
-        first failure): under TCG a process start costs seconds, a command very little."""
+        first failure): under TCG a process start costs seconds, a command very little.
+        A batch saves to /etc/target on exit (auto_save_on_exit), as a user's would."""
+        writable_etc()
         res = run(self.argv([]), env=self.env, stdin=''.join(c + '\n' for c in cmdlines))
         self._report('$ targetcli <<EOF (batch of %d)' % len(cmdlines),
                      ['  > ' + c for c in cmdlines], res, ok)
