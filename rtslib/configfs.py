@@ -184,6 +184,5 @@ def real_lio_problem():
     if os.geteuid() != 0:
         return "must run as root to configure the kernel target (LIO)."
     if not os.path.isdir(REAL_ROOT):
-        return ("LIO is not loaded (%s is missing): run `modprobe target_core_mod`."
-                % REAL_ROOT)
+        return (f"LIO is not loaded ({REAL_ROOT} is missing): run `modprobe target_core_mod`.")
     return None

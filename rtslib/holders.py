@@ -19,20 +19,19 @@ def describe(facts):
     """What holds the device, as a clause: 'it is mounted on /srv', 'it is used by
     md array md0', 'its partition sdb1 is in use as swap', ...; None when free."""
     if facts.get('mountpoint'):
-        return 'it is mounted on %s' % facts['mountpoint']
+        return f"it is mounted on {facts['mountpoint']}"
     if facts.get('swap'):
         return 'it is in use as swap'
     for kind, name, label in facts.get('holders', ()):
         if kind == 'dm':
-            return 'it is used by device-mapper device %s%s' % (
-                name, ' (%s)' % label if label else '')
+            return f"it is used by device-mapper device {name}{f' ({label})' if label else ''}"
         if kind == 'md':
-            return 'it is used by md array %s' % name
-        return 'it is used by %s' % name
+            return f'it is used by md array {name}'
+        return f'it is used by {name}'
     for part in facts.get('partitions', ()):
         use = describe(part)
         if use:
-            return 'its partition %s %s' % (part['name'], use.split(' ', 1)[1])
+            return f"its partition {part['name']} {use.split(' ', 1)[1]}"
     return None
 
 
@@ -124,14 +123,14 @@ def swaps(proc_swaps='/proc/swaps'):
         except (OSError, IndexError):
             continue
         if st.st_rdev:
-            out.add('%d:%d' % (os.major(st.st_rdev), os.minor(st.st_rdev)))
+            out.add(f'{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}')
     return out
 
 
 def real_facts(sysdir, mounted, swapped):
     """The facts of the block device whose sysfs directory is sysdir."""
     majmin = _read(os.path.join(sysdir, 'dev'))
-    holders = [_holder(h, _read('/sys/block/%s/dm/name' % h))
+    holders = [_holder(h, _read(f'/sys/block/{h}/dm/name'))
                for h in _ls(os.path.join(sysdir, 'holders'))]
     parts = [real_facts(os.path.join(sysdir, p), mounted, swapped) for p in _ls(sysdir)
              if os.path.isfile(os.path.join(sysdir, p, 'partition'))]
@@ -145,7 +144,7 @@ def real_user(path):
         rdev = os.stat(path).st_rdev
     except OSError:
         return None
-    sysdir = os.path.realpath('/sys/dev/block/%d:%d' % (os.major(rdev), os.minor(rdev)))
+    sysdir = os.path.realpath(f'/sys/dev/block/{os.major(rdev)}:{os.minor(rdev)}')
     use = describe(real_facts(sysdir, mounts(), swaps()))
     if use is None and not _can_claim(path):
         return EXCLUSIVE

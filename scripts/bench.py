@@ -47,8 +47,8 @@ def parse_args(argv):
     p.add_argument('--runs', type=int, help='runs per measurement (median; default 5, smoke 1)')
     p.add_argument('--cycle-runs', type=int,
                    help='clearconfig+restoreconfig cycles per tool (default: --runs)')
-    p.add_argument('--configs', help='comma list of 0, TxL, TxLxA, each optionally -fb '
-                   "(storage objects in rtslib-fb's layout) (default %s)" % FULL_CONFIGS)
+    p.add_argument('--configs', help=f'comma list of 0, TxL, TxLxA, each optionally -fb (storage '
+                                     f'objects in rtslib-fb\'s layout) (default {FULL_CONFIGS})')
     p.add_argument('--peer-configs', help='configs on which the peer runs (default all)')
     p.add_argument('--no-peer', action='store_true', help='do not run targetcli-fb')
     p.add_argument('--only', action='append', default=[], metavar='CONFIG:OP,OP',
@@ -96,8 +96,8 @@ def parse_only(items):
         only[name] = set(o for o in ops.split(',') if o)
         unknown = only[name] - set(bench_run.OPS)
         if unknown:
-            raise SystemExit('%s: unknown ops %s (have: %s)' % (item, sorted(unknown),
-                                                              ', '.join(bench_run.OPS)))
+            raise SystemExit(f"{item}: unknown ops {sorted(unknown)} (have: "
+                             f"{', '.join(bench_run.OPS)})")
     return only
 
 
@@ -169,7 +169,8 @@ def measure_vm(args):
 def load_note(guest_load=None):
     """The host's load average at the end: other work on the machine skews every number."""
     try:
-        host = 'host load average %.1f/%.1f/%.1f on %d CPUs' % (os.getloadavg() + (os.cpu_count(),))
+        load = '/'.join(f'{x:.1f}' for x in os.getloadavg())
+        host = f'host load average {load} on {os.cpu_count()} CPUs'
     except OSError:
         host = None
     return '; '.join(x for x in (host, guest_load) if x)
@@ -234,7 +235,7 @@ def write_sections(args, data):
         print(text)
         if args.out:
             bench_report.update_file(args.out, key, text)
-            print('written to %s' % args.out)
+            print(f'written to {args.out}')
     return 0
 
 

@@ -48,7 +48,7 @@ def one_attribute_changed(fs, save_file, out):
     with open(out, 'w') as f:
         json.dump(doc, f, indent=2)
     hba = next(h for h, name in bench_floor.storage_dirs(fs) if name == so['name'])
-    return 'core/%s/%s/attrib/%s' % (hba, so['name'], ATTRIBUTE), str(int(old))
+    return f"core/{hba}/{so['name']}/attrib/{ATTRIBUTE}", str(int(old))
 
 
 def stage(bench, rec, cfg, expect, ops):
@@ -62,7 +62,7 @@ def stage(bench, rec, cfg, expect, ops):
         return
     if counts(bench.fs) != expect and not bench.reset(cfg, bench.notes):
         return
-    changed = os.path.join(bench.work, 'changed-%s.json' % cfg.name)
+    changed = os.path.join(bench.work, f'changed-{cfg.name}.json')
     attr, old = one_attribute_changed(bench.fs, src, changed)
     bench.decl_files = (src, changed)
     if 'plan' in ops:
@@ -87,8 +87,7 @@ def stage(bench, rec, cfg, expect, ops):
                 ok = bench.measure(rec, tool, 'apply_empty')
                 got = counts(bench.fs)
                 if ok and got != expect:
-                    rec['apply_empty'][tool]['errors'].append('applied %s, expected %s'
-                                                              % (got, expect))
+                    rec['apply_empty'][tool]['errors'].append(f'applied {got}, expected {expect}')
     if counts(bench.fs) != expect:
         bench.reset(cfg, bench.notes)
 
@@ -113,9 +112,9 @@ def reads(calls):
 
 def target_rows(configs, med, verdict):
     """[(name, (measured, verdict))] of the three issue-17 targets."""
-    return [('apply of a whole file to an empty kernel <= %.1fx raw write floor' % APPLY_LIMIT,
+    return [(f'apply of a whole file to an empty kernel <= {APPLY_LIMIT:.1f}x raw write floor',
              ratio_rows(configs, med, verdict, 'apply_empty', 'apply_empty', APPLY_LIMIT)),
-            ('plan on an identical configuration <= %.1fx saveconfig read floor' % PLAN_LIMIT,
+            (f'plan on an identical configuration <= {PLAN_LIMIT:.1f}x saveconfig read floor',
              ratio_rows(configs, med, verdict, 'plan', 'saveconfig', PLAN_LIMIT)),
             ('apply changing one LUN attribute writes only that file, reads <= saveconfig',
              one_change(configs, verdict))]
@@ -130,11 +129,11 @@ def ratio_rows(configs, med, verdict, op, floor_op, limit):
         f = med(cfg['ops'].get(floor_op, {}).get('floor'))
         if o is None or f is None:
             failed = (cfg['ops'].get(op, {}).get('ours') or {}).get('errors')
-            parts.append('%s: %s' % (cfg['name'], 'FAILED' if failed else 'not run'))
+            parts.append(f"{cfg['name']}: {'FAILED' if failed else 'not run'}")
             ok = ok and not failed
             continue
         have = True
-        parts.append('%s %.2fx' % (cfg['name'], o / f))
+        parts.append(f"{cfg['name']} {o / f:.2f}x")
         ok = ok and o / f <= limit
     return ', '.join(parts) or '-', verdict(ok, have)
 
@@ -147,13 +146,13 @@ def one_change(configs, verdict):
         row = cfg['ops'].get('apply_one', {})
         changes = row.get('changes')
         if not changes or not (row.get('ours') or {}).get('seconds'):
-            parts.append('%s: not measured' % cfg['name'])
+            parts.append(f"{cfg['name']}: not measured")
             continue
         have = True
         only = changes['count'] == 1 and changes['first'][0] == changes['expected']
         ours, save = reads(row.get('calls')), reads(cfg['ops'].get('saveconfig', {}).get('calls'))
-        parts.append('%s: %d change(s)%s, %s reads vs saveconfig\'s %s' % (
-            cfg['name'], changes['count'], '' if only else ' (%s)' % changes['first'],
-            '{:,}'.format(ours), '{:,}'.format(save) if save else '?'))
+        first = '' if only else f" ({changes['first']})"
+        parts.append(f"{cfg['name']}: {changes['count']} change(s){first}, {ours:,} reads vs "
+                     f"saveconfig's {f'{save:,}' if save else '?'}")
         ok = ok and only and bool(save) and ours <= save
     return '; '.join(parts) or '-', verdict(ok, have)

@@ -24,7 +24,7 @@ from rtslib.hba import LAYOUT_LIMIT, home_index
 
 PROBE_IQN = 'iqn.2003-01.org.bench:probe'
 PROBE_SO = 'probe'
-PROBE_TPG = 'iscsi/%s/tpgt_1' % PROBE_IQN
+PROBE_TPG = f'iscsi/{PROBE_IQN}/tpgt_1'
 TARGET_FMT = 'iqn.2003-01.org.bench:t%03d'
 ACL_FMT = 'iqn.2003-01.org.bench.init:a%03d'
 
@@ -47,8 +47,8 @@ class Config:
         except ValueError:
             parts = []
         if len(parts) not in (2, 3) or min(parts) < 1:
-            raise ValueError('configuration %r: use 0, TxL or TxLxA (positive numbers), '
-                             'optionally with -fb' % text)
+            raise ValueError(f'configuration {text!r}: use 0, TxL or TxLxA (positive numbers), '
+                             f'optionally with -fb')
         return cls(*parts, layout=fb)
 
     @property
@@ -64,17 +64,16 @@ class Config:
         suffix = '-fb' if self.layout == 'fb' else ''
         if not self.targets:
             return '0' + suffix
-        base = '%dx%d' % (self.targets, self.luns)
-        return base + ('x%d' % self.acls if self.acls else '') + suffix
+        base = f'{self.targets}x{self.luns}'
+        return base + (f'x{self.acls}' if self.acls else '') + suffix
 
     def describe(self):
         if not self.targets:
             text = 'empty (probe objects only)'
         else:
-            text = '{:,} LUNs ({} targets x {} LUNs)'.format(self.total_luns, self.targets,
-                                                             self.luns)
+            text = f'{self.total_luns:,} LUNs ({self.targets} targets x {self.luns} LUNs)'
         if self.acls:
-            text += ', {} ACLs/target, {:,} mapped LUNs'.format(self.acls, self.mapped_luns)
+            text += f', {self.acls} ACLs/target, {self.mapped_luns:,} mapped LUNs'
         if self.layout == 'fb':
             text += "; storage objects in rtslib-fb's layout (lowest free HBA index each)"
         return text
@@ -82,7 +81,7 @@ class Config:
     def hba_indexes(self):
         """HBA index of every storage object in creation order, the probe last."""
         used, out, lowest = set(), [], 0
-        names = ['rd%d' % i for i in range(self.total_luns)] + [PROBE_SO]
+        names = [f'rd{i}' for i in range(self.total_luns)] + [PROBE_SO]
         for name in names:
             while lowest in used:
                 lowest += 1
@@ -93,16 +92,16 @@ class Config:
         return out
 
     def probe_hba(self):
-        return 'rd_mcp_%d' % self.hba_indexes()[-1]
+        return f'rd_mcp_{self.hba_indexes()[-1]}'
 
 
 def serial(i):
-    return '%08x-0000-4000-8000-%012x' % (i, i)
+    return f'{i:08x}-0000-4000-8000-{i:012x}'
 
 
 def make_so(fs, hba, name, index):
     fs.mkdir('core/' + hba)
-    p = 'core/%s/%s' % (hba, name)
+    p = f'core/{hba}/{name}'
     fs.mkdir(p)
     fs.write(p + '/control', 'rd_pages=1')
     fs.write(p + '/enable', '1')
@@ -111,18 +110,18 @@ def make_so(fs, hba, name, index):
 
 
 def make_target(fs, iqn, so_paths, acls):
-    tpg = 'iscsi/%s/tpgt_1' % iqn
+    tpg = f'iscsi/{iqn}/tpgt_1'
     fs.mkdir('iscsi/' + iqn)
     fs.mkdir(tpg)
     for j, so in enumerate(so_paths):
-        fs.mkdir('%s/lun/lun_%d' % (tpg, j))
-        fs.symlink(so, '%s/lun/lun_%d/%010x' % (tpg, j, j))
+        fs.mkdir(f'{tpg}/lun/lun_{j}')
+        fs.symlink(so, f'{tpg}/lun/lun_{j}/{j:010x}')
     for a in range(acls):
-        acl = '%s/acls/%s' % (tpg, ACL_FMT % a)
+        acl = f'{tpg}/acls/{ACL_FMT % a}'
         fs.mkdir(acl)
         for j in range(len(so_paths)):
-            fs.mkdir('%s/lun_%d' % (acl, j))
-            fs.symlink('%s/lun/lun_%d' % (tpg, j), '%s/lun_%d/%010x' % (acl, j, a * 100000 + j))
+            fs.mkdir(f'{acl}/lun_{j}')
+            fs.symlink(f'{tpg}/lun/lun_{j}', f'{acl}/lun_{j}/{a * 100000 + j:010x}')
     fs.write(tpg + '/enable', '1')
 
 
@@ -134,8 +133,8 @@ def build(fs, config):
         fs.mkdir('iscsi')
     n = config.total_luns
     indexes = config.hba_indexes()
-    so_paths = [make_so(fs, 'rd_mcp_%d' % indexes[i], 'rd%d' % i, i) for i in range(n)]
-    make_so(fs, 'rd_mcp_%d' % indexes[n], PROBE_SO, n)
+    so_paths = [make_so(fs, f'rd_mcp_{indexes[i]}', f'rd{i}', i) for i in range(n)]
+    make_so(fs, f'rd_mcp_{indexes[n]}', PROBE_SO, n)
     for t in range(config.targets):
         make_target(fs, TARGET_FMT % t, so_paths[t * config.luns:(t + 1) * config.luns], config.acls)
     make_target(fs, PROBE_IQN, [], 0)

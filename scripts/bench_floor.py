@@ -117,7 +117,7 @@ def storage_dirs(fs):
     out = []
     for hba in fs.listdir('core'):
         if hba.rsplit('_', 1)[0] in PLUGIN_OF:
-            out += [(hba, so) for so in fs.listdir('core/' + hba) if fs.isdir('core/%s/%s' % (hba, so))]
+            out += [(hba, so) for so in fs.listdir('core/' + hba) if fs.isdir(f'core/{hba}/{so}')]
     return out
 
 
@@ -126,8 +126,8 @@ def tpgs(fs):
     out = []
     for fab in fabrics(fs):
         for wwn in fs.listdir(fab):
-            if fs.isdir('%s/%s' % (fab, wwn)) and wwn not in ('discovery_auth',):
-                out += [(fab, wwn, t) for t in fs.listdir('%s/%s' % (fab, wwn)) if t.startswith('tpgt_')]
+            if fs.isdir(f'{fab}/{wwn}') and wwn not in ('discovery_auth',):
+                out += [(fab, wwn, t) for t in fs.listdir(f'{fab}/{wwn}') if t.startswith('tpgt_')]
     return out
 
 
@@ -135,35 +135,35 @@ def tpgs(fs):
 
 def ls_tpg(fs, path, lines):
     """The reads behind one TPG's subtree in `ls`: its status, LUNs, ACLs, portals."""
-    lines.append('%s [%s %s %s]' % (path, try_read(fs, path + '/enable'),
-                                    try_read(fs, path + '/attrib/generate_node_acls'),
-                                    try_read(fs, path + '/attrib/authentication')))
+    lines.append(f"{path} [{try_read(fs, path + '/enable')} "
+                 f"{try_read(fs, path + '/attrib/generate_node_acls')} "
+                 f"{try_read(fs, path + '/attrib/authentication')}]")
     for lun in fs.listdir(path + '/lun'):
-        _, dest = link_in(fs, '%s/lun/%s' % (path, lun))
-        lines.append('  %s [%s %s]' % (lun, dest, try_read(fs, '%s/lun/%s/alua_tg_pt_gp' % (path, lun))))
+        _, dest = link_in(fs, f'{path}/lun/{lun}')
+        lines.append(f"  {lun} [{dest} {try_read(fs, f'{path}/lun/{lun}/alua_tg_pt_gp')}]")
     for acl in fs.listdir(path + '/acls'):
-        mluns = [m for m in fs.listdir('%s/acls/%s' % (path, acl)) if m.startswith('lun_')]
-        lines.append('  %s [Mapped LUNs: %d]' % (acl, len(mluns)))
+        mluns = [m for m in fs.listdir(f'{path}/acls/{acl}') if m.startswith('lun_')]
+        lines.append(f'  {acl} [Mapped LUNs: {len(mluns)}]')
         for m in mluns:
-            mp = '%s/acls/%s/%s' % (path, acl, m)
+            mp = f'{path}/acls/{acl}/{m}'
             _, dest = link_in(fs, mp)
-            lines.append('    %s [%s %s]' % (m, dest, try_read(fs, mp + '/write_protect')))
+            lines.append(f"    {m} [{dest} {try_read(fs, mp + '/write_protect')}]")
     for np in fs.listdir(path + '/np'):
-        lines.append('  %s [%s]' % (np, try_read(fs, '%s/np/%s/iser' % (path, np))))
+        lines.append(f"  {np} [{try_read(fs, f'{path}/np/{np}/iser')}]")
 
 
 def do_ls(fs):
     lines = []
     for hba, so in storage_dirs(fs):
-        p = 'core/%s/%s' % (hba, so)
-        lines.append('%s [%s %s]' % (so, try_read(fs, p + '/info'), try_read(fs, p + '/udev_path')))
+        p = f'core/{hba}/{so}'
+        lines.append(f"{so} [{try_read(fs, p + '/info')} {try_read(fs, p + '/udev_path')}]")
         for gp in fs.listdir(p + '/alua'):
-            lines.append('  %s [%s]' % (gp, try_read(fs, '%s/alua/%s/alua_access_state' % (p, gp))))
+            lines.append(f"  {gp} [{try_read(fs, f'{p}/alua/{gp}/alua_access_state')}]")
     for fab in fabrics(fs):
         if fs.isdir(fab + '/discovery_auth'):
-            lines.append('%s [%s]' % (fab, try_read(fs, fab + '/discovery_auth/enforce_discovery_auth')))
+            lines.append(f"{fab} [{try_read(fs, fab + '/discovery_auth/enforce_discovery_auth')}]")
     for fab, wwn, tpg in tpgs(fs):
-        ls_tpg(fs, '%s/%s/%s' % (fab, wwn, tpg), lines)
+        ls_tpg(fs, f'{fab}/{wwn}/{tpg}', lines)
     print('\n'.join(lines))
 
 
@@ -176,10 +176,10 @@ def do_node(fs, path):
 # ---- reads: saveconfig ----------------------------------------------------------
 
 def dump_so(fs, hba, name):
-    p = 'core/%s/%s' % (hba, name)
+    p = f'core/{hba}/{name}'
     alua = []
     for gp in fs.listdir(p + '/alua'):
-        alua.append(dict(read_group(fs, '%s/alua/%s' % (p, gp)), name=gp))
+        alua.append(dict(read_group(fs, f'{p}/alua/{gp}'), name=gp))
     return {'name': name, 'plugin': PLUGIN_OF[hba.rsplit('_', 1)[0]], 'info': try_read(fs, p + '/info'),
             'udev_path': try_read(fs, p + '/udev_path'),
             'wwn': try_read(fs, p + '/wwn/vpd_unit_serial'),
@@ -222,8 +222,9 @@ def do_save(fs, out):
             doc['fabric_modules'].append(dict(read_group(fs, fab + '/discovery_auth'), name=fab))
     for fab, wwn, tpg in tpgs(fs):
         target = {'fabric': fab, 'wwn': wwn,
-                  'parameters': read_group(fs, '%s/%s/param' % (fab, wwn)) if fs.isdir('%s/%s/param' % (fab, wwn)) else {}}
-        target['tpgs'] = [dump_tpg(fs, '%s/%s/%s' % (fab, wwn, tpg))]
+                  'parameters': (read_group(fs, f'{fab}/{wwn}/param')
+                                 if fs.isdir(f'{fab}/{wwn}/param') else {})}
+        target['tpgs'] = [dump_tpg(fs, f'{fab}/{wwn}/{tpg}')]
         doc['targets'].append(target)
     with open(out, 'w') as f:
         json.dump(doc, f, indent=2, sort_keys=True)
@@ -244,62 +245,62 @@ def write_group(fs, path, values, names=None):
         name = (names or {}).get(key, key)
         if isinstance(val, bool):
             val = int(val)
-        ignore(fs.write, '%s/%s' % (path, name), str(val))
+        ignore(fs.write, f'{path}/{name}', str(val))
 
 
 def restore_so(fs, so, index):
-    hba = '%s_%d' % (HBA_PREFIX[so['plugin']], index)
-    p = 'core/%s/%s' % (hba, so['name'])
+    hba = f"{HBA_PREFIX[so['plugin']]}_{index}"
+    p = f"core/{hba}/{so['name']}"
     fs.mkdir('core/' + hba)
     fs.mkdir(p)
     if so['plugin'] == 'ramdisk':
-        ctl = 'rd_pages=%d' % max(1, so.get('size', 4096) // 4096)
+        ctl = f"rd_pages={max(1, so.get('size', 4096) // 4096)}"
         fs.write(p + '/control', ctl + (',rd_nullio=1' if so.get('nullio') else ''))
     elif so['plugin'] == 'fileio':
-        fs.write(p + '/control', 'fd_dev_name=%s,fd_dev_size=%d' % (so['dev'], so['size'])
+        fs.write(p + '/control', f"fd_dev_name={so['dev']},fd_dev_size={so['size']}"
                  + (',fd_buffered_io=1' if so.get('write_back') else ''))
         fs.write(p + '/udev_path', so['dev'])
     elif so['plugin'] == 'block':
-        fs.write(p + '/control', 'udev_path=%s' % so['dev'])
+        fs.write(p + '/control', f"udev_path={so['dev']}")
         fs.write(p + '/udev_path', so['dev'])
     fs.write(p + '/enable', '1')
     if so.get('wwn'):
         ignore(fs.write, p + '/wwn/vpd_unit_serial', so['wwn'])
     write_group(fs, p + '/attrib', so.get('attributes', {}))
     for gp in so.get('alua_tpgs', []):
-        gpath = '%s/alua/%s' % (p, gp['name'])
+        gpath = f"{p}/alua/{gp['name']}"
         if gp['name'] != 'default_tg_pt_gp':
             fs.mkdir(gpath)
             fs.write(gpath + '/tg_pt_gp_id', str(gp['tg_pt_gp_id']))
         write_group(fs, gpath, {k: v for k, v in gp.items() if k not in ('name', 'tg_pt_gp_id')})
-    return '/backstores/%s/%s' % (so['plugin'], so['name']), p
+    return f"/backstores/{so['plugin']}/{so['name']}", p
 
 
 def restore_tpg(fs, tpath, tpg, so_dirs):
-    path = '%s/tpgt_%d' % (tpath, tpg['tag'])
+    path = f"{tpath}/tpgt_{tpg['tag']}"
     fs.mkdir(path)
     write_group(fs, path + '/attrib', tpg.get('attributes', {}))
     write_group(fs, path + '/param', tpg.get('parameters', {}))
     write_group(fs, path + '/auth', {k: v for k, v in tpg.items() if k in AUTH_FILES}, AUTH_FILES)
     for lun in tpg.get('luns', []):
-        lp = '%s/lun/lun_%d' % (path, lun['index'])
+        lp = f"{path}/lun/lun_{lun['index']}"
         fs.mkdir(lp)
-        fs.symlink(so_dirs[lun['storage_object']], '%s/%s' % (lp, lun['alias']))
+        fs.symlink(so_dirs[lun['storage_object']], f"{lp}/{lun['alias']}")
     for portal in tpg.get('portals', []):
         ip = portal['ip_address']
-        np = '%s/np/%s:%d' % (path, '[%s]' % ip if ':' in ip else ip, portal['port'])
+        np = f"{path}/np/{f'[{ip}]' if ':' in ip else ip}:{portal['port']}"
         fs.mkdir(np)
         if portal.get('iser'):
             fs.write(np + '/iser', '1')
     for acl in tpg.get('node_acls', []):
-        ap = '%s/acls/%s' % (path, acl['node_wwn'])
+        ap = f"{path}/acls/{acl['node_wwn']}"
         fs.mkdir(ap)
         write_group(fs, ap + '/attrib', acl.get('attributes', {}))
         write_group(fs, ap + '/auth', {k: v for k, v in acl.items() if k in AUTH_FILES}, AUTH_FILES)
         for m in acl.get('mapped_luns', []):
-            mp = '%s/lun_%d' % (ap, m['index'])
+            mp = f"{ap}/lun_{m['index']}"
             fs.mkdir(mp)
-            fs.symlink('%s/lun/lun_%d' % (path, m['tpg_lun']), '%s/%s' % (mp, m['alias']))
+            fs.symlink(f"{path}/lun/lun_{m['tpg_lun']}", f"{mp}/{m['alias']}")
             fs.write(mp + '/write_protect', '1' if m.get('write_protect') else '0')
     if tpg.get('enable'):
         fs.write(path + '/enable', '1')
@@ -326,7 +327,7 @@ def do_restore(fs, filename):
         if t['fabric'] not in made:
             fs.mkdir(t['fabric'])
             made.add(t['fabric'])
-        tpath = '%s/%s' % (t['fabric'], t['wwn'])
+        tpath = f"{t['fabric']}/{t['wwn']}"
         fs.mkdir(tpath)
         write_group(fs, tpath + '/param', t.get('parameters', {}))
         for tpg in t.get('tpgs', []):
@@ -340,7 +341,7 @@ def do_create(fs, tpg, so_dir):
 
 def do_delete(fs, tpg):
     name, _ = link_in(fs, tpg + '/lun/lun_0')
-    fs.unlink('%s/lun/lun_0/%s' % (tpg, name))
+    fs.unlink(f'{tpg}/lun/lun_0/{name}')
     fs.rmdir(tpg + '/lun/lun_0')
 
 
@@ -357,13 +358,13 @@ def clear_tpg(fs, path):
             if m.startswith('lun_'):
                 name, _ = link_in(fs, ap + '/' + m)
                 if name:
-                    fs.unlink('%s/%s/%s' % (ap, m, name))
+                    fs.unlink(f'{ap}/{m}/{name}')
                 fs.rmdir(ap + '/' + m)
         fs.rmdir(ap)
     for lun in fs.listdir(path + '/lun'):
         name, _ = link_in(fs, path + '/lun/' + lun)
         if name:
-            fs.unlink('%s/lun/%s/%s' % (path, lun, name))
+            fs.unlink(f'{path}/lun/{lun}/{name}')
         fs.rmdir(path + '/lun/' + lun)
     for np in fs.listdir(path + '/np'):
         fs.rmdir(path + '/np/' + np)
@@ -372,16 +373,16 @@ def clear_tpg(fs, path):
 
 def do_clear(fs):
     for fab, wwn, tpg in tpgs(fs):
-        clear_tpg(fs, '%s/%s/%s' % (fab, wwn, tpg))
+        clear_tpg(fs, f'{fab}/{wwn}/{tpg}')
     for fab in fabrics(fs):
         for wwn in fs.listdir(fab):
-            if fs.isdir('%s/%s' % (fab, wwn)) and wwn != 'discovery_auth':
-                fs.rmdir('%s/%s' % (fab, wwn))
+            if fs.isdir(f'{fab}/{wwn}') and wwn != 'discovery_auth':
+                fs.rmdir(f'{fab}/{wwn}')
     for hba, so in storage_dirs(fs):
-        for gp in fs.listdir('core/%s/%s/alua' % (hba, so)):
+        for gp in fs.listdir(f'core/{hba}/{so}/alua'):
             if gp != 'default_tg_pt_gp':
-                fs.rmdir('core/%s/%s/alua/%s' % (hba, so, gp))
-        fs.rmdir('core/%s/%s' % (hba, so))
+                fs.rmdir(f'core/{hba}/{so}/alua/{gp}')
+        fs.rmdir(f'core/{hba}/{so}')
     for hba in fs.listdir('core'):
         if hba.rsplit('_', 1)[0] in PLUGIN_OF:
             fs.rmdir('core/' + hba)
@@ -426,12 +427,12 @@ def main(argv):
     if argv[:1] == ['--simulate']:
         simulate, argv = argv[1], argv[2:]
     if not argv or argv[0] not in MODES:
-        print('usage: bench_floor.py [--simulate DIR] %s [ARGS]' % '|'.join(MODES), file=sys.stderr)
+        print(f"usage: bench_floor.py [--simulate DIR] {'|'.join(MODES)} [ARGS]", file=sys.stderr)
         return 2
     try:
         MODES[argv[0]](open_fs(simulate), *argv[1:])
     except OSError as e:
-        print('bench_floor %s: %s' % (argv[0], e), file=sys.stderr)
+        print(f'bench_floor {argv[0]}: {e}', file=sys.stderr)
         return 1
     return 0
 

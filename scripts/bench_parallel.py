@@ -19,14 +19,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 IQN = 'iqn.2003-01.org.example:parallel'
 ACL = 'iqn.1994-05.com.example:parallel{}'
-TPG = '/iscsi/%s/tpg1' % IQN
+TPG = f'/iscsi/{IQN}/tpg1'
 
 
 def commands(n):
     """The 2N one-shots, LUN and ACL creates interleaved (targetcli's arguments)."""
     out = []
     for i in range(n):
-        out.append([TPG + '/luns', 'create', '/backstores/ramdisk/par%d' % i])
+        out.append([TPG + '/luns', 'create', f'/backstores/ramdisk/par{i}'])
         out.append([TPG + '/acls', 'create', ACL.format(i)])
     return out
 
@@ -37,7 +37,7 @@ def prepare(fs, n):
     from rtslib.saveconfig import clear_existing
     clear_existing(RTSRoot(fs=fs), confirm=True)
     for i in range(n):
-        RDMCPStorageObject('par%d' % i, 1 << 20, fs=fs)
+        RDMCPStorageObject(f'par{i}', 1 << 20, fs=fs)
     RtsTPG(Target('iscsi', IQN, fs=fs), 1)
 
 
@@ -98,25 +98,26 @@ def measure(bench, fs, n, tools):
 def render(data, mode):
     title = {'simulate': 'simulated kernel (host)', 'vm': 'real kernel in the VM (TCG)'}
     meta, par = data['meta'], data['parallel']
-    lines = ['## Parallel one-shots, %s' % title.get(mode, mode), '',
-             '- date: %s; code measured: commit %s' % (meta.get('date'), meta.get('commit')),
-             '- %d one-shot commands into one TPG: %d `luns create` and %d `acls create` '
-             '(auto_add_mapped_luns), started all at once vs one after another; every '
-             'command would succeed alone, and after them every ACL should map every LUN '
-             'once' % (par['commands'], par['n'], par['n'])]
+    lines = [f'## Parallel one-shots, {title.get(mode, mode)}', '',
+             f"- date: {meta.get('date')}; code measured: commit {meta.get('commit')}",
+             f"- {par['commands']} one-shot commands into one TPG: {par['n']} `luns "
+             f"create` and {par['n']} `acls create` (auto_add_mapped_luns), started all at "
+             f"once vs one after another; every command would succeed alone, and after them every "
+             f"ACL should map every LUN once"]
     if meta.get('load'):
-        lines.append('- %s' % meta['load'])
+        lines.append(f"- {meta['load']}")
     lines += ['', '| tool | way | wall s | serial/parallel | exit 0 | LUNs | ACLs | '
               'invariant problems | first error |', '|---|---|---|---|---|---|---|---|---|']
     for tool, rows in par['tools'].items():
         serial = rows['serial']['seconds']
         for way in ('serial', 'parallel'):
             row = rows[way]
-            ratio = '%.2fx' % (serial / row['seconds']) if way == 'parallel' and \
+            ratio = f"{serial / row['seconds']:.2f}x" if way == 'parallel' and \
                 row['seconds'] else ''
-            lines.append('| %s | %s | %.1f | %s | %d/%d | %d | %d | %d | %s |' % (
-                tool, way, row['seconds'], ratio, row['ok'], par['commands'], row['luns'],
-                row['acls'], row['problems'], (row['first_error'] or '').replace('|', '/')))
+            lines.append(f"| {tool} | {way} | {row['seconds']:.1f} | {ratio} | "
+                         f"{row['ok']}/{par['commands']} | {row['luns']} | "
+                         f"{row['acls']} | {row['problems']} | "
+                         f"{(row['first_error'] or '').replace('|', '/')} |")
     examples = [p for rows in par['tools'].values() for row in rows.values()
                 for p in row['problem_examples']]
     if examples:

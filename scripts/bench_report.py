@@ -57,15 +57,15 @@ def med(cell, key=None):
 def fmt_s(v):
     if v is None:
         return '-'
-    return '%.3f' % v if v < 10 else '%.1f' % v
+    return f'{v:.3f}' if v < 10 else f'{v:.1f}'
 
 
 def fmt_ratio(a, b):
-    return '%.2fx' % (a / b) if a is not None and b else '-'
+    return f'{a / b:.2f}x' if a is not None and b else '-'
 
 
 def fmt_mb(v):
-    return '%.0f' % (v / 1024.0) if v is not None else '-'
+    return f'{v / 1024.0:.0f}' if v is not None else '-'
 
 
 def cell_time(cfg, op, tool):
@@ -75,7 +75,7 @@ def cell_time(cfg, op, tool):
     if cell is None:
         return '-'
     if cell.get('timeout') and not cell['seconds']:
-        return '>%d' % cell['timeout']
+        return f">{cell['timeout']}"
     if cell['errors'] and not cell['seconds']:
         return 'FAIL'
     mark = ' (min)' if cell.get('kind') == 'minimal' else ''
@@ -91,14 +91,15 @@ def config_table(cfg):
         o, p, f = (med(cells[t]) for t in ('ours', 'peer', 'floor'))
         peer_ratio = fmt_ratio(o, p)
         if p is None and o is not None and (cells['peer'] or {}).get('timeout'):
-            peer_ratio = '<%.3fx' % (o / cells['peer']['timeout'])
+            peer_ratio = f"<{o / cells['peer']['timeout']:.3f}x"
         oc, fc = med(cells['ours'], 'cpu'), med(cells['floor'], 'cpu')
-        cpu = '%s/%s = %s' % (fmt_s(oc), fmt_s(fc), fmt_ratio(oc, fc)) if oc is not None else '-'
-        rows.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+        cpu = f'{fmt_s(oc)}/{fmt_s(fc)} = {fmt_ratio(oc, fc)}' if oc is not None else '-'
+        rows.append('| ' + ' | '.join((
             OP_TEXT[op], cell_time(cfg, op, 'ours'), cell_time(cfg, op, 'peer'),
             cell_time(cfg, op, 'floor'), peer_ratio, fmt_ratio(o, f), cpu,
             fmt_mb(med(cells['ours'], 'rss_kib')), fmt_mb(med(cells['peer'], 'rss_kib')),
-            fmt_mb(med(cells['floor'], 'rss_kib')), fmt_calls(cfg['ops'].get(op, {}).get('calls'))))
+            fmt_mb(med(cells['floor'], 'rss_kib')),
+            fmt_calls(cfg['ops'].get(op, {}).get('calls')))) + ' |')
     return '\n'.join(rows)
 
 
@@ -108,7 +109,7 @@ def fmt_calls(calls):
     if not counts:
         return '-'
     top = sorted(counts.items(), key=lambda kv: -kv[1])
-    return '{:,}: '.format(sum(counts.values())) + ', '.join('%s {:,}'.format(v) % k for k, v in top)
+    return f'{sum(counts.values()):,}: ' + ', '.join(f'{k} {v:,}' for k, v in top)
 
 
 def errors_of(cfg):
@@ -119,17 +120,17 @@ def errors_of(cfg):
                 continue
             if tool == 'calls':
                 if cell.get('error'):
-                    out.append('- ours / %s under bench_trace.py: %s (floor = independent minimal)'
-                               % (op, cell['error']))
+                    out.append(f"- ours / {op} under bench_trace.py: {cell['error']} "
+                               "(floor = independent minimal)")
                 continue
             if cell.get('once'):
-                out.append('- %s / %s: run once (it took over %d s; time budget)'
-                           % (tool, op, cell['once']))
+                out.append(f"- {tool} / {op}: run once (it took over {cell['once']} s; "
+                           "time budget)")
             if cell.get('timeout'):
-                out.append('- %s / %s: killed after %d s, not finished (the time is a lower bound)'
-                           % (tool, op, cell['timeout']))
+                out.append(f"- {tool} / {op}: killed after {cell['timeout']} s, not finished "
+                           "(the time is a lower bound)")
             for err in sorted(set(cell['errors'])):
-                out.append('- %s / %s: %s' % (tool, op, err))
+                out.append(f'- {tool} / {op}: {err}')
     return out
 
 
@@ -158,12 +159,12 @@ def target_flat(configs):
         for op in ONE_SHOT:
             a, b = ours(big, op), ours(empty, op)
             if a is None or b is None:
-                parts.append('%s: -' % op)
+                parts.append(f'{op}: -')
                 have = False
                 continue
-            parts.append('%s %.2fx' % (op, a / b))
+            parts.append(f'{op} {a / b:.2f}x')
             ok = ok and a / b <= FLAT_LIMIT
-        texts.append('%s vs %s: %s' % (big['name'], empty['name'], ', '.join(parts)))
+        texts.append(f"{big['name']} vs {empty['name']}: {', '.join(parts)}")
     return '; '.join(texts), verdict(ok, have)
 
 
@@ -176,11 +177,11 @@ def target_floor(configs, ops, limit):
             o, f = ours(cfg, op), med(cfg['ops'].get(op, {}).get('floor'))
             if o is None or f is None:
                 measured = op in cfg['ops'] and (cfg['ops'][op].get('ours') or {}).get('errors')
-                parts.append('%s %s: %s' % (cfg['name'], op, 'FAILED' if measured else 'not run'))
+                parts.append(f"{cfg['name']} {op}: {'FAILED' if measured else 'not run'}")
                 ok = ok and not measured      # a failed command misses; one not run says nothing
                 continue
             have = True
-            parts.append('%s %s %.2fx' % (cfg['name'], op, o / f))
+            parts.append(f"{cfg['name']} {op} {o / f:.2f}x")
             ok = ok and o / f <= limit
     return ', '.join(parts) or '-', verdict(ok, have)
 
@@ -197,21 +198,21 @@ def target_peer(configs):
         cell = acl['ops'].get(op, {}).get('peer') or {}
         o, p = ours(acl, op), med(cell)
         if o is not None and p is None and cell.get('timeout'):
-            parts.append('%s >=%.0fx (peer killed at %d s)' % (op, cell['timeout'] / o, cell['timeout']))
+            parts.append(f"{op} >={cell['timeout'] / o:.0f}x (peer killed at {cell['timeout']} s)")
             ok = ok and cell['timeout'] / o >= PEER_FACTOR
             continue
         if o is None or p is None:
-            parts.append('%s: -' % op)
+            parts.append(f'{op}: -')
             have = False
             continue
-        parts.append('%s %.1fx' % (op, p / o))
+        parts.append(f'{op} {p / o:.1f}x')
         ok = ok and p / o >= PEER_FACTOR
-    return '%s, peer time / ours: %s' % (acl['name'], ', '.join(parts)), verdict(ok, have)
+    return f"{acl['name']}, peer time / ours: {', '.join(parts)}", verdict(ok, have)
 
 
 def target_startup(configs, mode):
     vals = [(c['name'], ours(c, 'startup_ls')) for c in configs]
-    text = ', '.join('%s %s s' % (n, fmt_s(v)) for n, v in vals)
+    text = ', '.join(f'{n} {fmt_s(v)} s' for n, v in vals)
     if mode != 'simulate':
         return text + ' (target is for the simulator; under TCG every process costs ~1 s)', 'n/a in the VM'
     have = all(v is not None for _, v in vals)
@@ -227,21 +228,21 @@ def targets_table(data):
         _KEY[0] = 'seconds'
     out = ['| target | wall time: measured | verdict | CPU time (user+system): measured | verdict |',
            '|---|---|---|---|---|']
-    out += ['| %s | %s | %s | %s | %s |' % (name, m, v, cm, cv)
+    out += [f'| {name} | {m} | {v} | {cm} | {cv} |'
             for (name, (m, v)), (_, (cm, cv)) in zip(wall, cpu)]
     return '\n'.join(out)
 
 
 def target_rows(data):
     configs, mode = data['configs'], data['meta'].get('mode')
-    return [('one-shot at 10,000 LUNs <= %.1fx empty (ours)' % FLAT_LIMIT, target_flat(configs)),
-            ('full ls and saveconfig <= %.0fx raw read floor' % READ_LIMIT,
+    return [(f'one-shot at 10,000 LUNs <= {FLAT_LIMIT:.1f}x empty (ours)', target_flat(configs)),
+            (f'full ls and saveconfig <= {READ_LIMIT:.0f}x raw read floor',
              target_floor(configs, READS, READ_LIMIT)),
-            ('restoreconfig <= %.1fx raw write floor' % RESTORE_LIMIT,
+            (f'restoreconfig <= {RESTORE_LIMIT:.1f}x raw write floor',
              target_floor(configs, ['restoreconfig'], RESTORE_LIMIT)),
-            ('one-shot >= %.0fx faster than targetcli-fb at 1,000 LUNs x 100 ACLs' % PEER_FACTOR,
+            (f'one-shot >= {PEER_FACTOR:.0f}x faster than targetcli-fb at 1,000 LUNs x 100 ACLs',
              target_peer(configs)),
-            ('start-up + small ls < %.1f s on the simulator' % STARTUP_LIMIT,
+            (f'start-up + small ls < {STARTUP_LIMIT:.1f} s on the simulator',
              target_startup(configs, mode))] + bench_apply.target_rows(configs, med, verdict)
 
 
@@ -251,35 +252,32 @@ def render(data):
     meta = data['meta']
     mode = meta.get('mode', '?')
     title = {'simulate': 'Simulated kernel (host)', 'vm': 'Real kernel in the VM (TCG)'}.get(mode, mode)
-    lines = ['## %s%s' % (title, ' - SMOKE SIZES, NOT A MEASUREMENT' if meta.get('smoke') else ''), '',
-             '- date: %s; runs per cell: %s (median), of the one-shot commands: %s; '
-             'clearconfig/restoreconfig cycles: %s'
-             % (meta.get('date'), data['runs'], data.get('oneshot_runs') or data['runs'],
-                data.get('cycle_runs', data['runs'])),
-             '- machine: %s, %s x %s, %s; python %s' % (meta.get('host'), meta.get('cpus'),
-                                                        meta.get('cpu'), meta.get('mem'),
-                                                        meta.get('python')),
-             '- kernel: %s' % meta.get('kernel')]
+    lines = [f"## {title}{' - SMOKE SIZES, NOT A MEASUREMENT' if meta.get('smoke') else ''}", '',
+             f"- date: {meta.get('date')}; runs per cell: {data['runs']} (median), "
+             f"of the one-shot commands: {data.get('oneshot_runs') or data['runs']}; "
+             f"clearconfig/restoreconfig cycles: {data.get('cycle_runs', data['runs'])}",
+             f"- machine: {meta.get('host')}, {meta.get('cpus')} x {meta.get('cpu')}, "
+             f"{meta.get('mem')}; python {meta.get('python')}",
+             f"- kernel: {meta.get('kernel')}"]
     if meta.get('commit'):
-        lines.append('- code measured: commit %s' % meta['commit'])
+        lines.append(f"- code measured: commit {meta['commit']}")
     if meta.get('host_kernel'):
-        lines.append('- host: %s' % meta['host_kernel'])
-    lines.append('- peer: %s' % (meta.get('peer') if any('peer' in c['tools'] for c in data['configs'])
-                                else 'not run (targetcli-fb needs a real configfs)'))
+        lines.append(f"- host: {meta['host_kernel']}")
+    ran_peer = any('peer' in c['tools'] for c in data['configs'])
+    lines.append(f"- peer: {meta.get('peer') if ran_peer else 'not run (targetcli-fb needs a real configfs)'}")
     if meta.get('load'):
-        lines.append('- %s' % meta['load'])
+        lines.append(f"- {meta['load']}")
     for note in meta.get('notes', []):
-        lines.append('- %s' % note)
+        lines.append(f'- {note}')
     for base in data.get('baselines', []):
-        cpu = ', CPU %s s' % fmt_s(base[3]) if len(base) > 3 and base[3] is not None else ''
-        lines.append('- baseline: %s: %s s%s, %s MB' % (base[0], fmt_s(base[1]), cpu, fmt_mb(base[2])))
+        cpu = f', CPU {fmt_s(base[3])} s' if len(base) > 3 and base[3] is not None else ''
+        lines.append(f'- baseline: {base[0]}: {fmt_s(base[1])} s{cpu}, {fmt_mb(base[2])} MB')
     lines += ['', '### Targets', '', targets_table(data), '']
     for cfg in data['configs']:
-        lines += ['### %s: %s' % (cfg['name'], cfg['describe']), '',
-                  'Built with raw configfs operations in %.1f s; tree: %s.%s' % (
-                      cfg['build_s'], ', '.join('%s %s' % (v, k) for k, v in cfg['counts'].items()),
-                      memory_note(cfg)) + (' Load average after it: %s.' % '/'.join(
-                          str(x) for x in cfg['load']) if cfg.get('load') else ''),
+        lines += [f"### {cfg['name']}: {cfg['describe']}", '',
+                  f"Built with raw configfs operations in {cfg['build_s']:.1f} s; tree: "
+                  + ', '.join(f'{v} {k}' for k, v in cfg['counts'].items()) + '.'
+                  + memory_note(cfg) + load_note(cfg),
                   '', config_table(cfg), '']
         extra = cfg.get('notes', []) + errors_of(cfg)
         if extra:
@@ -291,14 +289,20 @@ def memory_note(cfg):
     mem = cfg.get('memory_mb')
     if not mem:
         return ''
-    return ' Kernel memory for it: Slab %+.0f MB, MemAvailable %+.0f MB.' % (
-        mem.get('Slab', 0), mem.get('MemAvailable', 0))
+    return (f" Kernel memory for it: Slab {mem.get('Slab', 0):+.0f} MB, "
+            f"MemAvailable {mem.get('MemAvailable', 0):+.0f} MB.")
+
+
+def load_note(cfg):
+    if not cfg.get('load'):
+        return ''
+    return f" Load average after it: {'/'.join(str(x) for x in cfg['load'])}."
 
 
 def update_file(path, mode, text):
     """Replace this mode's section of the results file, keep the other mode's."""
-    begin, end = '<!-- bench:%s -->' % mode, '<!-- /bench:%s -->' % mode
-    block = '%s\n%s%s' % (begin, text, end)
+    begin, end = f'<!-- bench:{mode} -->', f'<!-- /bench:{mode} -->'
+    block = f'{begin}\n{text}{end}'
     old = ''
     if os.path.exists(path):
         with open(path) as f:

@@ -24,10 +24,11 @@ from bench_build import PROBE_IQN, PROBE_SO, PROBE_TPG
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 FLOOR = os.path.join(HERE, 'bench_floor.py')
+QUOTES = '\'"'                 # around the versions in the packages' sources
 TRACER = os.path.join(HERE, 'bench_trace.py')
 SPAWNER = os.path.join(HERE, 'bench_spawn.py')
 PEER_BIN = '/usr/bin/targetcli'
-PROBE_PATH = '/iscsi/%s/tpg1' % PROBE_IQN
+PROBE_PATH = f'/iscsi/{PROBE_IQN}/tpg1'
 
 ONE_SHOT = ['startup_ls', 'create', 'delete', 'set_attr']
 READS = ['ls', 'saveconfig']
@@ -36,8 +37,8 @@ WARM_RUNS = 3       # untimed start-ups of ours and of the floor before their fi
 OPS = ONE_SHOT + READS + CYCLE + bench_apply.OPS
 TOOLS = ['ours', 'peer', 'floor']
 OP_TEXT = {
-    'startup_ls': 'start-up + ls %s' % PROBE_PATH.replace(PROBE_IQN, 'PROBE'),
-    'create': 'luns create /backstores/ramdisk/%s' % PROBE_SO,
+    'startup_ls': f"start-up + ls {PROBE_PATH.replace(PROBE_IQN, 'PROBE')}",
+    'create': f'luns create /backstores/ramdisk/{PROBE_SO}',
     'delete': 'luns delete 0',
     'set_attr': 'tpg1 set attribute authentication=0',
     'ls': 'ls (whole tree)',
@@ -80,11 +81,11 @@ def counts(fs):
     out = {'storage_objects': len(bench_floor.storage_dirs(fs)), 'luns': 0, 'mapped_luns': 0,
            'tpgs': 0}
     for fab, wwn, tpg in bench_floor.tpgs(fs):
-        path = '%s/%s/%s' % (fab, wwn, tpg)
+        path = f'{fab}/{wwn}/{tpg}'
         out['tpgs'] += 1
         out['luns'] += len(fs.listdir(path + '/lun'))
         for acl in fs.listdir(path + '/acls'):
-            out['mapped_luns'] += sum(1 for m in fs.listdir('%s/acls/%s' % (path, acl))
+            out['mapped_luns'] += sum(1 for m in fs.listdir(f'{path}/acls/{acl}')
                                       if m.startswith('lun_'))
     return out
 
@@ -154,7 +155,7 @@ class Bench:
             args = bench_apply.floor_args(op, self.decl_files[0],
                                           os.path.join(self.work, 'floor-plan.json'))
             return args and [sys.executable, FLOOR] + sim + args
-        probe_dir = 'core/%s/%s' % (self.probe_hba, PROBE_SO)
+        probe_dir = f'core/{self.probe_hba}/{PROBE_SO}'
         src = self.restore_src if op == 'restoreconfig' else save_file
         return [sys.executable, FLOOR] + sim + floor_args(op, src, probe_dir)
 
@@ -176,7 +177,7 @@ class Bench:
             return 0.0, 0, 127, ans['error'], 0
         rc = os.waitstatus_to_exitcode(ans['status'])
         if rc < 0:
-            tail = 'killed by signal %d (timeout %ds?) %s' % (-rc, timeout, tail)
+            tail = f'killed by signal {-rc} (timeout {timeout:.0f}s?) {tail}'
         self.last_cpu = ans.get('cpu')
         return ans['seconds'], ans['maxrss_kib'], rc, tail, os.path.getsize(out_path)
 
@@ -197,12 +198,12 @@ class Bench:
         if argv is None:                         # no minimal script for this op
             return False
         sec, rss, rc, tail, nout = self.spawn(argv, self.env(tool), timeout)
-        progress('%s %s %s: %.2f s, exit %d' % (self.name, op, tool, sec, rc))
+        progress(f'{self.name} {op} {tool}: {sec:.2f} s, exit {rc}')
         if rc == -signal.SIGKILL and sec >= timeout:
             cell['timeout'] = timeout            # a lower bound, shown as >N
             return False
         if rc != 0:
-            cell['errors'].append('exit %d: %s' % (rc, tail.splitlines()[-1] if tail else ''))
+            cell['errors'].append(f"exit {rc}: {tail.splitlines()[-1] if tail else ''}")
             return False
         if op in ('ls', 'startup_ls') and tool != 'floor' and nout == 0:
             cell['errors'].append('printed nothing')
@@ -231,7 +232,7 @@ class Bench:
         self.name = cfg.name
         mem_before = meminfo()
         build_s = bench_build.build(self.fs, cfg)
-        progress('%s built in %.1f s' % (cfg.name, build_s))
+        progress(f'{cfg.name} built in {build_s:.1f} s')
         kernel_mb = {k: round((meminfo().get(k, 0) - v) / 1024.0, 1) for k, v in mem_before.items()}
         self.probe_hba = cfg.probe_hba()
         self.traces = {}
@@ -241,9 +242,10 @@ class Bench:
         self.notes = notes
         self.peer_ops = self.peer_only.get(cfg.name)
         if 'peer' in tools and self.peer_ops is not None:
-            notes.append('peer run here on %s only (time budget: each of its commands rebuilds '
-                         'the whole tree)' % (', '.join(sorted(self.peer_ops)) or 'nothing'))
-        self.saves = {t: os.path.join(self.work, 'save-%s-%s.json' % (t, cfg.name)) for t in TOOLS}
+            ops = ', '.join(sorted(self.peer_ops)) or 'nothing'
+            notes.append(f'peer run here on {ops} only (time budget: each of its commands '
+                         'rebuilds the whole tree)')
+        self.saves = {t: os.path.join(self.work, f'save-{t}-{cfg.name}.json') for t in TOOLS}
         for op in ops:                          # what ours does, for the floor to replay
             self.trace(rec, op)
         # One tool's runs together, after untimed runs of it: under TCG the first command
@@ -255,7 +257,7 @@ class Bench:
                     if i < (self.oneshot_runs if op in ONE_SHOT else self.runs):
                         self.measure(rec, tool, op)
         if counts(self.fs) != expect:
-            notes.append('the create/delete round trips changed the tree: %s' % counts(self.fs))
+            notes.append(f'the create/delete round trips changed the tree: {counts(self.fs)}')
             self.reset(cfg, notes)
         self.restore_src = self.saves['ours'] if rec.get('saveconfig', {}).get('ours', {}).get(
             'seconds') else (self.saves['peer'] if 'peer' in tools else None)
@@ -269,7 +271,8 @@ class Bench:
         if not self.real and self.drop_sim:
             shutil.rmtree(self.simdir, ignore_errors=True)   # a 10k-LUN simulated tree is GBs
         if only is not None:
-            notes.append('measured here: %s only (time budget)' % (', '.join(sorted(only)) or 'nothing, built'))
+            notes.append(f"measured here: {', '.join(sorted(only)) or 'nothing, built'} only "
+                         '(time budget)')
         return {'name': cfg.name, 'describe': cfg.describe(), 'targets': cfg.targets,
                 'luns': cfg.total_luns, 'acls': cfg.acls, 'mapped_luns': cfg.mapped_luns,
                 'build_s': round(build_s, 2), 'counts': expect, 'tools': tools,
@@ -290,14 +293,14 @@ class Bench:
 
     def trace(self, rec, op):
         """Run ours once under bench_trace.py; keep the record if the command succeeded."""
-        path = os.path.join(self.work, 'trace-%s.json' % op)
+        path = os.path.join(self.work, f'trace-{op}.json')
         sim = [] if self.real else ['--simulate', self.simdir]
         argv = [sys.executable, TRACER, path] + sim + self.our_args(op, self.saves['ours'])
         _, _, rc, tail, _ = self.spawn(argv, self.env('ours'))
         info = rec.setdefault(op, {}).setdefault('calls', {})
         if rc != 0 or not os.path.exists(path):
             self.traces[op] = None
-            info['error'] = 'exit %d: %s' % (rc, tail.splitlines()[-1] if tail else '')
+            info['error'] = f"exit {rc}: {tail.splitlines()[-1] if tail else ''}"
             return False
         with open(path) as f:
             calls = json.load(f)
@@ -312,7 +315,7 @@ class Bench:
             bench_build.build(self.fs, cfg)
             return True
         except OSError as e:
-            notes.append('raw clear/build failed on the tree a tool left (%s)' % e)
+            notes.append(f'raw clear/build failed on the tree a tool left ({e})')
         if self.real:
             return False
         self.open_tree(cfg)              # simulator: start over in a fresh directory
@@ -356,7 +359,7 @@ class Bench:
             ok = self.measure(rec, tool, 'clearconfig')
             left = counts(self.fs)
             if ok and any(left.values()):
-                rec['clearconfig'][tool]['errors'].append('left %s' % left)
+                rec['clearconfig'][tool]['errors'].append(f'left {left}')
             if any(left.values()):
                 try:
                     bench_floor.do_clear(self.fs)
@@ -367,7 +370,7 @@ class Bench:
             ok = self.measure(rec, tool, 'restoreconfig')
             got = counts(self.fs)
             if ok and got != expect:
-                rec['restoreconfig'][tool]['errors'].append('restored %s, expected %s' % (got, expect))
+                rec['restoreconfig'][tool]['errors'].append(f'restored {got}, expected {expect}')
         if counts(self.fs) != expect:
             self.reset(cfg, self.notes)
 
@@ -401,7 +404,7 @@ class Bench:
 
 
 def progress(text):
-    print('[bench] %s' % text, file=sys.stderr, flush=True)
+    print(f'[bench] {text}', file=sys.stderr, flush=True)
 
 
 def meminfo():
@@ -438,7 +441,7 @@ def peer_version():
     rts = _first_line('/usr/lib/python3/dist-packages/rtslib_fb/__init__.py', '__version__ = ')
     if not ver:
         return None
-    return 'targetcli-fb %s / rtslib-fb %s (Debian)' % (ver.strip('\'"'), (rts or '?').strip('\'"'))
+    return f"targetcli-fb {ver.strip(QUOTES)} / rtslib-fb {(rts or '?').strip(QUOTES)} (Debian)"
 
 
 def machine_meta(real):

@@ -73,20 +73,21 @@ def run(args):
         results = harness.run_in_vm(['bench.run'], timeout=args.vm_timeout, workdir=workdir)
     except harness.VMError as e:
         if not os.path.exists(data_path):     # the guest writes it after each configuration
-            raise SystemExit('bench --vm: %s' % e)
-        results = {'bench.run': {'ok': False, 'detail': 'VM run ended early (%s); the '
-                                 'configurations finished before it are kept' % e}}
+            raise SystemExit(f'bench --vm: {e}')
+        results = {'bench.run': {'ok': False, 'detail': f'VM run ended early ({e}); the '
+                                 'configurations finished before it are kept'}}
     res = results.get('bench.run', {})
     if not os.path.exists(data_path):
-        raise SystemExit('bench --vm: the guest left no measurements; check said:\n%s'
-                         % res.get('detail', results))
+        raise SystemExit("bench --vm: the guest left no measurements; check said:\n"
+                         f"{res.get('detail', results)}")
     with open(data_path) as f:
         data = json.load(f)
-    data['meta']['host_kernel'] = '%s on %s (%s CPUs); guest: QEMU TCG (no KVM), %d vCPUs, %d MB, ' \
-        'virtme-ng' % (platform.release(), platform.node(), os.cpu_count(), args.vm_cpus,
-                       args.vm_memory)
+    data['meta']['host_kernel'] = (f'{platform.release()} on {platform.node()} ({os.cpu_count()} '
+                                   f'CPUs); guest: QEMU TCG (no KVM), {args.vm_cpus} vCPUs, '
+                                   f'{args.vm_memory} MB, virtme-ng')
     data['meta'].setdefault('notes', []).append(
-        'whole VM run %.0f s (boot + build + measurements)' % (time.time() - t0))
+        f'whole VM run {time.time() - t0:.0f} s (boot + build + measurements)')
     if not res.get('ok'):
-        data['meta']['notes'].append('guest check failed: %s' % res.get('detail', '').splitlines()[0:1])
+        first = res.get('detail', '').splitlines()[0:1]
+        data['meta']['notes'].append(f'guest check failed: {first}')
     return data

@@ -46,7 +46,7 @@ class Incompatible(Exception):
 
 def missing_methods():
     """'Class.member' of each contract method the installed configshell-fb lacks."""
-    return ['%s.%s' % (cls, name) for cls, name, kind in CONTRACT
+    return [f'{cls}.{name}' for cls, name, kind in CONTRACT
             if kind == 'method' and not callable(getattr(getattr(_cs, cls), name, None))]
 
 
@@ -55,8 +55,8 @@ def check():
     missing = missing_methods()
     if missing:
         raise Incompatible(
-            'configshell-fb %s lacks %s, which targetcli needs; install a tested version '
-            '(%s)' % (version(), ', '.join(missing), ' or '.join(TESTED_VERSIONS)))
+            f"configshell-fb {version()} lacks {', '.join(missing)}, which targetcli needs; "
+            f"install a tested version ({' or '.join(TESTED_VERSIONS)})")
 
 
 def version():

@@ -18,15 +18,14 @@ def show_sessions(node, action, sid, source=None):
     if sid is not None:
         found = [s for s in found if int(s.get('id', -1)) == int(sid)]
         if not found:
-            raise ExecutionError(f"no session found with sid {int(sid)}")
+            raise ExecutionError(f"no session found with sid {sid}")
     con = node.shell.con
     if not found:
         con.display("(no open sessions)")
         return
     for session in found:
-        con.display("alias: %s\tsid: %s type: %s session-state: %s" % (
-            session.get('alias'), session.get('id'), session.get('type'),
-            session.get('state')))
+        con.display(f"alias: {session.get('alias')}\tsid: {session.get('id')} type: "
+                    f"{session.get('type')} session-state: {session.get('state')}")
         if action != 'detail':
             continue
         acl = session.get('parent_nodeacl')

@@ -38,8 +38,8 @@ def _read(what, read):
     try:
         return read()
     except UNREADABLE as err:
-        raise SaveConfigError('cannot read %s from the kernel: %s; a plan needs all of it '
-                              '(delete or repair that object first)' % (what, err)) from None
+        raise SaveConfigError(f'cannot read {what} from the kernel: {err}; a plan needs all of it '
+                              f'(delete or repair that object first)') from None
 
 
 def _lookup(what, find):
@@ -50,7 +50,7 @@ def _lookup(what, find):
     except RTSLibNotInCFS:
         return None
     except (RTSLibError, OSError) as err:
-        raise SaveConfigError('cannot read %s from the kernel: %s' % (what, err)) from None
+        raise SaveConfigError(f'cannot read {what} from the kernel: {err}') from None
 
 
 def _find_so(root, key):
@@ -154,10 +154,10 @@ def _check_users(root, planner, changes, source):
         for lun in so.attached_luns:
             tpg = lun.parent_tpg
             if (tpg.parent_target.wwn, tpg.tag, lun.lun) not in deleted:
-                problems.append('storage_object %s: deleting it (%s) would delete lun %d of '
-                                '%s tpg %d, which the file does not cover; add that target '
-                                'to the file, or delete the LUN first'
-                                % (key, reason, lun.lun, tpg.parent_target.wwn, tpg.tag))
+                problems.append(f'storage_object {key}: deleting it ({reason}) would delete lun '
+                                f'{lun.lun} of {tpg.parent_target.wwn} tpg {tpg.tag}, '
+                                f'which the file does not cover; add that target to the file, or '
+                                f'delete the LUN first')
     if problems:
         raise ConfigInvalid(source, problems)
 
@@ -203,13 +203,13 @@ class Runner:
             try:
                 self.undo_one(change)
             except (RTSLibError, OSError) as err:
-                errors.append('%s: %s' % (change.path, err))
+                errors.append(f'{change.path}: {err}')
         self.journal = []
         for fm in self.made_fabric_dirs:
             try:
                 objects.remove_fabric_dir(fm)
             except OSError as err:
-                errors.append('%s: %s' % (fm.name, err))
+                errors.append(f'{fm.name}: {err}')
         return errors
 
     def undo_one(self, change):
@@ -354,10 +354,10 @@ def apply(root, config, target=None, storage_object=None, clear_existing=False,
             rollback = runner.undo()
             if not isinstance(err, (RTSLibError, OSError)):
                 raise
-            raise ApplyFailed('%s: apply stopped at "%s": %s; %s' % (
-                source, failed.text(), err,
-                'the %d change%s made before were undone' % (done, '' if done == 1 else 's')
-                if not rollback else 'undone as far as possible'), rollback) from None
+            undone = (f"the {done} change{'' if done == 1 else 's'} made before were undone"
+                      if not rollback else 'undone as far as possible')
+            raise ApplyFailed(f'{source}: apply stopped at "{failed.text()}": {err}; {undone}',
+                              rollback) from None
     return changes
 
 

@@ -35,7 +35,7 @@ def _hook(step):
 def describe(err, path):
     """'cannot write /etc/target/x: No space left on device' from an OSError."""
     reason = err.strerror or str(err)
-    return 'cannot write %s: %s' % (path, reason)
+    return f'cannot write {path}: {reason}'
 
 
 def fsync_dir(dirname):
@@ -59,7 +59,7 @@ def atomic_write(path, data, mode=0o600):
     dirname = os.path.dirname(os.path.abspath(path))
     base = os.path.basename(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix='.%s.' % base, suffix='.tmp', dir=dirname)
+        fd, tmp = tempfile.mkstemp(prefix=f'.{base}.', suffix='.tmp', dir=dirname)
     except OSError as err:
         raise SaveConfigError(describe(err, path)) from err
     try:
@@ -120,8 +120,8 @@ class FileLock:
                     os.close(self.fd)
                     self.fd = None
                     raise LockTimeout(
-                        '%s is locked by another process%s; gave up after %gs'
-                        % (self.path, holder, self.timeout)) from None
+                        f'{self.path} is locked by another process{holder}; gave up after '
+                        f'{self.timeout:g}s') from None
                 time.sleep(0.05)
         return self
 
@@ -141,7 +141,7 @@ class FileLock:
     def _holder(self):
         from rtslib.locks import holders_of
         pids = holders_of(self.fd)
-        return ' (pid %s)' % ', '.join(str(p) for p in pids) if pids else ''
+        return f" (pid {', '.join((str(p) for p in pids))})" if pids else ''
 
     def __exit__(self, *exc):
         if self.fd is not None:

@@ -32,17 +32,17 @@ def newest_first(save_file):
     for path in reversed(list_backups(save_file)):
         try:
             doc = json.loads(read_backup(path))
-            holds = '%s, %s' % (_count(doc.get('storage_objects'), 'storage object'),
-                                _count(doc.get('targets'), 'target'))
+            holds = (f"{_count(doc.get('storage_objects'), 'storage object')}, "
+                     f"{_count(doc.get('targets'), 'target')}")
         except (OSError, EOFError, ValueError, AttributeError, gzip.BadGzipFile) as err:
-            holds = 'unreadable: %s' % (getattr(err, 'strerror', None) or err)
+            holds = f"unreadable: {getattr(err, 'strerror', None) or err}"
         out.append((path, holds))
     return out
 
 
 def _count(items, noun):
     n = len(items or [])
-    return '%d %s%s' % (n, noun, '' if n == 1 else 's')
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def read_backup(path):
@@ -60,7 +60,7 @@ def _new_name(save_file, newest):
     if os.path.lexists(name) or (newest and name <= newest):
         # several saves in one second: '.' sorts after '-', so the newest
         # backup stays last in name order
-        name = '%s.%06d-json.gz' % (base, int(now % 1 * 1e6))
+        name = f'{base}.{int(now % 1 * 1e6):06}-json.gz'
     return name
 
 

@@ -31,7 +31,7 @@ class Clearer:
         try:
             getattr(obj, method)()
         except (RTSLibError, OSError) as err:
-            self.failures.append('%s: %s' % (what, err))
+            self.failures.append(f'{what}: {err}')
         if self.progress:
             self.progress.tick()
 
@@ -49,7 +49,7 @@ class Clearer:
             self.progress.expect(sum(len(objs) for objs, _, _ in steps))
         for objs, what, method in steps:
             for obj in objs:
-                self.delete(obj, '%s %s' % (what, getattr(obj, 'path', obj)), method)
+                self.delete(obj, f"{what} {getattr(obj, 'path', obj)}", method)
 
     def discovery_auth(self):
         for fm in self.root.fabric_modules:
@@ -57,11 +57,11 @@ class Clearer:
                 if fm.exists and fm.has_feature('discovery_auth'):
                     fm.clear_discovery_auth_settings()
             except (RTSLibError, OSError) as err:
-                self.failures.append('discovery auth of %s: %s' % (fm.name, err))
+                self.failures.append(f'discovery auth of {fm.name}: {err}')
 
     def storage_objects(self, sos):
         for so in sos:
-            self.delete(so, 'storage object %s' % objects.so_key(so))
+            self.delete(so, f'storage object {objects.so_key(so)}')
 
     def hbas(self):
         fs = self.root.fs
@@ -73,7 +73,7 @@ class Clearer:
             try:
                 fs.rmdir('core/' + name)
             except OSError as err:
-                self.failures.append('hba core/%s: %s' % (name, err.strerror))
+                self.failures.append(f'hba core/{name}: {err.strerror}')
 
 
 def clear_existing(root, target=None, storage_object=None, confirm=False, progress=None):
@@ -103,5 +103,5 @@ def _clear(root, target, storage_object, progress):
     if everything:
         c.hbas()
     if c.failures:
-        raise SaveConfigError('clear incomplete, %d object(s) left: %s'
-                              % (len(c.failures), '; '.join(c.failures)))
+        raise SaveConfigError(f"clear incomplete, {len(c.failures)} object(s) left: "
+                              f"{'; '.join(c.failures)}")

@@ -26,7 +26,7 @@ USAGE_ERROR = exit_status.USAGE
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         # one line, not argparse's usage block
-        self.exit(USAGE_ERROR, '%s: %s (see %s --help)\n' % (self.prog, message, self.prog))
+        self.exit(USAGE_ERROR, f'{self.prog}: {message} (see {self.prog} --help)\n')
 
 
 # each command and what it does: argparse's --help and the man page (scripts/gen_man.py)
@@ -81,11 +81,11 @@ def _epilog():
     import textwrap
     lines = ['commands:']
     for name, text in COMMANDS.items():
-        lines += textwrap.wrap(text, 78, initial_indent='  %-9s' % name,
+        lines += textwrap.wrap(text, 78, initial_indent=f'  {name:9}',
                                subsequent_indent=' ' * 11)
     lines.append('exit status:')
     for status, text in exit_status.MEANINGS:
-        lines += textwrap.wrap(text, 78, initial_indent='  %-3d' % status,
+        lines += textwrap.wrap(text, 78, initial_indent=f'  {status:-3}',
                                subsequent_indent=' ' * 5)
     return '\n'.join(lines)
 
@@ -94,7 +94,7 @@ def parse(argv):
     p = parser()
     args = p.parse_intermixed_args(argv)
     if args.command in ('plan', 'apply', 'diff') and not args.file:
-        p.error('%s needs a FILE' % args.command)
+        p.error(f'{args.command} needs a FILE')
     return args
 
 
@@ -108,13 +108,13 @@ def save(args, out, err):
     with progress.Progress('save', err, quiet=args.quiet, unit='directories read') as shown:
         problems = save_to_file(progress.watch(_root(args), shown, ('listdir',)), args.file)
     for text in problems:
-        print('targetctl: %s' % text, file=err)
+        print(f'targetctl: {text}', file=err)
     where = args.file or _default(args)
     if problems:
-        print('targetctl: saved to %s without %d object(s) listed above'
-              % (where, len(problems)), file=err)
+        print(f'targetctl: saved to {where} without {len(problems)} object(s) listed above',
+              file=err)
         return exit_status.FAILED
-    print('Configuration saved to %s' % where, file=out)
+    print(f'Configuration saved to {where}', file=out)
     return 0
 
 
@@ -129,15 +129,15 @@ def restore(args, out, err):
         if args.file:
             raise
         # at boot, never having saved is not an error (as rtslib-fb's targetctl)
-        print('No saved config file at %s, ok, exiting' % _default(args), file=out)
+        print(f'No saved config file at {_default(args)}, ok, exiting', file=out)
         return 0
     for text in report:
-        print('targetctl: %s' % text, file=err)
+        print(f'targetctl: {text}', file=err)
     if report:
-        print('targetctl: restored from %s except %d object(s) listed above'
-              % (args.file or _default(args), len(report.skipped) or len(report)), file=err)
+        print(f'targetctl: restored from {args.file or _default(args)} except '
+              f'{len(report.skipped) or len(report)} object(s) listed above', file=err)
         return exit_status.PARTIAL
-    print('Configuration restored from %s' % (args.file or _default(args)), file=out)
+    print(f'Configuration restored from {args.file or _default(args)}', file=out)
     return 0
 
 
@@ -151,11 +151,11 @@ def clear(args, out, err):
 
 def export(args, out, err):
     from rtslib.saveconfig import export as exp
-    doc = exp.document(_root(args), warn=lambda text: print('targetctl: %s' % text, file=err))
+    doc = exp.document(_root(args), warn=lambda text: print(f'targetctl: {text}', file=err))
     if exp.is_stdout(args.file):
         out.write(exp.to_text(doc, args.show_secrets))
         return 0
-    print('Configuration exported to %s' % exp.write(doc, args.file, fs=args.fs), file=out)
+    print(f'Configuration exported to {exp.write(doc, args.file, fs=args.fs)}', file=out)
     return 0
 
 
@@ -202,7 +202,7 @@ def main(argv=None, out=None, err=None):
     args.fs = configfs.backend(os.path.abspath(simdir) if simdir else None)
     problem = None if simdir else configfs.real_lio_problem()
     if problem:
-        print('targetctl: %s Or use a simulated kernel: targetctl --simulate DIR.' % problem,
+        print(f'targetctl: {problem} Or use a simulated kernel: targetctl --simulate DIR.',
               file=err)
         return USAGE_ERROR
     from rtslib import spec
@@ -220,7 +220,7 @@ def main(argv=None, out=None, err=None):
     except Exception as e:  # the one boundary: a user sees one line, never a traceback
         if args.debug:
             raise
-        print('targetctl: %s' % _message(e), file=err)
+        print(f'targetctl: {_message(e)}', file=err)
         return exit_status.FAILED
     finally:
         if collecting:
@@ -232,5 +232,5 @@ def _message(e):
     from rtslib.errors import user_message
     text = user_message(e)
     if text is None:
-        return 'internal error (%s: %s); run with --debug for details' % (type(e).__name__, e)
+        return f'internal error ({type(e).__name__}: {e}); run with --debug for details'
     return text

@@ -17,7 +17,7 @@ class ConfigInvalid(SaveConfigError):
         self.source = source
         self.problems = list(problems)
         n = len(self.problems)
-        head = '%s: %d problem%s found, nothing changed' % (source, n, '' if n == 1 else 's')
+        head = f"{source}: {n} problem{'' if n == 1 else 's'} found, nothing changed"
         super().__init__('\n  '.join([head] + self.problems))
 
 

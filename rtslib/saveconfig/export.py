@@ -47,12 +47,12 @@ def document(root, node=None, warn=None):
         elif isinstance(node, Target):
             target = node.dump()
         else:
-            raise SaveConfigError('%r cannot be exported on its own: export its target, TPG '
-                                  'or storage object' % node)
+            raise SaveConfigError(f'{node!r} cannot be exported on its own: export its target, '
+                                  f'TPG or storage object')
         doc['targets'].append(target)
         doc['storage_objects'] = _used_storage_objects(root, target)
     except (RTSLibError, OSError) as err:
-        raise SaveConfigError('cannot export %s: %s' % (node, err)) from None
+        raise SaveConfigError(f'cannot export {node}: {err}') from None
     return doc
 
 
@@ -94,7 +94,7 @@ def write(doc, path, lock_timeout=None, fs=None):
     path = os.path.realpath(os.path.abspath(os.path.expanduser(path)))
     dirname = os.path.dirname(path)
     if not os.path.isdir(dirname):
-        raise SaveConfigError('cannot write %s: %s is not a directory' % (path, dirname))
+        raise SaveConfigError(f'cannot write {path}: {dirname} is not a directory')
     with atomic.FileLock(paths.lock_file(path, fs), lock_timeout):
         atomic.atomic_write(path, save.to_bytes(doc))
     return path

@@ -44,7 +44,7 @@ def lun_users(so):
     out = []
     for lun in so.attached_luns:
         tpg = lun.parent_tpg
-        out.append('lun %d of %s tpg %d' % (lun.lun, tpg.parent_target.wwn, tpg.tag))
+        out.append(f'lun {lun.lun} of {tpg.parent_target.wwn} tpg {tpg.tag}')
     return out
 
 

@@ -50,4 +50,4 @@ def lock_file(save_file, fs=None):
     of one file share a lock): <lock_dir>/<basename>.<hash of the path>.lock."""
     path = os.path.realpath(os.path.abspath(save_file))
     digest = hashlib.sha256(path.encode('utf-8', 'surrogateescape')).hexdigest()[:16]
-    return os.path.join(lock_dir(fs), '%s.%s.lock' % (os.path.basename(path), digest))
+    return os.path.join(lock_dir(fs), f'{os.path.basename(path)}.{digest}.lock')

@@ -76,7 +76,7 @@ class Change:
         """'attribute emulate_3pc', 'auth password', 'enable', ... (targetcli's words)."""
         group, name = self.setting
         if group:
-            return '%s %s' % (group[:-1], name)
+            return f'{group[:-1]} {name}'
         if name.startswith('chap_'):
             return 'auth ' + name[len('chap_'):]
         if name == 'discovery_enable_auth':
@@ -88,17 +88,16 @@ class Change:
     def text(self):
         if self.kind == 'tpg' and self.op != 'set' and not _has_tpgs(self.key[0]):
             # targetcli shows a fabric's only TPG as its target: say which one
-            return '%s %s tpg %d' % (self.op, self.path, self.key[2]) + \
-                (' (%s)' % self.note if self.note else '')
+            return f'{self.op} {self.path} tpg {self.key[2]}' + \
+                (f' ({self.note})' if self.note else '')
         if self.op == 'set':
             if self.secret:
-                return 'set %s %s changed' % (self.path, self.label())
-            return 'set %s %s=%s->%s' % (self.path, self.label(), _show(self.old),
-                                        _show(self.new))
-        line = '%s %s' % (self.op, self.path)
+                return f'set {self.path} {self.label()} changed'
+            return f'set {self.path} {self.label()}={_show(self.old)}->{_show(self.new)}'
+        line = f'{self.op} {self.path}'
         if self.to:
             line += ' -> ' + self.to
-        return line + (' (%s)' % self.note if self.note else '')
+        return line + (f' ({self.note})' if self.note else '')
 
     def as_json(self):
         d = {'op': self.op, 'kind': self.kind, 'path': self.path}
@@ -115,7 +114,7 @@ class Change:
         return d
 
     def __repr__(self):
-        return '<Change %s>' % self.text()
+        return f'<Change {self.text()}>'
 
 
 def _show(value):
@@ -128,7 +127,7 @@ def _show(value):
 
 def summary(changes):
     n = len(changes)
-    return '%d change%s' % (n, '' if n == 1 else 's')
+    return f"{n} change{'' if n == 1 else 's'}"
 
 
 def to_text(changes):
@@ -147,17 +146,17 @@ def differences(changes):
             else:
                 out.append((c.path, 'only in the kernel'))
         elif c.op == 'set':
-            out.append((c.path, '%s differs' % c.label() if c.secret else
-                        '%s: kernel %s, file %s' % (c.label(), _show(c.old), _show(c.new))))
+            out.append((c.path, f'{c.label()} differs' if c.secret else
+                        f'{c.label()}: kernel {_show(c.old)}, file {_show(c.new)}'))
         elif c.path not in replaced:
             out.append((c.path, 'only in the file'))
     return out
 
 
 def diff_text(changes):
-    lines = ['%s: %s' % pair for pair in differences(changes)]
+    lines = [f'{where}: {what}' for where, what in differences(changes)]
     n = len(lines)
-    lines.append('in sync' if not n else '%d difference%s' % (n, '' if n == 1 else 's'))
+    lines.append('in sync' if not n else f"{n} difference{'' if n == 1 else 's'}")
     return '\n'.join(lines) + '\n'
 
 
@@ -230,16 +229,15 @@ def masked_secrets(doc):
     def walk(value, path):
         if isinstance(value, dict):
             for k, v in value.items():
-                sub = '%s.%s' % (path, k) if path else k
+                sub = f'{path}.{k}' if path else k
                 if k in SECRETS and v == MASK:
-                    out.append('%s: a masked secret ("%s", from an export to stdout); put the '
-                               'real one in the file (export to a FILE keeps secrets)'
-                               % (sub, MASK))
+                    out.append(f'{sub}: a masked secret ("{MASK}", from an export to stdout); '
+                               'put the real one in the file (export to a FILE keeps secrets)')
                 else:
                     walk(v, sub)
         elif isinstance(value, list):
             for i, v in enumerate(value):
-                walk(v, '%s[%d]' % (path, i))
+                walk(v, f'{path}[{i}]')
     walk(doc, '')
     return out
 
@@ -256,13 +254,17 @@ def _has_tpgs(fabric):
 
 def so_ui_path(so):
     if so['plugin'] == 'user' and isinstance(so.get('config'), str):
-        return '/backstores/user:%s/%s' % (so['config'].split('/', 1)[0], so['name'])
-    return '/backstores/%s/%s' % (so['plugin'], so['name'])
+        return f"/backstores/user:{so['config'].split('/', 1)[0]}/{so['name']}"
+    return f"/backstores/{so['plugin']}/{so['name']}"
+
+
+def target_path(fabric, wwn):
+    return f'/{fabric}/{wwn}'
 
 
 def tpg_path(fabric, wwn, tag):
-    base = '/%s/%s' % (fabric, wwn)
-    return '%s/tpg%d' % (base, tag) if _has_tpgs(fabric) else base
+    base = target_path(fabric, wwn)
+    return f'{base}/tpg{tag}' if _has_tpgs(fabric) else base
 
 
 # -- the diff -------------------------------------------------------------------
@@ -345,7 +347,7 @@ class Planner:
             reason = _fixed_change(wanted[k], so, SO_SETTABLE)
             if reason:
                 self.gone_sos[k] = reason
-                self.delete_so(k, so, 'to be created again: %s' % reason)
+                self.delete_so(k, so, f'to be created again: {reason}')
         for k, so in wanted.items():
             if k in live and k not in self.gone_sos:
                 self.update_so(k, so, live[k])
@@ -356,7 +358,7 @@ class Planner:
         path = self.so_paths[k]
         for group in so.get('alua_tpgs', []):
             if group['name'] != DEFAULT_GROUP:
-                self.delete('alua_tpg', '%s/alua/%s' % (path, group['name']),
+                self.delete('alua_tpg', f"{path}/alua/{group['name']}",
                             (k, group['name']), group)
         self.delete('storage_object', path, k, _own(so, ('alua_tpgs',)), note)
 
@@ -365,10 +367,10 @@ class Planner:
         self.create('storage_object', path, k, _own(so, ('alua_tpgs',)))
         for group in so.get('alua_tpgs', []):
             if group['name'] == DEFAULT_GROUP:
-                self.sets('alua_tpg', '%s/alua/%s' % (path, DEFAULT_GROUP), (k, DEFAULT_GROUP),
+                self.sets('alua_tpg', f'{path}/alua/{DEFAULT_GROUP}', (k, DEFAULT_GROUP),
                           group, ALUA_DEFAULTS, [n for n in group if n in ALUA_DEFAULTS])
             else:
-                self.create('alua_tpg', '%s/alua/%s' % (path, group['name']),
+                self.create('alua_tpg', f"{path}/alua/{group['name']}",
                             (k, group['name']), group)
 
     def update_so(self, k, want, have):
@@ -377,18 +379,18 @@ class Planner:
         wanted = _by(want.get('alua_tpgs'), lambda g: g['name'])
         live = _by(have.get('alua_tpgs'), lambda g: g['name'])
         for name, group in live.items():
-            gpath = '%s/alua/%s' % (path, name)
+            gpath = f'{path}/alua/{name}'
             if name == DEFAULT_GROUP:
                 continue
             if name not in wanted:
                 self.delete('alua_tpg', gpath, (k, name), group)
             elif not same(wanted[name].get('tg_pt_gp_id'), group.get('tg_pt_gp_id')):
                 self.gone_alua.add((k, name))
-                self.delete('alua_tpg', gpath, (k, name), group, 'to be created again: '
-                            'tg_pt_gp_id %s->%s' % (group.get('tg_pt_gp_id'),
-                                                    wanted[name].get('tg_pt_gp_id')))
+                self.delete('alua_tpg', gpath, (k, name), group,
+                            f"to be created again: tg_pt_gp_id {group.get('tg_pt_gp_id')}"
+                            f"->{wanted[name].get('tg_pt_gp_id')}")
         for name, group in wanted.items():
-            gpath = '%s/alua/%s' % (path, name)
+            gpath = f'{path}/alua/{name}'
             if name in live and (k, name) not in self.gone_alua:
                 names = [n for n in group if n not in ('name', 'tg_pt_gp_id')]
                 self.sets('alua_tpg', gpath, (k, name), group, live[name], names)
@@ -411,15 +413,15 @@ class Planner:
     def delete_target(self, k, t):
         for tpg in t.get('tpgs', []):
             self.delete_tpg(k + (tpg['tag'],), tpg)
-        self.delete('target', '/%s/%s' % k, k, _own(t, ('tpgs',)))
+        self.delete('target', target_path(*k), k, _own(t, ('tpgs',)))
 
     def create_target(self, k, t):
-        self.create('target', '/%s/%s' % k, k, _own(t, ('tpgs',)))
+        self.create('target', target_path(*k), k, _own(t, ('tpgs',)))
         for tpg in t.get('tpgs', []):
             self.create_tpg(k + (tpg['tag'],), tpg)
 
     def update_target(self, k, want, have):
-        self.group_sets('target', '/%s/%s' % k, k, want, have, 'parameters')
+        self.group_sets('target', target_path(*k), k, want, have, 'parameters')
         wanted = _by(want.get('tpgs'), lambda x: x['tag'])
         live = _by(have.get('tpgs'), lambda x: x['tag'])
         for tag, tpg in live.items():
@@ -446,7 +448,7 @@ class Planner:
         self.delete('tpg', path, k, _own(tpg, self.TPG_CHILDREN))
 
     def delete_lun(self, k, lun, note=None):
-        self.delete('lun', '%s/luns/lun%d' % (tpg_path(*k), lun['index']), k + (lun['index'],),
+        self.delete('lun', f"{tpg_path(*k)}/luns/lun{lun['index']}", k + (lun['index'],),
                     lun, note)
 
     def delete_acl(self, k, acl):
@@ -456,16 +458,16 @@ class Planner:
                     _own(acl, ('mapped_luns',)))
 
     def delete_mapped_lun(self, k, acl, mlun, note=None):
-        self.delete('mapped_lun', '%s/mapped_lun%d' % (self.acl_path(k, acl), mlun['index']),
+        self.delete('mapped_lun', f"{self.acl_path(k, acl)}/mapped_lun{mlun['index']}",
                     k + (acl['node_wwn'], mlun['index']), mlun, note)
 
     @staticmethod
     def acl_path(k, acl):
-        return '%s/acls/%s' % (tpg_path(*k), acl['node_wwn'])
+        return f"{tpg_path(*k)}/acls/{acl['node_wwn']}"
 
     @staticmethod
     def portal_path(k, portal):
-        return '%s/portals/%s:%d' % (tpg_path(*k), portal['ip_address'], portal['port'])
+        return f"{tpg_path(*k)}/portals/{portal['ip_address']}:{portal['port']}"
 
     def create_tpg(self, k, tpg):
         path = tpg_path(*k)
@@ -478,7 +480,7 @@ class Planner:
             self.create_acl(k, acl)
 
     def create_lun(self, k, lun):
-        path = '%s/luns/lun%d' % (tpg_path(*k), lun['index'])
+        path = f"{tpg_path(*k)}/luns/lun{lun['index']}"
         so_key = schema.parse_so_ref(lun['storage_object'])
         self.create('lun', path, k + (lun['index'],), lun, to=self.so_paths.get(
             so_key, lun['storage_object']))
@@ -488,14 +490,15 @@ class Planner:
                     k + (portal['ip_address'], portal['port']), portal)
 
     def create_acl(self, k, acl):
-        self.create('node_acl', self.acl_path(k, acl), k + (acl['node_wwn'],), _own(acl, ('mapped_luns',)))
+        self.create('node_acl', self.acl_path(k, acl), k + (acl['node_wwn'],),
+                    _own(acl, ('mapped_luns',)))
         for mlun in acl.get('mapped_luns', []):
             self.create_mapped_lun(k, acl, mlun)
 
     def create_mapped_lun(self, k, acl, mlun):
-        self.create('mapped_lun', '%s/mapped_lun%d' % (self.acl_path(k, acl), mlun['index']),
+        self.create('mapped_lun', f"{self.acl_path(k, acl)}/mapped_lun{mlun['index']}",
                     k + (acl['node_wwn'], mlun['index']), mlun,
-                    to='%s/luns/lun%d' % (tpg_path(*k), mlun['tpg_lun']))
+                    to=f"{tpg_path(*k)}/luns/lun{mlun['tpg_lun']}")
 
     def update_tpg(self, k, want, have):
         path = tpg_path(*k)
@@ -539,10 +542,10 @@ class Planner:
             if w is None:
                 note = None
             elif w['storage_object'] != lun['storage_object']:
-                note = 'to be linked again: storage_object %s->%s' % (
-                    lun['storage_object'], w['storage_object'])
+                note = (f"to be linked again: storage_object {lun['storage_object']}"
+                        f"->{w['storage_object']}")
             elif schema.parse_so_ref(lun['storage_object']) in self.gone_sos:
-                note = 'to be linked again: %s is created again' % lun['storage_object']
+                note = f"to be linked again: {lun['storage_object']} is created again"
             else:
                 continue
             gone.add(index)
@@ -562,7 +565,7 @@ class Planner:
             old = DEFAULT_GROUP     # the kernel moves members of a deleted group there
         if not same(want['alua_tg_pt_gp_name'], old):
             self.creates['lun'].append(Change(
-                'set', 'lun', '%s/luns/lun%d' % (tpg_path(*k), want['index']),
+                'set', 'lun', f"{tpg_path(*k)}/luns/lun{want['index']}",
                 k + (want['index'],), setting=(None, 'alua_tg_pt_gp_name'), old=old,
                 new=want['alua_tg_pt_gp_name']))
 
@@ -579,9 +582,9 @@ class Planner:
             if w is None:
                 note = None
             elif w['tpg_lun'] != mlun['tpg_lun']:
-                note = 'to be linked again: tpg_lun %d->%d' % (mlun['tpg_lun'], w['tpg_lun'])
+                note = f"to be linked again: tpg_lun {mlun['tpg_lun']}->{w['tpg_lun']}"
             elif mlun['tpg_lun'] in gone_luns:
-                note = 'to be linked again: lun%d is linked again' % mlun['tpg_lun']
+                note = f"to be linked again: lun{mlun['tpg_lun']} is linked again"
             else:
                 continue
             gone.add(index)
@@ -590,7 +593,7 @@ class Planner:
             if index in gone or index not in live:
                 self.create_mapped_lun(k, want, mlun)
             else:
-                self.sets('mapped_lun', '%s/mapped_lun%d' % (apath, index), akey + (index,),
+                self.sets('mapped_lun', f'{apath}/mapped_lun{index}', akey + (index,),
                           mlun, live[index], ('write_protect',))
 
 
@@ -600,5 +603,5 @@ def _fixed_change(want, have, settable):
         if name in settable or name not in have:
             continue
         if not same(value, have[name]):
-            return '%s %s->%s' % (name, _show(have[name]), _show(value))
+            return f'{name} {_show(have[name])}->{_show(value)}'
     return None

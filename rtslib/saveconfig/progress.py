@@ -65,10 +65,9 @@ class Progress:
             return
         self.last = now
         if total is None:
-            line = '%s: %d %s, %d s' % (self.what, done, self.unit, now - self.start)
+            line = f'{self.what}: {done} {self.unit}, {int(now - self.start)} s'
         else:
-            line = '%s: %d/%d %s, %d s' % (self.what, min(done, total), total, self.unit,
-                                           now - self.start)
+            line = f'{self.what}: {min(done, total)}/{total} {self.unit}, {int(now - self.start)} s'
         try:
             self.stream.write('\r\033[K' + line)
             self.stream.flush()

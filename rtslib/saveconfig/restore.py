@@ -52,7 +52,7 @@ class _Refused(Exception):
     """The kernel (or the library) refused one step; carries the JSON path."""
 
     def __init__(self, path, message):
-        super().__init__('%s: %s' % (path, message))
+        super().__init__(f'{path}: {message}')
 
 
 def load_file(path=None, fs=None):
@@ -63,21 +63,21 @@ def load_file(path=None, fs=None):
         with open(path, 'rb') as f:
             data = f.read()
     except FileNotFoundError:
-        raise NoSaveFile('no saved configuration at %s' % path) from None
+        raise NoSaveFile(f'no saved configuration at {path}') from None
     except OSError as err:
-        raise SaveConfigError('cannot read %s: %s' % (path, err.strerror)) from err
+        raise SaveConfigError(f'cannot read {path}: {err.strerror}') from err
     data = _gunzip(path, data)
     if not data.strip():
-        raise SaveConfigError('%s is empty (truncated?); nothing changed' % path)
+        raise SaveConfigError(f'{path} is empty (truncated?); nothing changed')
     try:
         return json.loads(data.decode('utf-8'))
     except UnicodeDecodeError as err:
-        raise SaveConfigError('%s is not UTF-8 text (byte %d); nothing changed'
-                              % (path, err.start)) from None
+        raise SaveConfigError(f'{path} is not UTF-8 text (byte {err.start}); '
+                              'nothing changed') from None
     except json.JSONDecodeError as err:
-        raise SaveConfigError('%s is not valid JSON: %s at line %d column %d (truncated or '
-                              'corrupted?); nothing changed'
-                              % (path, err.msg, err.lineno, err.colno)) from None
+        raise SaveConfigError(f'{path} is not valid JSON: {err.msg} at line {err.lineno} '
+                              f'column {err.colno} (truncated or corrupted?); '
+                              'nothing changed') from None
 
 
 def _gunzip(path, data):
@@ -87,8 +87,7 @@ def _gunzip(path, data):
     try:
         return gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as err:
-        raise SaveConfigError('%s is a damaged gzip file (%s); nothing changed'
-                              % (path, err)) from None
+        raise SaveConfigError(f'{path} is a damaged gzip file ({err}); nothing changed') from None
 
 
 # -- which parts of the document to restore --------------------------------------
@@ -108,14 +107,14 @@ def select(doc, target=None, storage_object=None):
     problems = []
     chosen_t = [(i, t) for i, t in targets if target and t.get('wwn') == target]
     if target and not chosen_t:
-        problems.append("target=%s: no such target in the file" % target)
+        problems.append(f"target={target}: no such target in the file")
     need = {schema.parse_so_ref(lun.get('storage_object'))
             for _, t in chosen_t for tpg in t.get('tpgs', []) for lun in tpg.get('luns', [])}
     chosen_so = [(i, so) for i, so in sos if schema.so_doc_key(so) in need or
                  storage_object in (so.get('name'), schema.so_doc_key(so))]
     if storage_object and not any(storage_object in (so.get('name'), schema.so_doc_key(so))
                                   for _, so in sos):
-        problems.append("storage_object=%s: no such storage object in the file" % storage_object)
+        problems.append(f"storage_object={storage_object}: no such storage object in the file")
     return [], chosen_so, chosen_t, problems
 
 
@@ -135,7 +134,7 @@ def differences(want, have, path=''):
     if isinstance(want, dict) and isinstance(have, dict):
         out = []
         for key, value in want.items():
-            sub = '%s.%s' % (path, key) if path else key
+            sub = f'{path}.{key}' if path else key
             if key not in have:
                 if value not in (None, '', [], {}, False):
                     out.append(sub)
@@ -147,7 +146,7 @@ def differences(want, have, path=''):
             return [path]
         out = []
         for i, (w, h) in enumerate(zip(sorted(want, key=_ident), sorted(have, key=_ident))):
-            out.extend(differences(w, h, '%s[%d]' % (path, i)))
+            out.extend(differences(w, h, f'{path}[{i}]'))
         return out
     return [] if want == have else [path]
 
@@ -171,16 +170,16 @@ class Restorer:
     def conflict(self, path, what, want, have):
         diff = differences(want, have)
         if diff:
-            self.report.conflict('%s: %s exists and differs from the file (%s); left as it is'
-                                 % (path, what, ', '.join(diff[:5]) +
-                                    (', ...' if len(diff) > 5 else '')))
+            self.report.conflict(f"{path}: {what} exists and differs from the file "
+                                 f"({', '.join(diff[:5]) + (', ...' if len(diff) > 5 else '')}); "
+                                 f"left as it is")
 
     def storage_objects(self, items):
         existing = objects.existing_sos(self.root)
         for i, data in items:
-            path, key = 'storage_objects[%d]' % i, schema.so_doc_key(data)
+            path, key = f'storage_objects[{i}]', schema.so_doc_key(data)
             if key in existing:
-                self.conflict(path, "storage object '%s'" % key, data,
+                self.conflict(path, f"storage object '{key}'", data,
                               objects.current(existing[key]))
                 continue
             self.journal.append(('so', key))
@@ -191,19 +190,18 @@ class Restorer:
                     raise _as_refused(path, err) from None
                 self.journal.pop()
                 objects.delete_so(self.root, key)
-                self.skipped_sos[key] = 'the skipped storage object %s' % key
-                self.report.skip('%s: storage object %s skipped: %s'
-                                 % (path, key, _strip_path(err, path)))
+                self.skipped_sos[key] = f'the skipped storage object {key}'
+                self.report.skip(f'{path}: storage object {key} skipped: {_strip_path(err, path)}')
 
     def fabric_modules(self, items):
         for i, data in items:
-            path = 'fabric_modules[%d]' % i
+            path = f'fabric_modules[{i}]'
             fm = objects.fabric(self.root, data['name'])
             if fm is None:
-                raise _Refused(path, "no fabric module '%s'" % data['name'])
+                raise _Refused(path, f"no fabric module '{data['name']}'")
             old = objects.dump(fm) if fm.saved else None
             if old and self.merge:
-                self.conflict(path, "discovery auth of fabric '%s'" % data['name'], data, old)
+                self.conflict(path, f"discovery auth of fabric '{data['name']}'", data, old)
                 continue
             self.note_fabric_dir(data['name'])
             self.journal.append(('fabric', fm, old))
@@ -215,9 +213,9 @@ class Restorer:
     def targets(self, items):
         existing = objects.existing_targets(self.root)
         for i, data in items:
-            path, key = 'targets[%d]' % i, (data['fabric'], data['wwn'])
+            path, key = f'targets[{i}]', (data['fabric'], data['wwn'])
             if key in existing:
-                self.conflict(path, "target '%s'" % data['wwn'], data,
+                self.conflict(path, f"target '{data['wwn']}'", data,
                               objects.current(existing[key]))
                 continue
             data = self.without_skipped(path, data)
@@ -247,8 +245,9 @@ class Restorer:
                 key = schema.parse_so_ref(lun['storage_object'])
                 if key in self.skipped_sos:
                     gone.add(lun['index'])
-                    self.report.skip('%s.tpgs[%d].luns[%d]: lun %d skipped: it needs %s'
-                                     % (path, t, n, lun['index'], self.skipped_sos[key]))
+                    self.report.skip(f"{path}.tpgs[{t}].luns[{n}]: lun "
+                                     f"{lun['index']} skipped: it needs "
+                                     f"{self.skipped_sos[key]}")
                 else:
                     keep.append(lun)
             tpg['luns'] = keep
@@ -256,9 +255,9 @@ class Restorer:
                 mapped = []
                 for m, mlun in enumerate(acl.get('mapped_luns', [])):
                     if mlun['tpg_lun'] in gone:
-                        self.report.skip('%s.tpgs[%d].node_acls[%d].mapped_luns[%d]: mapped lun '
-                                         '%d skipped: its lun %d was skipped'
-                                         % (path, t, a, m, mlun['index'], mlun['tpg_lun']))
+                        self.report.skip(f"{path}.tpgs[{t}].node_acls[{a}].mapped_luns[{m}]: "
+                                         f"mapped lun {mlun['index']} skipped: its lun "
+                                         f"{mlun['tpg_lun']} was skipped")
                     else:
                         mapped.append(mlun)
                 acl['mapped_luns'] = mapped
@@ -278,7 +277,7 @@ class Restorer:
                 else:
                     objects.reset_fabric(entry[1], entry[2])
             except (RTSLibError, OSError) as err:
-                errors.append('%s %s: %s' % (entry[0], entry[1], err))
+                errors.append(f'{entry[0]} {entry[1]}: {err}')
         self.journal = []
         return errors
 
@@ -291,8 +290,8 @@ def _in_use(root, name):
         if name in (so.name, key):
             users = objects.lun_users(so)
             if users:
-                out.append('storage_object=%s: in use by %s; restore with target= for those '
-                           'targets, or without clear_existing' % (name, ', '.join(users)))
+                out.append(f"storage_object={name}: in use by {', '.join(users)}; restore with "
+                           f"target= for those targets, or without clear_existing")
     return out
 
 
@@ -320,7 +319,7 @@ def _absent_sos(config, existing):
             for lun in (tpg.get('luns') or []) if isinstance(tpg, dict) else []:
                 if isinstance(lun, dict):
                     refs.add(schema.parse_so_ref(lun.get('storage_object')))
-    return {key: 'the storage object %s, which the file does not hold' % key
+    return {key: f'the storage object {key}, which the file does not hold'
             for key in refs - have - set(existing) - {None}}
 
 
@@ -332,7 +331,7 @@ def _put_back(root, before):
         r.fabric_modules(_indexed(before, 'fabric_modules'))
         r.targets(_indexed(before, 'targets'))
     except (_Refused, RTSLibError, OSError) as err:
-        return ['putting back the previous configuration: %s' % err]
+        return [f'putting back the previous configuration: {err}']
     return list(r.report.skipped)
 
 
@@ -400,10 +399,10 @@ def _restore(root, config, target, storage_object, clear_existing, abort_on_erro
         if not isinstance(err, Exception):
             raise                   # KeyboardInterrupt: undone, and still an interrupt
         if not isinstance(err, (_Refused, RTSLibError, OSError)):
-            err = 'an internal error (%s: %s)' % (type(err).__name__, err)
-        raise RestoreFailed('%s: restore stopped at %s; %s' % (
-            source, err, 'the previous configuration is back' if not rollback else
-            'undone as far as possible')) from None
+            err = f'an internal error ({type(err).__name__}: {err})'
+        raise RestoreFailed(f"{source}: restore stopped at {err}; "
+                            + ('undone as far as possible' if rollback
+                               else 'the previous configuration is back')) from None
     return r.report
 
 

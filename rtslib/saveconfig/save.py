@@ -77,9 +77,9 @@ def _drop_dangling_mappings(target, tpg, luns, gone, warn):
         acl['mapped_luns'] = [m for m in mapped if m.get('tpg_lun') in luns]
         for m in mapped:
             if m.get('tpg_lun') not in luns | gone:
-                warn('target %s tpg %s acl %s: mapped lun %s not saved: its LUN %s is not '
-                     'saved' % (target.get('wwn'), tpg.get('tag'), acl.get('node_wwn'),
-                                m.get('index'), m.get('tpg_lun')))
+                warn(f"target {target.get('wwn')} tpg {tpg.get('tag')} acl {acl.get('node_wwn')}: "
+                     f"mapped lun {m.get('index')} not saved: its LUN {m.get('tpg_lun')} is not "
+                     f"saved")
 
 
 # -- saving a selection ---------------------------------------------------------
@@ -159,7 +159,7 @@ def _read_existing(path):
     except FileNotFoundError:
         return None
     except OSError as err:
-        raise SaveConfigError('cannot read %s: %s' % (path, err.strerror)) from err
+        raise SaveConfigError(f'cannot read {path}: {err.strerror}') from err
 
 
 def _parse_existing(path, data):
@@ -168,10 +168,10 @@ def _parse_existing(path, data):
     try:
         doc = json.loads(data)
     except ValueError as err:
-        raise SaveConfigError('%s is not valid JSON (%s); a partial save would lose it, '
-                              'save everything or fix the file' % (path, err)) from err
+        raise SaveConfigError(f'{path} is not valid JSON ({err}); a partial save would lose it, '
+                              f'save everything or fix the file') from err
     if not isinstance(doc, dict):
-        raise SaveConfigError('%s does not hold a configuration object' % path)
+        raise SaveConfigError(f'{path} does not hold a configuration object')
     return doc
 
 
@@ -215,8 +215,8 @@ def save_to_file(root, path=None, so_path=None, target=None, *, empty_guard=Fals
             doc = current
         data = to_bytes(doc)
         if empty_guard and not cleared and is_empty(doc) and _holds_config(old):
-            raise SaveConfigError('not saving an empty configuration over %s, which is not '
-                                  'empty; clear it on purpose (clearconfig) to do that' % path)
+            raise SaveConfigError(f'not saving an empty configuration over {path}, which is not '
+                                  f'empty; clear it on purpose (clearconfig) to do that')
         if old == data:
             return problems
         if old and backup_old:

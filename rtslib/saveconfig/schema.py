@@ -45,7 +45,7 @@ def plugin_name(plugin):
 
 
 def so_key(plugin, name):
-    return '%s/%s' % (plugin_name(plugin), name)
+    return f'{plugin_name(plugin)}/{name}'
 
 
 def so_doc_key(so):
@@ -92,21 +92,21 @@ class Validator:
         self.fabrics = set(fabrics) if fabrics is not None else None
 
     def problem(self, path, text):
-        self.problems.append('%s: %s' % (path, text))
+        self.problems.append(f'{path}: {text}')
 
     def fields(self, path, obj, spec, strict=False):
         """Check required/optional fields of one object; False if unusable."""
         if not isinstance(obj, dict):
-            self.problem(path, 'must be an object, not %s' % _jtype(obj))
+            self.problem(path, f'must be an object, not {_jtype(obj)}')
             return False
         required, optional = spec
         ok = True
         for key, kind in required.items():
             if key not in obj:
-                self.problem(path, "missing required field '%s'" % key)
+                self.problem(path, f"missing required field '{key}'")
                 ok = False
             elif not type_ok(kind, obj[key]):
-                self.bad_type('%s.%s' % (path, key), kind, obj[key])
+                self.bad_type(f'{path}.{key}', kind, obj[key])
                 ok = False
         for key, value in obj.items():
             if key in required:
@@ -114,34 +114,33 @@ class Validator:
             kind = optional.get(key, optional.get('*'))
             if kind is None:
                 if strict:
-                    self.problem('%s.%s' % (path, key), 'unknown field')
+                    self.problem(f'{path}.{key}', 'unknown field')
             elif not type_ok(kind, value):
-                self.bad_type('%s.%s' % (path, key), kind, value)
+                self.bad_type(f'{path}.{key}', kind, value)
         return ok
 
     def bad_type(self, path, kind, value):
         if kind in (ATTRS, PARAMS) and isinstance(value, dict):
             for k, v in value.items():
                 if not type_ok(kind, {k: v}):
-                    self.problem('%s.%s' % (path, k), 'must be a number or a string, not %s'
-                                 % _jtype(v))
+                    self.problem(f'{path}.{k}', f'must be a number or a string, not {_jtype(v)}')
             return
         want = {ATTRS: 'object', PARAMS: 'object'}.get(kind, kind)
         if want in NESTED:
             want = 'list'
-        self.problem(path, 'must be %s %s, not %s' % (_article(want), want, _jtype(value)))
+        self.problem(path, f'must be {_article(want)} {want}, not {_jtype(value)}')
 
     def items(self, path, obj, key):
         """(path, item) for each element of list obj[key] (already type-checked)."""
         value = obj.get(key, [])
         if not isinstance(value, list):
             return []
-        return [('%s.%s[%d]' % (path, key, i), item) for i, item in enumerate(value)]
+        return [(f'{path}.{key}[{i}]', item) for i, item in enumerate(value)]
 
     def unique(self, seen, key, path, what):
         """path and what may be callables: formatted only for a duplicate."""
         if key in seen:
-            self.problem(_now(path), 'duplicate %s (also at %s)' % (_now(what), _now(seen[key])))
+            self.problem(_now(path), f'duplicate {_now(what)} (also at {_now(seen[key])})')
         else:
             seen[key] = path
 
@@ -149,16 +148,16 @@ class Validator:
 
     def document(self, doc):
         if not isinstance(doc, dict):
-            self.problem('(top)', 'must be a JSON object, not %s' % _jtype(doc))
+            self.problem('(top)', f'must be a JSON object, not {_jtype(doc)}')
             return self.problems
         for key in ('fabric_modules', 'storage_objects', 'targets'):
             if key in doc and not isinstance(doc[key], list):
-                self.problem(key, 'must be a list, not %s' % _jtype(doc[key]))
+                self.problem(key, f'must be a list, not {_jtype(doc[key])}')
         seen = {}
         for path, fm in self.items('', doc, 'fabric_modules'):
             path = path.lstrip('.')
             if self.fields(path, fm, FABRIC, strict=True):
-                self.unique(seen, fm['name'], path + '.name', "fabric module '%s'" % fm['name'])
+                self.unique(seen, fm['name'], path + '.name', f"fabric module '{fm['name']}'")
                 self.known_fabric(path + '.name', fm['name'])
         sos = self.storage_objects(doc)
         self.targets(doc, sos)
@@ -166,8 +165,8 @@ class Validator:
 
     def known_fabric(self, path, name):
         if self.fabrics is not None and name not in self.fabrics:
-            self.problem(path, "unknown fabric '%s' (known: %s)"
-                         % (name, ', '.join(sorted(self.fabrics))))
+            self.problem(path, f"unknown fabric '{name}' (known: "
+                               f"{', '.join(sorted(self.fabrics))})")
 
     def storage_objects(self, doc):
         """Check each storage object; return {'plugin/name': alua group names}."""
@@ -179,14 +178,14 @@ class Validator:
                 continue
             plugin = plugin_name(so['plugin'])
             if plugin not in SO_PLUGINS:
-                self.problem(path + '.plugin', "unknown plugin '%s' (known: %s)"
-                             % (so['plugin'], ', '.join(sorted(SO_PLUGINS))))
+                self.problem(path + '.plugin', f"unknown plugin '{so['plugin']}' (known: "
+                                               f"{', '.join(sorted(SO_PLUGINS))})")
                 continue
             self.fields(path, so, SO_PLUGINS[plugin], strict=True)
             key = so_key(plugin, so['name'])
-            self.unique(seen, key, path + '.name', "storage object '%s'" % key)
+            self.unique(seen, key, path + '.name', f"storage object '{key}'")
             if isinstance(so.get('wwn'), str) and so['wwn']:
-                self.unique(wwns, so['wwn'], path + '.wwn', "wwn '%s'" % so['wwn'])
+                self.unique(wwns, so['wwn'], path + '.wwn', f"wwn '{so['wwn']}'")
             self.size(path, so)
             self.control_path(path, so)
             sos[key] = self.alua_tpgs(path, so)
@@ -206,17 +205,17 @@ class Validator:
         here, before anything changes."""
         field, key = SO_CLASSES[plugin_name(so['plugin'])].CONTROL_PATH or (None, None)
         if isinstance(so.get(field), str) and control_value_problem(key, so[field]):
-            self.problem('%s.%s' % (path, field), control_value_problem(key, so[field]))
+            self.problem(f'{path}.{field}', control_value_problem(key, so[field]))
 
     def alua_tpgs(self, path, so):
         names, ids = {}, {}
         for apath, tg in self.items(path, so, 'alua_tpgs'):
             if not self.fields(apath, tg, ALUA_TPG):
                 continue
-            self.unique(names, tg['name'], apath + '.name', "ALUA group '%s'" % tg['name'])
+            self.unique(names, tg['name'], apath + '.name', f"ALUA group '{tg['name']}'")
             if type(tg.get('tg_pt_gp_id')) is int:
                 self.unique(ids, tg['tg_pt_gp_id'], apath + '.tg_pt_gp_id',
-                            'tg_pt_gp_id %d' % tg['tg_pt_gp_id'])
+                            f"tg_pt_gp_id {tg['tg_pt_gp_id']}")
             elif tg['name'] != 'default_tg_pt_gp':
                 self.problem(apath, "missing required field 'tg_pt_gp_id'")
         return set(names) | {'default_tg_pt_gp'}
@@ -229,20 +228,20 @@ class Validator:
                 continue
             self.known_fabric(path + '.fabric', t['fabric'])
             self.unique(seen, (t['fabric'], t['wwn']), path + '.wwn',
-                        "target '%s' in fabric %s" % (t['wwn'], t['fabric']))
+                        f"target '{t['wwn']}' in fabric {t['fabric']}")
             tags = {}
             for tpath, tpg in self.items(path, t, 'tpgs'):
                 if not self.fields(tpath, tpg, TPG_FIELDS):
                     continue
                 if 'tag' in tpg:
-                    self.unique(tags, tpg['tag'], tpath + '.tag', 'tpg tag %r' % tpg['tag'])
+                    self.unique(tags, tpg['tag'], tpath + '.tag', f"tpg tag {tpg['tag']!r}")
                 self.tpg(tpath, tpg, sos)
 
     def tpg(self, path, tpg, sos):
         luns = {}
         for lpath, lun in self.items(path, tpg, 'luns'):
             if self.fields(lpath, lun, LUN_FIELDS):
-                self.unique(luns, lun['index'], lpath + '.index', 'lun index %d' % lun['index'])
+                self.unique(luns, lun['index'], lpath + '.index', f"lun index {lun['index']}")
                 self.lun_ref(lpath, lun, sos)
         portals = {}
         for ppath, portal in self.items(path, tpg, 'portals'):
@@ -253,7 +252,7 @@ class Validator:
             if not self.fields(apath, acl, NODE_ACL):
                 continue
             self.unique(acls, acl['node_wwn'], apath + '.node_wwn',
-                        "node_acl '%s'" % acl['node_wwn'])
+                        f"node_acl '{acl['node_wwn']}'")
             mluns = acl.get('mapped_luns', [])
             mapped = {}
             for i, mlun in enumerate(mluns if isinstance(mluns, list) else []):
@@ -263,36 +262,37 @@ class Validator:
         """The most numerous entry (one per ACL per LUN): its path is formatted only
         for a problem, and a well-formed one skips the generic field walk."""
         def mpath():
-            return '%s.mapped_luns[%d]' % (apath, i)
+            return f'{apath}.mapped_luns[{i}]'
         if not _plain_mapped_lun(mlun) and not self.fields(mpath(), mlun, MAPPED_LUN):
             return
         self.unique(mapped, mlun['index'], lambda: mpath() + '.index',
-                    lambda: 'mapped lun index %d' % mlun['index'])
+                    lambda: f"mapped lun index {mlun['index']}")
         if mlun['tpg_lun'] not in luns:
-            self.problem(mpath() + '.tpg_lun', 'no lun %d in this tpg' % mlun['tpg_lun'])
+            self.problem(mpath() + '.tpg_lun', f"no lun {mlun['tpg_lun']} in this tpg")
 
     def lun_ref(self, path, lun, sos):
         key = parse_so_ref(lun['storage_object'])
         if key is None:
-            self.problem(path + '.storage_object', "'%s' is not /backstores/<plugin>/<name>"
-                         % lun['storage_object'])
+            self.problem(path + '.storage_object', f"'{lun['storage_object']}' is not "
+                                                   f"/backstores/<plugin>/<name>")
         elif key not in sos and key not in self.existing_sos:
             self.problem(path + '.storage_object',
-                         "no storage object '%s' in storage_objects" % key)
+                         f"no storage object '{key}' in storage_objects")
         elif key in sos and isinstance(lun.get('alua_tg_pt_gp_name'), str) \
                 and lun['alua_tg_pt_gp_name'] not in sos[key]:
-            self.problem(path + '.alua_tg_pt_gp_name', "no ALUA group '%s' in storage object "
-                         "'%s'" % (lun['alua_tg_pt_gp_name'], key))
+            self.problem(path + '.alua_tg_pt_gp_name', f"no ALUA group "
+                                                       f"'{lun['alua_tg_pt_gp_name']}' in storage "
+                                                       f"object '{key}'")
 
     def portal(self, path, portal, seen):
         ip, port = portal['ip_address'], portal['port']
         try:
             ipaddress.ip_address(ip.strip('[]'))
         except ValueError:
-            self.problem(path + '.ip_address', "'%s' is not an IP address" % ip)
+            self.problem(path + '.ip_address', f"'{ip}' is not an IP address")
         if not 0 < port < 65536:
-            self.problem(path + '.port', '%d is not a port number (1-65535)' % port)
-        self.unique(seen, (ip.strip('[]'), port), path, 'portal %s:%d' % (ip, port))
+            self.problem(path + '.port', f'{port} is not a port number (1-65535)')
+        self.unique(seen, (ip.strip('[]'), port), path, f'portal {ip}:{port}')
 
 
 def _now(text):

@@ -36,7 +36,7 @@ def _dev_enable(fs, node, data, spec):
     for name, value in attrib.items():
         rel = node.obj_path + '/attrib/' + name
         if fs.store_exists(rel):
-            fs.store.set_value(rel, '%s\n' % value)
+            fs.store.set_value(rel, f'{value}\n')
     fs.store.save_state(node.obj_path, st)
     if node.flavour != 'pscsi':             # passthrough: no LU group membership
         fs.store.append(LU_MEMBERS, member_name(node.obj_path) + '\n')
@@ -109,7 +109,7 @@ def _configure_pscsi(fs, node, st):
     if not (st.get('udev_path') or st['params'].get('udev_path')):
         raise fail(errno.EINVAL)            # "udev_path attribute has not been set"
     p = st['params']
-    hctl = '%s:%s:%s:%s' % tuple(p.get(k, '') for k in (
+    hctl = ':'.join(str(p.get(k, '')) for k in (
         'scsi_host_id', 'scsi_channel_id', 'scsi_target_id', 'scsi_lun_id'))
     sdev = fs.host()['scsi_devices'].get(hctl) or fs.store.state('scsi:' + hctl)
     if not sdev:
@@ -120,9 +120,9 @@ def _configure_pscsi(fs, node, st):
     # INQUIRY data of the real device, as it pads it
     for name, key, width in (('vendor_id', 'vendor', 8), ('product_id', 'model', 16),
                              ('revision', 'rev', 4)):
-        fs.store.set_value('%s/wwn/%s' % (node.obj_path, name), sdev[key].ljust(width) + '\n')
+        fs.store.set_value(f'{node.obj_path}/wwn/{name}', sdev[key].ljust(width) + '\n')
     for name, text in sdev.get('vpd', {}).items():  # the device's own VPD 0x83 page
-        fs.store.set_value('%s/wwn/%s' % (node.obj_path, name), text)
+        fs.store.set_value(f'{node.obj_path}/wwn/{name}', text)
     attrib = _enabled_attrib('pscsi')
     attrib.update(hw_block_size=sdev['hw_block_size'], hw_max_sectors=sdev['hw_max_sectors'],
                   hw_queue_depth=sdev['queue_depth'])
@@ -157,7 +157,7 @@ def _dev_control(fs, node, data, spec):
                 .decode('utf-8', 'surrogateescape')
         st['params'][key] = value
         if node.flavour == 'user' and key in ('dev_config', 'dev_size'):
-            fs.store.set_value(node.obj_path + '/attrib/' + key, '%s\n' % value)
+            fs.store.set_value(node.obj_path + '/attrib/' + key, f'{value}\n')
     fs.store.save_state(node.obj_path, st)
 
 
@@ -213,7 +213,7 @@ def _lu_gp_id(fs, node, data, spec):
     st = fs.store.state(node.obj_path)
     st['id'] = value
     fs.store.save_state(node.obj_path, st)
-    return '%d\n' % value
+    return f'{int(value)}\n'
 
 
 def _exported(fs, node):
@@ -232,7 +232,7 @@ def _dev_queue_depth(fs, node, data, spec):
     if value > _dev_attr_int(fs, node, 'queue_depth') and \
             value > _dev_attr_int(fs, node, 'hw_queue_depth'):
         raise fail(errno.EINVAL)            # "exceeds TCM/SE_Device MAX TCQ"
-    return '%d\n' % value
+    return f'{int(value)}\n'
 
 
 def _dev_pi_prot_type(fs, node, data, spec):
@@ -250,8 +250,8 @@ def _dev_pi_prot_type(fs, node, data, spec):
         raise fail(errno.ENODEV)            # "requires device to be configured"
     if st.get('exports'):
         raise fail(errno.EINVAL)
-    fs.store.set_value(node.obj_path + '/attrib/pi_prot_verify', '%d\n' % bool(value))
-    return '%d\n' % value
+    fs.store.set_value(node.obj_path + '/attrib/pi_prot_verify', f'{int(bool(value))}\n')
+    return f'{int(value)}\n'
 
 
 def _dev_pi_prot_format(fs, node, data, spec):
@@ -271,7 +271,7 @@ def _dev_pi_prot_verify(fs, node, data, spec):
     flag = parse.kstrtobool(data)
     if flag and not _dev_attr_int(fs, node, 'pi_prot_type'):
         return None                         # "not supported by backend, ignoring"
-    return '%d\n' % flag
+    return f'{int(flag)}\n'
 
 
 def _dev_rest_reord(fs, node, data, spec):
@@ -287,21 +287,21 @@ def _dev_model_alias(fs, node, data, spec):
     else:
         model = rules.PRODUCT.get(node.flavour, ('', ''))[0]
     fs.store.set_value(node.obj_path + '/wwn/product_id', model + '\n')
-    return '%d\n' % flag
+    return f'{int(flag)}\n'
 
 
 def _dev_optimal_sectors(fs, node, data, spec):
     value = parse.kstrtoull(data, 32)
     if value > _dev_attr_int(fs, node, 'hw_max_sectors'):
         raise fail(errno.EINVAL)
-    return '%d\n' % value
+    return f'{int(value)}\n'
 
 
 def _dev_write_cache(fs, node, data, spec):
     flag = parse.kstrtobool(data)
     if flag and node.flavour == 'iblock':
         raise fail(errno.EINVAL)            # device reports its own write cache
-    return '%d\n' % flag
+    return f'{int(flag)}\n'
 
 
 def _dev_unmap(fs, node, data, spec):
@@ -318,7 +318,7 @@ def _dev_unmap(fs, node, data, spec):
             raise fail(errno.ENODEV)
         if not (st.get('bdev') or {}).get('discard'):
             raise fail(errno.ENOSYS)        # "Generic Block Discard setup ... failed"
-    return '%d\n' % flag
+    return f'{int(flag)}\n'
 
 
 def _dev_fixed_flag(fs, node, data, spec):
@@ -326,7 +326,7 @@ def _dev_fixed_flag(fs, node, data, spec):
     current = _dev_attr_int(fs, node, node.sub.split('/', 1)[1])
     if flag != bool(current) and node.flavour != 'user':
         raise fail(errno.ENOSYS)            # "has fixed value"
-    return '%d\n' % flag
+    return f'{int(flag)}\n'
 
 
 def _user_dev_config(fs, node, data, spec):
@@ -342,7 +342,7 @@ def _user_dev_size(fs, node, data, spec):
     st = fs.store.state(node.obj_path)
     st['params']['dev_size'] = value
     fs.store.save_state(node.obj_path, st)
-    return '%d\n' % value
+    return f'{int(value)}\n'
 
 
 def _wwn_serial(fs, node, data, spec):
@@ -354,7 +354,7 @@ def _wwn_serial(fs, node, data, spec):
     value = data.strip()
     st['serial'] = value
     fs.store.save_state(node.obj_path, st)
-    return 'T10 VPD Unit Serial Number: %s\n' % value
+    return f'T10 VPD Unit Serial Number: {value}\n'
 
 
 def _wwn_ident(fs, node, data, spec):

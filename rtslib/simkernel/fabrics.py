@@ -42,7 +42,7 @@ def _tg_pt_gp_attr(fs, node, data, spec):
     if fname in ('preferred', 'alua_write_metadata') or fname.startswith('alua_support_'):
         if value > 1:
             raise fail(errno.EINVAL)
-    return '%d\n' % value
+    return f'{int(value)}\n'
 
 
 def _tg_pt_gp_id(fs, dev_obj, gp, gp_obj, data):
@@ -59,7 +59,7 @@ def _tg_pt_gp_id(fs, dev_obj, gp, gp_obj, data):
             lst['tg_pt_gp_id'] = value
             fs.store.save_state(lun_obj, lst)
             fs.refresh(lun_obj)
-    return '%d\n' % value
+    return f'{int(value)}\n'
 
 
 def _lun_tg_pt_gp(fs, node, data, spec):
@@ -94,7 +94,7 @@ def _lun_alua_status(fs, node, data, spec):
         raise fail(errno.ENODEV)
     if parse.kstrtoull(data, 32) > 2:
         raise fail(errno.EINVAL)
-    return '%d\n' % parse.kstrtoull(data, 32)
+    return f'{parse.kstrtoull(data, 32)}\n'
 
 
 # -- fabrics -------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def _cmdsn_depth(fs, node, data, spec):
     value = parse.kstrtoull(data, 32)
     if value > rules.CMDSN_DEPTH_MAX:
         raise fail(errno.EINVAL)
-    return '%d\n' % max(value, 1)           # 0: "defaulting to 1"
+    return f'{int(max(value, 1))}\n'           # 0: "defaulting to 1"
 
 
 def _mapped_lun_wp(fs, node, data, spec):
@@ -176,7 +176,7 @@ def _sbp_directory_id(fs, node, data, spec):
         raise fail(errno.EINVAL) from None
     if not 0 <= value <= 0xffffff:
         raise fail(errno.EINVAL)
-    return '%06x\n' % value
+    return f'{value:06x}\n'
 
 
 def _loop_transport_status(fs, node, data, spec):
@@ -204,7 +204,7 @@ def _portal_iser(fs, node, data, spec):
         count_nps(fs, node.obj_path, value - st.get('iser', 0))
     st['iser'] = value
     fs.store.save_state(node.obj_path, st)
-    return '%d\n' % value
+    return f'{int(value)}\n'
 
 
 def _portal_cxgbit(fs, node, data, spec):
@@ -216,7 +216,7 @@ def _portal_cxgbit(fs, node, data, spec):
         raise fail(errno.EINVAL)             # no Chelsio offload device
     st['cxgbit'] = value
     fs.store.save_state(node.obj_path, st)
-    return '%d\n' % value
+    return f'{int(value)}\n'
 
 
 def _dbroot(fs, node, data, spec):

@@ -121,7 +121,7 @@ class SimConfigFS:
         if node.sub in ALWAYS_ENODEV.get(node.kind, ()):
             return True
         rule = READ_ERRORS.get(node.kind) or READ_ERRORS.get(
-            '%s_%s' % (node.kind, node.flavour))
+            f'{node.kind}_{node.flavour}')
         if not rule or not (rule[1] == '*' or node.sub.startswith(rule[1])):
             return False
         st = self.store.state(node.obj_path)
@@ -165,7 +165,7 @@ class SimConfigFS:
             if self._has_user_children(node):
                 raise fail(errno.ENOTEMPTY)
             objects.on_remove(self, node, st)
-            trash = os.path.join(self.store.meta, 'trash.%d' % os.getpid())
+            trash = os.path.join(self.store.meta, f'trash.{os.getpid()}')
             shutil.rmtree(trash, ignore_errors=True)
             self.store.intent(restore=p, trash=trash)
             os.rename(p, trash)
@@ -318,7 +318,7 @@ class SimConfigFS:
         os.makedirs(self.store.meta, exist_ok=True)
         cache = self.store.template_cache(template_name(node.kind, node.flavour), tmpl,
                                           templates_version())
-        scratch = os.path.join(self.store.meta, 'build.%d' % os.getpid())
+        scratch = os.path.join(self.store.meta, f'build.{os.getpid()}')
         shutil.rmtree(scratch, ignore_errors=True)     # left by a killed process
         os.mkdir(scratch)
         for d in sorted(tmpl['dirs']):

@@ -83,7 +83,7 @@ def load_host(path):
 
 
 def write_host(path, data):
-    tmp = '%s.tmp.%d' % (path, os.getpid())
+    tmp = f'{path}.tmp.{os.getpid()}'
     with open(tmp, 'w') as f:
         json.dump(data, f, indent=1, sort_keys=True)
         f.write('\n')

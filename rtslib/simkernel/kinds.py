@@ -50,7 +50,7 @@ def template_name(kind, flavour):
     if kind == 'device':
         return {'user': 'device_user', 'pscsi': 'device_pscsi'}.get(flavour, 'device')
     if kind in ('fabric', 'wwn', 'tpg', 'acl'):
-        name = '%s_%s' % (kind, flavour)
+        name = f'{kind}_{flavour}'
         return name if name in templates() else kind + '_generic'
     if kind == 'portal':
         return 'portal_iscsi'
@@ -90,7 +90,7 @@ class Node:
         return self.obj_path.rsplit('/', 1)[-1]
 
     def __repr__(self):
-        return 'Node(%r, %s/%s, %r)' % (self.obj_path, self.kind, self.flavour, self.sub)
+        return f'Node({self.obj_path!r}, {self.kind}/{self.flavour}, {self.sub!r})'
 
 
 def _child_flavour(child, parent_flavour, name):

@@ -131,7 +131,7 @@ def _create_portal(fs, node, name):
     tpg = tpg_of(node.obj_path)
     # the kernel's global np list: {address: TPGs using it} per port, kept as
     # {address: count} per port (few addresses) + the TPGs per (port, address, target)
-    table = 'np-%d.json' % port
+    table = f'np-{port}.json'
     reg = fs.store.table(table)
     key = _np_key(port, addr, tpg)
     users = fs.store.state(key).get('tpgs', []) if addr in reg else []
@@ -151,7 +151,7 @@ def _create_portal(fs, node, name):
 
 
 def _np_key(port, addr, tpg):
-    return 'np:%d:%s:%s' % (port, addr, tpg.rsplit('/', 1)[0])
+    return f"np:{port}:{addr}:{tpg.rsplit('/', 1)[0]}"
 
 
 def count_nps(fs, portal_obj, delta):
@@ -188,7 +188,7 @@ def on_remove(fs, node, st):
 
 
 def _remove_portal(fs, node, st):
-    table = 'np-%d.json' % st['port']
+    table = f"np-{st['port']}.json"
     reg = fs.store.table(table)
     reg[st['addr']] = reg.get(st['addr'], 1) - 1
     if reg[st['addr']] <= 0:
@@ -202,7 +202,7 @@ def _remove_device(fs, node, st):
     if st.get('claim'):
         fs.store.drop_state('claim:' + st['claim'])
     if st.get('enabled'):
-        fs.store.remove_entry('core/alua/lu_gps/%s/members' % st.get('lu_gp', 'default_lu_gp'),
+        fs.store.remove_entry(f"core/alua/lu_gps/{st.get('lu_gp', 'default_lu_gp')}/members",
                               member_name(node.obj_path) + '\n')
 
 
@@ -257,18 +257,18 @@ LU_MEMBERS = 'core/alua/lu_gps/default_lu_gp/members'
 
 def add_tg_member(fs, dev_obj, gp, member, lun_obj):
     """A LUN joins a device's target port group (members file and group state)."""
-    fs.store.append('%s/alua/%s/members' % (dev_obj, gp), tg_member(member))
+    fs.store.append(f'{dev_obj}/alua/{gp}/members', tg_member(member))
     if gp != 'default_tg_pt_gp':
-        gp_obj = '%s/alua/%s' % (dev_obj, gp)
+        gp_obj = f'{dev_obj}/alua/{gp}'
         gst = fs.store.state(gp_obj)
         gst.setdefault('member_objs', []).append(lun_obj)
         fs.store.save_state(gp_obj, gst)
 
 
 def drop_tg_member(fs, dev_obj, gp, member, lun_obj):
-    fs.store.remove_entry('%s/alua/%s/members' % (dev_obj, gp), tg_member(member))
+    fs.store.remove_entry(f'{dev_obj}/alua/{gp}/members', tg_member(member))
     if gp != 'default_tg_pt_gp':
-        gp_obj = '%s/alua/%s' % (dev_obj, gp)
+        gp_obj = f'{dev_obj}/alua/{gp}'
         gst = fs.store.state(gp_obj)
         gst['member_objs'] = [m for m in gst.get('member_objs', []) if m != lun_obj]
         fs.store.save_state(gp_obj, gst)
@@ -278,7 +278,7 @@ def assign_group_id(fs, owner_obj, kind, name, value):
     """core_alua_set_{tg_pt,lu}_gp_id: once per group, unique among the owner's
     groups (a device's tg_pt_gps, or all lu_gps); 0 takes the next free number."""
     owner = fs.store.state(owner_obj)
-    ids = owner.setdefault(kind + '_ids', {'default_%s' % kind: 0})
+    ids = owner.setdefault(kind + '_ids', {f'default_{kind}': 0})
     if name in ids:
         raise fail(errno.EINVAL)             # "already has a valid ID"
     taken = set(ids.values())
@@ -340,7 +340,7 @@ def _link_lun(fs, lun, dev, name):
     tpg = fs.store.state(tpg_obj)
     wst = fs.store.state(parent_obj(tpg_obj, 1))
     rtpi = dst['rtpi_next']
-    member = '%s/%s/tpgt_%d/lun_%d' % (fabric_name(fab), wwn, tpg['tpgt'], lst['lun'])
+    member = f"{fabric_name(fab)}/{wwn}/tpgt_{tpg['tpgt']}/lun_{lst['lun']}"
     lst.update(dev={'obj': dev.obj_path, 'dev_index': dst['dev_index'],
                     'hba_inst': dst['hba_inst'], 'name': name},
                rtpi=rtpi, wwn=wwn, tpgt=tpg['tpgt'], member=member,
@@ -363,7 +363,7 @@ def _link_lun(fs, lun, dev, name):
 def _loop_scsi_device(fs, tpg, lst, lun_obj, add=True):
     """tcm_loop adds a SCSI device H:0:tpgt:lun on the host for each linked LUN
     (what pscsi can then pass through)."""
-    hctl = '%d:0:%d:%d' % (tpg['host_no'], tpg['tpgt'], lst['lun'])
+    hctl = f"{tpg['host_no']}:0:{tpg['tpgt']}:{lst['lun']}"
     if add:
         model = fs.read_values(lst['dev']['obj'], ('wwn/product_id',))[0].strip()
         wst = fs.store.state(parent_obj(tpg_of(lun_obj), 1))

@@ -7,7 +7,7 @@ _DIGITS = {8: '01234567', 10: '0123456789', 16: '0123456789abcdefABCDEF'}
 
 
 def fail(code):
-    return OSError(code, '%s (simulated kernel)' % errno.errorcode[code])
+    return OSError(code, f'{errno.errorcode[code]} (simulated kernel)')
 
 
 def one_newline(text):

@@ -27,14 +27,13 @@ def _root_initial(fs, node, st):
     host = fs.host()
     # target_init_dbroot: /etc/target when that directory exists, else /var/target
     etc = host.get('etc_target_exists') or '/etc/target' in host['dirs']
-    return {'version': 'Target Engine Core ConfigFS Infrastructure v5.0 on '
-                       'Linux/x86_64 on %s\n' % host['kernel_release'],
+    return {'version': f"Target Engine Core ConfigFS Infrastructure v5.0 on Linux/x86_64 on "
+                       f"{host['kernel_release']}\n",
             'dbroot': '/etc/target\n' if etc else '/var/target\n'}
 
 
 def _hba_initial(fs, node, st):
-    return {'hba_info': 'HBA Index: %d plugin: %s version: v5.0\n'
-                        % (st['index'], node.flavour)}
+    return {'hba_info': f"HBA Index: {st['index']} plugin: {node.flavour} version: v5.0\n"}
 
 
 def _device_initial(fs, node, st):
@@ -51,14 +50,14 @@ def _fabric_initial(fs, node, st):
         return {}
     cpus = fs.host()['cpus']
     out = {'discovery_auth/' + k: v for k, v in st.get('discovery', {}).items() if v}
-    out['cpus_allowed_list'] = ('0-%d\n' % (cpus - 1)) if cpus > 1 else '0\n'
+    out['cpus_allowed_list'] = f'0-{cpus - 1}\n' if cpus > 1 else '0\n'
     return out
 
 
 def _wwn_initial(fs, node, st):
     if node.flavour != 'iscsi':
         return {}
-    inst = '%d\n' % st['tiqn_index']
+    inst = f"{st['tiqn_index']}\n"
     base = 'fabric_statistics/'
     return {base + grp + '/inst': inst for grp in (
         'iscsi_instance', 'iscsi_login_stats', 'iscsi_logout_stats',
@@ -82,7 +81,7 @@ def _session_of(fs, node):
     ('sessions': [{target, tpgt, initiator, ...}])."""
     _fabric, wwn, tpg = node.obj_path.split('/')[:3]
     for session in fs.host().get('sessions') or ():
-        if session.get('target') == wwn and 'tpgt_%d' % session.get('tpgt', 1) == tpg \
+        if session.get('target') == wwn and f"tpgt_{int(session.get('tpgt', 1))}" == tpg \
                 and session.get('initiator') == node.name:
             return session
     return None
@@ -109,7 +108,7 @@ def session_info(initiator, session):
 def _tpg_initial(fs, node, st):
     if node.flavour != 'loopback':
         return {}
-    return {'address': '%d:0:%d\n' % (st['host_no'], st['tpgt'])}
+    return {'address': f"{st['host_no']}:0:{st['tpgt']}\n"}
 
 
 def _tg_pt_gp_initial(fs, node, st):
@@ -149,7 +148,7 @@ def _lu_gp_text(fs, st):
     name = st.get('lu_gp', 'default_lu_gp')
     gp_id = 0 if name == 'default_lu_gp' else \
         fs.store.state('core/alua/lu_gps/' + name).get('id', 0)
-    return 'LU Group Alias: %s\nLU Group ID: %d\n' % (name, gp_id)
+    return f'LU Group Alias: {name}\nLU Group ID: {gp_id}\n'
 
 
 def tg_member(member):
@@ -171,10 +170,10 @@ def _device_info(fs, node, st, attrib):
     elif plugin == 'iblock':
         dev = st.get('bdev')
         values.update(
-            ib_dev=('iBlock device: %s' % dev['name']) if dev else '',
-            ib_udev=('  UDEV PATH: %s' % p['udev_path']) if p.get('udev_path') else '',
+            ib_dev=f"iBlock device: {dev['name']}" if dev else '',
+            ib_udev=f"  UDEV PATH: {p['udev_path']}" if p.get('udev_path') else '',
             readonly=p.get('readonly', 0),
-            ib_major=('Major: %d Minor: %d  CLAIMED: IBLOCK' % (dev['major'], dev['minor'])
+            ib_major=(f"Major: {dev['major']} Minor: {dev['minor']}  CLAIMED: IBLOCK"
                       if dev else 'Major: 0 Minor: 0'))
     elif plugin == 'rd_mcp':
         pages = int(p.get('rd_pages', 0) or 0)
@@ -187,19 +186,19 @@ def _device_info(fs, node, st, attrib):
         sdev = st.get('sdev')
         values.update(ch=p.get('scsi_channel_id', 0), tg=p.get('scsi_target_id', 0),
                       lun=p.get('scsi_lun_id', 0), host=p.get('scsi_host_id', 0),
-                      inquiry=('        Vendor: %-8s Model: %-16s Rev: %-4s\n' % (
-                          sdev['vendor'], sdev['model'], sdev['rev'])) if sdev else '')
+                      inquiry=f"        Vendor: {sdev['vendor']:8} Model: {sdev['model']:16} Rev: "
+                              f"{sdev['rev']:4}\n" if sdev else '')
     return (rules.INFO_STATUS + rules.INFO.get(plugin, '')).format(**values)
 
 
 def _device_stats(fs, node, st):
     exported = bool(st.get('exports'))     # LU 'available' once a LUN exports it
-    dev_index = '%d\n' % st.get('dev_index', 0)
-    inst = '%d\n' % st['hba_inst']
+    dev_index = f"{int(st.get('dev_index', 0))}\n"
+    inst = f"{st['hba_inst']}\n"
     vend, prod, rev = fs.read_values(node.obj_path, ('wwn/vendor_id', 'wwn/product_id',
                                                 'wwn/revision'))
     out = {'statistics/scsi_dev/indx': dev_index, 'statistics/scsi_dev/inst': inst,
-           'statistics/scsi_dev/ports': '%d\n' % st.get('exports', 0),
+           'statistics/scsi_dev/ports': f"{int(st.get('exports', 0))}\n",
            SCSI_LU_STAT + 'dev': dev_index, SCSI_LU_STAT + 'inst': inst,
            SCSI_LU_STAT + 'vend': vend.rstrip('\n').ljust(8)[:8] + '\n',
            SCSI_LU_STAT + 'prod': prod.rstrip('\n').ljust(16)[:16] + '\n',
@@ -210,19 +209,19 @@ def _device_stats(fs, node, st):
            'statistics/scsi_tgt_dev/non_access_lus': '0\n' if exported else '1\n',
            'statistics/scsi_tgt_dev/status': 'activated' if exported else 'deactivated'}
     if 'creation_time' in st:
-        out[SCSI_LU_STAT + 'creation_time'] = '%d\n' % st['creation_time']
+        out[SCSI_LU_STAT + 'creation_time'] = f"{st['creation_time']}\n"
     if node.flavour == 'pscsi':
         sdev = st.get('sdev')
-        out[SCSI_LU_STAT + 'dev_type'] = '%d\n' % (sdev['type'] if sdev else 127)
+        out[SCSI_LU_STAT + 'dev_type'] = f"{int(sdev['type'] if sdev else 127)}\n"
     return out
 
 
 def tg_pt_gp_text(name, gp_id):
-    return ('TG Port Alias: %s\nTG Port Group ID: %d\n'
+    return (f'TG Port Alias: {name}\nTG Port Group ID: {gp_id}\n'
             'TG Port Primary Access State: Active/Optimized\n'
             'TG Port Primary Access Status: None\n'
             'TG Port Secondary Access State: None\n'
-            'TG Port Secondary Access Status: None\n' % (name, gp_id))
+            'TG Port Secondary Access Status: None\n')
 
 
 def _lun_dynamic(fs, node, st):
@@ -232,8 +231,8 @@ def _lun_dynamic(fs, node, st):
         return {rel: '' for rel in files}
     fab = node.flavour
     wwn, tpgt = st['wwn'], st['tpgt']
-    dev_index = '%d\n' % link['dev_index']
-    inst = '%d\n' % link['hba_inst']
+    dev_index = f"{link['dev_index']}\n"
+    inst = f"{link['hba_inst']}\n"
     rtpi = st['rtpi']
     return {
         'alua_tg_pt_gp': tg_pt_gp_text(st.get('tg_pt_gp', 'default_tg_pt_gp'),
@@ -241,23 +240,23 @@ def _lun_dynamic(fs, node, st):
         'alua_tg_pt_offline': '0\n', 'alua_tg_pt_status': '0\n',
         'alua_tg_pt_write_md': '0\n',
         'statistics/scsi_port/busy_count': '0\n', 'statistics/scsi_port/dev': dev_index,
-        'statistics/scsi_port/indx': '%d\n' % rtpi, 'statistics/scsi_port/inst': inst,
-        'statistics/scsi_port/role': 'Device%d\n' % link['dev_index'],
+        'statistics/scsi_port/indx': f'{rtpi}\n', 'statistics/scsi_port/inst': inst,
+        'statistics/scsi_port/role': f"Device{link['dev_index']}\n",
         'statistics/scsi_tgt_port/dev': dev_index,
         'statistics/scsi_tgt_port/hs_in_cmds': '0\n',
         'statistics/scsi_tgt_port/in_cmds': '0\n',
-        'statistics/scsi_tgt_port/indx': '%d\n' % rtpi,
+        'statistics/scsi_tgt_port/indx': f'{rtpi}\n',
         'statistics/scsi_tgt_port/inst': inst,
-        'statistics/scsi_tgt_port/name': '%sPort#%d\n' % (fabric_name(fab), rtpi),
-        'statistics/scsi_tgt_port/port_index': '%s+t+%d\n' % (wwn, tpgt),
+        'statistics/scsi_tgt_port/name': f'{fabric_name(fab)}Port#{rtpi}\n',
+        'statistics/scsi_tgt_port/port_index': f'{wwn}+t+{tpgt}\n',
         'statistics/scsi_tgt_port/read_mbytes': '0\n',
         'statistics/scsi_tgt_port/write_mbytes': '0\n',
         # the device's unit serial when set, else its vendor
-        'statistics/scsi_transport/dev_name': '%s+%s\n' % (wwn, _serial_or_vendor(fs, link)),
-        'statistics/scsi_transport/device': 'scsiTransport%s\n' % fabric_name(fab),
-        'statistics/scsi_transport/indx': '%d\n' % st['tpg_inst'],
+        'statistics/scsi_transport/dev_name': f'{wwn}+{_serial_or_vendor(fs, link)}\n',
+        'statistics/scsi_transport/device': f'scsiTransport{fabric_name(fab)}\n',
+        'statistics/scsi_transport/indx': f"{st['tpg_inst']}\n",
         'statistics/scsi_transport/inst': inst,
-        'statistics/scsi_transport/proto_id': '%d\n' % _proto_id(fs, fab, st),
+        'statistics/scsi_transport/proto_id': f'{int(_proto_id(fs, fab, st))}\n',
     }
 
 
@@ -265,7 +264,7 @@ def _proto_id(fs, fab, lun_state):
     if fab in rules.TRANSPORT_PROTO:
         return rules.TRANSPORT_PROTO[fab]
     from rtslib.simkernel.fabric_names import proto_id
-    wwn_obj = '%s/%s' % (fab, lun_state['wwn'])
+    wwn_obj = f"{fab}/{lun_state['wwn']}"
     found = proto_id(fab, fs.store.state(wwn_obj))
     return 0 if found is None else found
 
@@ -283,15 +282,15 @@ def _mapped_lun_dynamic(fs, node, st):
     if not lun:
         return {rel: '' for rel in files}
     a, b = 'statistics/scsi_att_intr_port/', 'statistics/scsi_auth_intr/'
-    dev = '%d\n' % lun['dev_index']
-    rtpi = '%d\n' % lun['rtpi']
-    inst = '%d\n' % lun['tpg_inst']
-    return {'write_protect': '%d\n' % st.get('wp', 0),
+    dev = f"{lun['dev_index']}\n"
+    rtpi = f"{lun['rtpi']}\n"
+    inst = f"{lun['tpg_inst']}\n"
+    return {'write_protect': f"{int(st.get('wp', 0))}\n",
             a + 'dev': dev, a + 'inst': inst, a + 'port': rtpi,
-            a + 'port_auth_indx': '%d\n' % st['acl_index'],
-            b + 'att_count': '1\n', b + 'creation_time': '%d\n' % st['creation_time'],
+            a + 'port_auth_indx': f"{st['acl_index']}\n",
+            b + 'att_count': '1\n', b + 'creation_time': f"{st['creation_time']}\n",
             b + 'dev': dev, b + 'dev_or_port': '1\n', b + 'hs_num_cmds': '0\n',
-            b + 'indx': '%d\n' % st['acl_index'], b + 'inst': inst,
+            b + 'indx': f"{st['acl_index']}\n", b + 'inst': inst,
             b + 'intr_name': st['acl'][:223] + '\n', b + 'map_indx': '0\n',
             b + 'num_cmds': '0\n', b + 'port': rtpi, b + 'read_mbytes': '0\n',
             b + 'row_status': 'Ready\n', b + 'write_mbytes': '0\n'}
@@ -323,7 +322,7 @@ def _wwn_dynamic(fs, node, st):
     if node.flavour != 'iscsi':
         return {}
     # iSCSI and iSER network portals of all the target's TPGs
-    return {'fabric_statistics/iscsi_instance/portals': '%d\n' % st.get('nps', 0)}
+    return {'fabric_statistics/iscsi_instance/portals': f"{int(st.get('nps', 0))}\n"}
 
 
 _DYNAMIC = {'device': _device_dynamic, 'lun': _lun_dynamic,

@@ -30,7 +30,7 @@ class Store:
         """Atomically (re)write an attribute file with the kernel's mode."""
         path = self.abspath(rel)
         self.keep(path)
-        tmp = os.path.join(self.meta, 'tmp.%d' % os.getpid())
+        tmp = os.path.join(self.meta, f'tmp.{os.getpid()}')
         self.create_file(tmp, content, mode, replace=True)
         os.replace(tmp, path)
 
@@ -86,10 +86,10 @@ class Store:
         """A finished copy of a template's files to hard-link from: linking a
         file costs a fraction of creating one.  Files are never written in
         place while shared (put_file replaces, append copies first)."""
-        path = os.path.join(self.meta, 'templates', '%s.%s' % (name, version))
+        path = os.path.join(self.meta, 'templates', f'{name}.{version}')
         if os.path.isdir(path):
             return path
-        scratch = path + '.tmp.%d' % os.getpid()
+        scratch = path + f'.tmp.{os.getpid()}'
         os.makedirs(scratch)
         for d in sorted(tmpl['dirs']):
             os.makedirs(os.path.join(scratch, d), exist_ok=True)
@@ -147,7 +147,7 @@ class Store:
     def _write_json(self, path, data):
         self.keep(path)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = '%s.tmp.%d' % (path, os.getpid())
+        tmp = f'{path}.tmp.{os.getpid()}'
         with open(tmp, 'w') as f:
             json.dump(data, f, sort_keys=True)
         os.replace(tmp, path)
@@ -215,7 +215,7 @@ class Store:
     def _commit(self):
         j = self._journal()
         if os.path.isdir(j):
-            done = '%s.done.%d' % (j, os.getpid())
+            done = f'{j}.done.{os.getpid()}'
             shutil.rmtree(done, ignore_errors=True)   # left by a killed commit
             os.rename(j, done)              # the commit point
             # its files are known by name: no directory scan on the hot path

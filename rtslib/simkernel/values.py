@@ -10,31 +10,31 @@ def _u32(data, spec, bits=32):
     value = parse.kstrtoull(data, bits)
     if not spec.get('min', 0) <= value <= spec.get('max', (1 << bits) - 1):
         raise fail(errno.EINVAL)
-    return '%d\n' % value
+    return f'{int(value)}\n'
 
 
 def _s32(data, spec):
     value = parse.kstrtoll(data, 32)
     if not spec.get('min', -(1 << 31)) <= value <= spec.get('max', (1 << 31) - 1):
         raise fail(errno.EINVAL)
-    return '%d\n' % value
+    return f'{int(value)}\n'
 
 
 def _bool01(data, spec):
     if parse.kstrtoull(data, 32) > 1:
         raise fail(errno.EINVAL)
-    return '%d\n' % parse.kstrtoull(data, 32)
+    return f'{parse.kstrtoull(data, 32)}\n'
 
 
 def _kbool(data, spec):
-    return '%d\n' % parse.kstrtobool(data)
+    return f'{int(parse.kstrtobool(data))}\n'
 
 
 def _oneof(data, spec):
     value = parse.kstrtoull(data, 32)
     if value not in spec['values']:
         raise fail(errno.EINVAL)
-    return '%d\n' % value
+    return f'{int(value)}\n'
 
 
 def _text(data, spec):

@@ -153,7 +153,7 @@ def load_tree(path, prefix, skip=()):
 def fabric_templates(fabref):
     out = {}
     for cdir, (rec, wwn, acl) in FABRICS.items():
-        stage = lambda name: os.path.join(fabref, '%s-%s.txt' % (rec, name))  # noqa: E731
+        stage = lambda name: os.path.join(fabref, f'{rec}-{name}.txt')  # noqa: E731
         if not os.path.exists(stage('fabric')):
             continue
         out['fabric_' + cdir] = load_tree(stage('fabric'), '/' + cdir,
@@ -161,9 +161,9 @@ def fabric_templates(fabref):
         if wwn is None:
             continue
         wwn_stage = stage('wwn') if os.path.exists(stage('wwn')) else stage('wwn-gid')
-        out['wwn_' + cdir] = load_tree(wwn_stage, '/%s/%s' % (cdir, wwn), skip=['tpgt_1'])
-        out['tpg_' + cdir] = load_tree(stage('tpg'), '/%s/%s/tpgt_1' % (cdir, wwn))
-        out['acl_' + cdir] = load_tree(stage('acl'), '/%s/%s/tpgt_1/acls/%s' % (cdir, wwn, acl))
+        out['wwn_' + cdir] = load_tree(wwn_stage, f'/{cdir}/{wwn}', skip=['tpgt_1'])
+        out['tpg_' + cdir] = load_tree(stage('tpg'), f'/{cdir}/{wwn}/tpgt_1')
+        out['acl_' + cdir] = load_tree(stage('acl'), f'/{cdir}/{wwn}/tpgt_1/acls/{acl}')
     out['fabric_qla2xxx_npiv'] = load_tree(os.path.join(fabref, 'qla2xxx-npiv.txt'),
                                            '/qla2xxx_npiv')
     return out
