@@ -43,12 +43,12 @@ class RealHost:
         return 'file' if stat.S_ISREG(mode) else 'other'
 
     def scsi_type(self, path):
-        value = _read_sys(_sysfs_block(path) + '/device/type', '0')
+        value = read_sys(_sysfs_block(path) + '/device/type', '0')
         return int(value) if value.isdigit() else 0
 
     def size(self, path):
         if self.kind(path) == 'block':
-            return int(_read_sys(_sysfs_block(path) + '/size', '0')) * 512
+            return int(read_sys(_sysfs_block(path) + '/size', '0')) * 512
         try:
             return os.stat(path).st_size
         except OSError:
@@ -155,9 +155,10 @@ def _sysfs_block(path):
     return f'/sys/dev/block/{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}'
 
 
-def _read_sys(path, default=None):
+def read_sys(path, default=None):
+    """A sysfs (or procfs) file's text, stripped; default when it cannot be read."""
     try:
-        with open(path, encoding='ascii') as f:
+        with open(path, encoding='utf-8') as f:
             return f.read().strip()
     except OSError:
         return default
@@ -274,7 +275,7 @@ def _infiniband_wwns():
     out, base = [], '/sys/class/infiniband'
     for dev in _ls(base):
         for port in _ls(f'{base}/{dev}/ports'):
-            gid = _read_sys(f'{base}/{dev}/ports/{port}/gids/0')
+            gid = read_sys(f'{base}/{dev}/ports/{port}/gids/0')
             if gid:
                 out.append('ib.' + gid.replace(':', ''))
     return out
@@ -284,7 +285,7 @@ def _fc_host_wwns(matches):
     """naa. WWNs of the FC hosts whose device `matches` (a predicate)."""
     out, base = [], '/sys/class/fc_host'
     for hostdir in _ls(base):
-        name = _read_sys(f'{base}/{hostdir}/port_name')
+        name = read_sys(f'{base}/{hostdir}/port_name')
         device = os.path.realpath(f'{base}/{hostdir}/device/../..')
         if name and matches(device):
             out.append('naa.' + name[2:])
@@ -304,8 +305,8 @@ def _fc_driver_wwns(driver):
 def _firewire_wwns():
     base = '/sys/bus/firewire/devices'
     for dev in _ls(base):
-        if _read_sys(f'{base}/{dev}/is_local') == '1':
-            return ['eui.' + _read_sys(f'{base}/{dev}/guid', '0x')[2:]]
+        if read_sys(f'{base}/{dev}/is_local') == '1':
+            return ['eui.' + read_sys(f'{base}/{dev}/guid', '0x')[2:]]
     return []
 
 

@@ -12,6 +12,8 @@ Both give the same facts to describe(), so the messages are the same.
 """
 import os
 
+from rtslib.devices import read_sys
+
 EXCLUSIVE = 'it is held open exclusively by another program or backstore'
 
 
@@ -73,14 +75,6 @@ def sim_user(host, path):
 
 # -- real host ---------------------------------------------------------------
 
-def _read(path):
-    try:
-        with open(path, encoding='utf-8') as f:
-            return f.read().strip()
-    except OSError:
-        return None
-
-
 def _ls(path):
     try:
         return sorted(os.listdir(path))
@@ -129,8 +123,8 @@ def swaps(proc_swaps='/proc/swaps'):
 
 def real_facts(sysdir, mounted, swapped):
     """The facts of the block device whose sysfs directory is sysdir."""
-    majmin = _read(os.path.join(sysdir, 'dev'))
-    holders = [_holder(h, _read(f'/sys/block/{h}/dm/name'))
+    majmin = read_sys(os.path.join(sysdir, 'dev'))
+    holders = [_holder(h, read_sys(f'/sys/block/{h}/dm/name'))
                for h in _ls(os.path.join(sysdir, 'holders'))]
     parts = [real_facts(os.path.join(sysdir, p), mounted, swapped) for p in _ls(sysdir)
              if os.path.isfile(os.path.join(sysdir, p, 'partition'))]

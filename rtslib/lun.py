@@ -10,7 +10,7 @@ import re
 from rtslib import locks
 from rtslib.errors import RTSLibBrokenLink, RTSLibError, kernel_error
 from rtslib.fields import BOOL, INT, OPT_STR, STR
-from rtslib.node import CFSNode, numbered
+from rtslib.node import CFSNode, made_or_reported, number_in, numbered
 from rtslib.storage import so_from_path, so_mapping
 
 MAX_LUN = 65535
@@ -124,13 +124,7 @@ class LUN(_LinkedNode):
                 raise
 
     def _set_number(self, lun):
-        try:
-            lun = int(lun)
-        except ValueError:
-            raise RTSLibError(f"Invalid LUN '{lun}': give a number 0-{MAX_LUN}") from None
-        if not 0 <= lun <= MAX_LUN:
-            raise RTSLibError(f'Invalid LUN {lun}: use 0-{MAX_LUN}')
-        self._lun = lun
+        self._lun = lun = number_in(lun, 'LUN', 0, MAX_LUN)
         self._cfs_path = f'{self.parent_tpg.cfs_path}/lun/lun_{lun}'
 
     lun = property(lambda self: self._lun, doc='The LUN number.')
@@ -214,10 +208,10 @@ class LUN(_LinkedNode):
             err_func(f"Could not find storage object {data.get('storage_object')} for "
                      f"LUN {data['index']}")
             return None
-        try:
-            lun = cls(tpg, data['index'], storage_object=so, alias=data.get('alias'))
-        except RTSLibError as e:
-            err_func(f"Creating TPG {tpg.tag} LUN {data['index']} failed: {e}")
+        lun = made_or_reported(
+            err_func, f"Creating TPG {tpg.tag} LUN {data['index']} failed",
+            lambda: cls(tpg, data['index'], storage_object=so, alias=data.get('alias')))
+        if lun is None:
             return None
         group = data.get('alua_tg_pt_gp_name')
         if group and group != 'default_tg_pt_gp':
@@ -240,12 +234,7 @@ class MappedLUN(_LinkedNode):
             raise RTSLibError('The parent_nodeacl parameter must be a NodeACL object')
         super().__init__(fs or parent_nodeacl.fs)
         self.parent_nodeacl = parent_nodeacl
-        try:
-            self._mapped_lun = int(mapped_lun)
-        except ValueError:
-            raise RTSLibError(f"Invalid mapped LUN '{mapped_lun}': give a number") from None
-        if not 0 <= self._mapped_lun <= self.MAX_LUN:
-            raise RTSLibError(f'Invalid mapped LUN {self._mapped_lun}: use 0-{self.MAX_LUN}')
+        self._mapped_lun = number_in(mapped_lun, 'mapped LUN', 0, self.MAX_LUN)
         self._cfs_path = f'{parent_nodeacl.cfs_path}/lun_{self._mapped_lun}'
         if mode == 'listed':
             return
@@ -325,12 +314,10 @@ class MappedLUN(_LinkedNode):
         if 'tpg_lun' not in data or 'index' not in data:
             err_func("'tpg_lun' or 'index' missing in a mapped_lun")
             return None
-        try:
-            return cls(acl, data['index'], data['tpg_lun'], data.get('write_protect'),
-                       data.get('alias'))
-        except RTSLibError as e:
-            err_func(f"Creating MappedLUN {data['index']} failed: {e}")
-            return None
+        return made_or_reported(
+            err_func, f"Creating MappedLUN {data['index']} failed",
+            lambda: cls(acl, data['index'], data['tpg_lun'], data.get('write_protect'),
+                        data.get('alias')))
 
 
 # A TPG and the objects below it refer to each other: these names are imported

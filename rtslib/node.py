@@ -11,7 +11,7 @@ subdirectory, and one code path lists, reads and writes them all.
 """
 import errno
 
-from rtslib import configfs
+from rtslib import configfs, locks
 from rtslib.configfs import tree_key
 from rtslib.errors import RTSLibError, RTSLibNotInCFS, kernel_error
 
@@ -53,6 +53,27 @@ def _file_kind(path):
     parts = path.split('/')
     top = parts[1].rpartition('_')[0] if parts[0] == 'core' and len(parts) > 1 else ''
     return (parts[0], top, len(parts), parts[-2], parts[-1])
+
+
+def number_in(value, what, low, high):
+    """value as an int from low to high, or an RTSLibError naming what and the range."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise RTSLibError(f"Invalid {what} '{value}': give a number {low}-{high}") from None
+    if not low <= number <= high:
+        raise RTSLibError(f'Invalid {what} {number}: use {low}-{high}')
+    return number
+
+
+def made_or_reported(err_func, failed, make):
+    """make()'s object, or None once err_func was told 'failed: <why>' (setup's
+    way: one object the kernel refuses does not stop the rest)."""
+    try:
+        return make()
+    except RTSLibError as e:
+        err_func(f'{failed}: {e}')
+        return None
 
 
 def intify(value):
@@ -157,6 +178,14 @@ class CFSNode:
     def _check_self(self):
         """Before an operation: raise if the object is gone (subclasses may make it)."""
         self._raise_if_gone()
+
+    def _create_in_tpg(self, tpg, mode):
+        """_create_in_cfs for an object in tpg: a create holds the TPG's lock, so
+        that it does not fall between a TPG delete's listing and its rmdir."""
+        if mode in ('listed', 'lookup'):
+            return self._create_in_cfs(mode)
+        with locks.tpg(tpg):
+            return self._create_in_cfs(mode)
 
     def _create_in_cfs(self, mode):
         """Apply mode: 'any' looks up or creates, 'lookup' must exist,

@@ -3,8 +3,8 @@ from rtslib import locks
 from rtslib import session as session_info
 from rtslib.errors import RTSLibError
 from rtslib.fields import ATTRS, AUTH, OPT_STR, STR
-from rtslib.node import (AUTH_PARAMS, CFSNode, auth_prop, dump_chap, dump_children, numbered,
-                         set_attributes)
+from rtslib.node import (AUTH_PARAMS, CFSNode, auth_prop, dump_chap, dump_children,
+                         made_or_reported, numbered, set_attributes)
 
 
 class NodeACL(CFSNode):
@@ -28,11 +28,7 @@ class NodeACL(CFSNode):
         if not parent_tpg.has_feature('acls_auth'):
             self.attr_groups = {'attribute': 'attrib', 'parameter': 'param'}
         self._cfs_path = f'{parent_tpg.cfs_path}/acls/{fabric.to_fabric_wwn(self._node_wwn)}'
-        if mode in ('listed', 'lookup'):
-            self._create_in_cfs(mode)
-            return
-        with locks.tpg(parent_tpg):     # not between a TPG delete's listing and its rmdir
-            self._create_in_cfs(mode)
+        self._create_in_tpg(parent_tpg, mode)
 
     node_wwn = property(lambda self: self._node_wwn)
 
@@ -120,10 +116,9 @@ class NodeACL(CFSNode):
         if 'node_wwn' not in data:
             err_func("'node_wwn' missing in node_acl")
             return None
-        try:
-            acl = cls(tpg, data['node_wwn'])
-        except RTSLibError as e:
-            err_func(f"Error when creating NodeACL for {data['node_wwn']}: {e}")
+        acl = made_or_reported(err_func, f"Error when creating NodeACL for {data['node_wwn']}",
+                               lambda: cls(tpg, data['node_wwn']))
+        if acl is None:
             return None
         set_attributes(acl, data.get('attributes', {}), err_func)
         for mlun in data.get('mapped_luns', []):

@@ -4,7 +4,7 @@ import ipaddress
 from rtslib import locks
 from rtslib.errors import RTSLibError
 from rtslib.fields import BOOL, INT, STR
-from rtslib.node import CFSNode
+from rtslib.node import CFSNode, made_or_reported, number_in
 
 
 def portal_address(ip_address):
@@ -28,22 +28,13 @@ class NetworkPortal(CFSNode):
             raise RTSLibError('Invalid parent TPG')
         super().__init__(fs or parent_tpg.fs)
         self.parent_tpg = parent_tpg
-        try:
-            self._port = int(port)
-        except ValueError:
-            raise RTSLibError(f"Invalid port '{port}': give a number 1-65535") from None
-        if not 0 < self._port < 65536:
-            raise RTSLibError(f'Invalid port {self._port}: use 1-65535')
+        self._port = number_in(port, 'port', 1, 65535)
         self._ip_address = str(ip_address) if mode == 'listed' else portal_address(ip_address)
         if not parent_tpg.has_feature('nps') and mode != 'listed':
             raise RTSLibError(f'{parent_tpg._label()} has no network portals (fabric '
                               f'{parent_tpg.parent_target.fabric_module.name})')
         self._cfs_path = f'{parent_tpg.cfs_path}/np/{self._ip_address}:{self._port}'
-        if mode in ('listed', 'lookup'):
-            self._create_in_cfs(mode)
-            return
-        with locks.tpg(parent_tpg):     # not between a TPG delete's listing and its rmdir
-            self._create_in_cfs(mode)
+        self._create_in_tpg(parent_tpg, mode)
 
     ip_address = property(lambda self: self._ip_address)
     port = property(lambda self: self._port)
@@ -103,16 +94,15 @@ class NetworkPortal(CFSNode):
         if 'ip_address' not in data or 'port' not in data:
             err_func(f"'ip_address' or 'port' missing from a portal in TPG {tpg.tag}")
             return None
-        try:
+        def make():
             portal = cls(tpg, data['ip_address'], data['port'])
             if data.get('iser'):
                 portal.iser = True
             if data.get('offload'):
                 portal.offload = True
-        except RTSLibError as e:
-            err_func(f"Creating portal {data['ip_address']}:{data['port']} failed: {e}")
-            return None
-        return portal
+            return portal
+        return made_or_reported(
+            err_func, f"Creating portal {data['ip_address']}:{data['port']} failed", make)
 
 
 # A TPG and the objects below it refer to each other: these names are imported

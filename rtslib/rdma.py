@@ -16,6 +16,9 @@ from rtslib import devices
 MODULES = ('ib_isert', 'ib_srpt', 'rdma_rxe')
 SOFT_ROCE = 'rdma link add rxe0 type rxe netdev {netdev}'
 WILDCARDS = ('0.0.0.0', '::')
+# what a port's description holds -> its file under the port's sysfs dir
+PORT_FILES = {'state': 'state', 'link_layer': 'link_layer', 'gid': 'gids/0',
+              'netdev': 'gid_attrs/ndevs/0'}
 
 
 class Port:
@@ -53,14 +56,6 @@ def _sim_ports(host):
     return ports
 
 
-def _read(path):
-    try:
-        with open(path, encoding='ascii') as f:
-            return f.read().strip()
-    except OSError:
-        return None
-
-
 def interface_addresses():
     """{netdev: [address]} of this host (`ip -o addr`), {} when ip is missing."""
     try:
@@ -82,8 +77,7 @@ def _real_ports():
     for dev in sorted(os.listdir(base)) if os.path.isdir(base) else []:
         for num in sorted(os.listdir(f'{base}/{dev}/ports')):
             pdir = f'{base}/{dev}/ports/{num}'
-            info = {'state': _read(pdir + '/state'), 'link_layer': _read(pdir + '/link_layer'),
-                    'gid': _read(pdir + '/gids/0'), 'netdev': _read(pdir + '/gid_attrs/ndevs/0')}
+            info = {key: devices.read_sys(f'{pdir}/{name}') for key, name in PORT_FILES.items()}
             if addresses is None:
                 addresses = interface_addresses()
             ports.append(Port(dev, num, info, addresses.get(info['netdev'], [])))

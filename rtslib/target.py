@@ -10,7 +10,8 @@ from rtslib import locks
 from rtslib.errors import RTSLibError, RTSLibNotInCFS
 from rtslib.fields import ATTRS, AUTH, BOOL, INT, PARAMS, STR
 from rtslib.node import (AUTH_PARAMS, CFSNode, auth_prop, dump_chap, dump_children,
-                         numbered, set_attributes, set_parameters)
+                         made_or_reported, number_in, numbered, set_attributes,
+                         set_parameters)
 from rtslib.wwn import is_valid
 
 MAX_TPG_TAG = 65535
@@ -116,10 +117,9 @@ class Target(CFSNode):
         if 'wwn' not in data:
             err_func("'wwn' not defined for Target")
             return None
-        try:
-            target = cls(fabric_module, data['wwn'])
-        except RTSLibError as e:
-            err_func(f'Could not create Target object: {e}')
+        target = made_or_reported(err_func, 'Could not create Target object',
+                                  lambda: cls(fabric_module, data['wwn']))
+        if target is None:
             return None
         set_parameters(target, data.get('parameters', {}), err_func)
         for tpg in data.get('tpgs', []):
@@ -157,13 +157,7 @@ class TPG(CFSNode):
                 f'(it has tpgt_{min(taken)})')
 
     def _set_tag(self, tag):
-        try:
-            tag = int(tag)
-        except ValueError:
-            raise RTSLibError(f"Invalid TPG tag '{tag}': give a number 0-{MAX_TPG_TAG}") from None
-        if not 0 <= tag <= MAX_TPG_TAG:
-            raise RTSLibError(f'Invalid TPG tag {tag}: the kernel takes 0-{MAX_TPG_TAG}')
-        self._tag = tag
+        self._tag = tag = number_in(tag, 'TPG tag', 0, MAX_TPG_TAG)
         self._cfs_path = f'{self.parent_target.cfs_path}/tpgt_{tag}'
 
     def _create(self, tag, mode):
@@ -345,10 +339,9 @@ class TPG(CFSNode):
 
     @classmethod
     def setup(cls, target, data, err_func):
-        try:
-            tpg = cls(target, tag=data.get('tag'))
-        except RTSLibError as e:
-            err_func(f'Could not create TPG {data.get("tag")}: {e}')
+        tpg = made_or_reported(err_func, f"Could not create TPG {data.get('tag')}",
+                               lambda: cls(target, tag=data.get('tag')))
+        if tpg is None:
             return None
         set_attributes(tpg, data.get('attributes', {}), err_func)
         set_parameters(tpg, data.get('parameters', {}), err_func)

@@ -84,10 +84,7 @@ def stage(bench, rec, cfg, expect, ops):
         for tool in ('floor', 'ours'):
             for _ in range(bench.cycle_runs):
                 bench_floor.do_clear(bench.fs)
-                ok = bench.measure(rec, tool, 'apply_empty')
-                got = counts(bench.fs)
-                if ok and got != expect:
-                    rec['apply_empty'][tool]['errors'].append(f'applied {got}, expected {expect}')
+                bench.measure_building(rec, tool, 'apply_empty', expect, 'applied')
     if counts(bench.fs) != expect:
         bench.reset(cfg, bench.notes)
 

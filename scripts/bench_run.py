@@ -181,6 +181,14 @@ class Bench:
         self.last_cpu = ans.get('cpu')
         return ans['seconds'], ans['maxrss_kib'], rc, tail, os.path.getsize(out_path)
 
+    def measure_building(self, rec, tool, op, expect, verb):
+        """measure() of an op that builds the whole tree; a tree other than expect is
+        recorded as the run's error ('<verb> <counts>, expected <counts>')."""
+        ok = self.measure(rec, tool, op)
+        got = counts(self.fs)
+        if ok and got != expect:
+            rec[op][tool]['errors'].append(f'{verb} {got}, expected {expect}')
+
     def measure(self, rec, tool, op):
         if tool == 'peer' and self.peer_ops is not None and op not in self.peer_ops:
             return False
@@ -367,10 +375,7 @@ class Bench:
                     if not self.reset(cfg, self.notes):
                         return
                     bench_floor.do_clear(self.fs)
-            ok = self.measure(rec, tool, 'restoreconfig')
-            got = counts(self.fs)
-            if ok and got != expect:
-                rec['restoreconfig'][tool]['errors'].append(f'restored {got}, expected {expect}')
+            self.measure_building(rec, tool, 'restoreconfig', expect, 'restored')
         if counts(self.fs) != expect:
             self.reset(cfg, self.notes)
 

@@ -13,12 +13,23 @@ from targetcli.ui_node import UIListing, UINode, UIRTSLibNode, finished_completi
 # names (iblock, rd_mcp), which come with the registry (rtslib.storage)
 SEED_ALIASES = {'rd_dr': 'ramdisk'}
 
-ALUA_RW = ('alua_access_state', 'alua_access_status', 'alua_write_metadata',
-           'alua_access_type', 'preferred', 'nonop_delay_msecs', 'trans_delay_msecs',
-           'implicit_trans_secs', 'alua_support_offline', 'alua_support_standby',
-           'alua_support_transitioning', 'alua_support_active_nonoptimized',
-           'alua_support_unavailable', 'alua_support_active_optimized')
-ALUA_RO = ('tg_pt_gp_id', 'members', 'alua_support_lba_dependent')
+# the size forms human_to_bytes takes, in the help of each create that takes a size
+SIZE_SYNTAX = '''
+        SIZE SYNTAX
+        ===========
+        - If size is an int, it represents a number of bytes.
+        - If size is a string, the following units can be used:
+            - B or no unit present for bytes
+            - k, K, kB, KB for kB (kilobytes)
+            - m, M, mB, MB for MB (megabytes)
+            - g, G, gB, GB for GB (gigabytes)
+            - t, T, tB, TB for TB (terabytes)
+        '''
+
+
+def _with_size_syntax(command):
+    command.__doc__ = command.__doc__.rstrip(' ') + SIZE_SYNTAX.lstrip('\n')
+    return command
 
 
 def _sim_paths(fs, text, files, blocks):
@@ -172,6 +183,7 @@ class UIBackstore(UINode):
 class UIFileIOBackstore(UIBackstore):
     plugin = 'fileio'
 
+    @_with_size_syntax
     def ui_command_create(self, name, file_or_dev, size=None, write_back=None,
                           sparse=None, wwn=None):
         '''
@@ -182,15 +194,6 @@ class UIFileIOBackstore(UIBackstore):
         enables write caching; "sparse" (default true) creates a new backing
         file sparse.
 
-        SIZE SYNTAX
-        ===========
-        - If size is an int, it represents a number of bytes.
-        - If size is a string, the following units can be used:
-            - B or no unit present for bytes
-            - k, K, kB, KB for kB (kilobytes)
-            - m, M, mB, MB for MB (megabytes)
-            - g, G, gB, GB for GB (gigabytes)
-            - t, T, tB, TB for TB (terabytes)
         '''
         from rtslib import FileIOStorageObject, devices
         sparse = self.ui_eval(sparse, 'bool', True, 'sparse')
@@ -300,19 +303,11 @@ class UIPSCSIBackstore(UIBackstore):
 class UIRamdiskBackstore(UIBackstore):
     plugin = 'ramdisk'
 
+    @_with_size_syntax
     def ui_command_create(self, name, size, nullio=None, wwn=None):
         '''
         Creates an RDMCP storage object. "size" is the size of the ramdisk.
 
-        SIZE SYNTAX
-        ===========
-        - If size is an int, it represents a number of bytes.
-        - If size is a string, the following units can be used:
-            - B or no unit present for bytes
-            - k, K, kB, KB for kB (kilobytes)
-            - m, M, mB, MB for MB (megabytes)
-            - g, G, gB, GB for GB (gigabytes)
-            - t, T, tB, TB for TB (terabytes)
         '''
         from rtslib import RDMCPStorageObject
         nullio = self.ui_eval(nullio, 'bool', False, 'nullio')
@@ -470,9 +465,10 @@ class UIALUAGroup(UIRTSLibNode):
         super().__init__(group.name, group, parent)
 
     def define_groups(self):
+        from rtslib.alua import ALUA_RO, ALUA_RW
         for param in ALUA_RW:
             self.define_config_group_param('alua', param, 'string')
-        for param in ALUA_RO:
+        for param in (*ALUA_RO, 'members'):
             self.define_config_group_param('alua', param, 'string', writable=False)
 
     def ui_getgroup_alua(self, name):

@@ -3,9 +3,10 @@ import copy
 import json
 import os
 import shutil
-import tempfile
 
 import pytest
+
+from sim_helpers import fast_tmpdir, tmp_path  # noqa: F401 (tests import tmp_path from here)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEER_FILE = os.path.join(ROOT, 'tests', 'data', 'peer-2.1.53-saveconfig.json')
@@ -80,25 +81,16 @@ def saved(root, path):
         return json.load(f)
 
 
-def _fast_dir():
-    """A scratch dir on tmpfs when the host has one: the simulator writes
-    hundreds of small files per restore, each a millisecond on a journalled disk."""
-    shm = '/dev/shm'
-    if os.path.isdir(shm) and os.access(shm, os.W_OK):
-        return tempfile.mkdtemp(prefix='savetest.', dir=shm)
-    return None
-
-
-@pytest.fixture
-def tmp_path(tmp_path):
-    """pytest's tmp_path, moved to tmpfs when there is one (import to use)."""
-    import pathlib
-    fast = _fast_dir()
-    if fast is None:
-        yield tmp_path
-        return
-    yield pathlib.Path(fast)
-    shutil.rmtree(fast, ignore_errors=True)
+def mount_tmpfs(mnt, size, why):
+    """Mount a tmpfs of size on mnt (made here), or skip saying why the test
+    needs one.  Needs root and mount(2)."""
+    import subprocess
+    mnt.mkdir()
+    r = subprocess.run(['mount', '-t', 'tmpfs', '-o', f'size={size}', 'tmpfs', str(mnt)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f'cannot mount a tmpfs here ({r.stderr.strip()}); {why}')
+    return mnt
 
 
 @pytest.fixture(scope='session')
@@ -110,7 +102,7 @@ def peer_template(tmp_path_factory):
     from rtslib import configfs
     from rtslib.root import RTSRoot
     from rtslib.saveconfig import restore
-    fast = _fast_dir()
+    fast = fast_tmpdir()
     d = pathlib.Path(fast) if fast else tmp_path_factory.mktemp('peer-template')
     root = RTSRoot(configfs.open_configfs(simulate=str(d)))
     assert restore(root, peer_doc(), clear_existing=True) == []

@@ -18,6 +18,7 @@ import pytest
 from rtslib.saveconfig import atomic, backup, paths
 from rtslib.saveconfig.errors import LockTimeout, SaveConfigError
 from rtslib.saveconfig.restore import NoSaveFile, load_file
+from save_helpers import mount_tmpfs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -58,13 +59,7 @@ def test_enospc_hook_keeps_old_file(tmp_path, monkeypatch):
 @pytest.fixture
 def small_tmpfs(tmp_path):
     """A 64 KiB tmpfs: a real full disk.  Needs root and mount(2)."""
-    mnt = tmp_path / 'mnt'
-    mnt.mkdir()
-    r = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', str(mnt)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip('cannot mount a tmpfs here (%s); the ENOSPC hook test covers the '
-                    'same path' % r.stderr.strip())
+    mnt = mount_tmpfs(tmp_path / 'mnt', '64k', 'the ENOSPC hook test covers the same path')
     yield mnt
     subprocess.run(['umount', '-l', str(mnt)], check=False)
 

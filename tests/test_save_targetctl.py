@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from save_helpers import (PEER_FILE, ROOT, TARGETCTL, copy_template, normalized, peer_doc,
-                          tree, peer_template, tmp_path)  # noqa: F401 (fixtures; tmp_path on tmpfs)
+from save_helpers import (PEER_FILE, ROOT, TARGETCTL, copy_template, mount_tmpfs, normalized,
+                          peer_doc, tree, peer_template, tmp_path)  # noqa: F401 (fixtures; tmp_path on tmpfs)
 
 
 def run(simdir, *args, env=None):
@@ -212,13 +212,8 @@ def test_second_writer_waits_then_fails_clearly(simdir, tmp_path):
 
 
 def test_read_only_directory_one_line_old_file_intact(peer_sim, tmp_path):
-    mnt = tmp_path / 'ro'
-    mnt.mkdir()
-    r = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', str(mnt)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip('cannot mount a tmpfs here (%s): a read-only directory for root needs '
-                    'a read-only mount' % r.stderr.strip())
+    mnt = mount_tmpfs(tmp_path / 'ro', '1m', 'a read-only directory for root needs a '
+                      'read-only mount')
     try:
         path = mnt / 'saveconfig.json'
         path.write_text('{"old": 1}\n')

@@ -12,17 +12,11 @@ import os
 from rtslib import locks
 from rtslib.saveconfig import atomic, objects, paths, plan, schema
 from rtslib.saveconfig.restore import load_file, select
-from rtslib.saveconfig.errors import ConfigInvalid, RTSLibError, SaveConfigError
+from rtslib.saveconfig.errors import ConfigInvalid, RTSLibError, SaveConfigError, Undone
 
 
-class ApplyFailed(SaveConfigError):
+class ApplyFailed(Undone):
     """A change was refused; what this apply made was undone (rollback_errors: what not)."""
-
-    def __init__(self, message, rollback_errors=()):
-        self.rollback_errors = list(rollback_errors)
-        if self.rollback_errors:
-            message += '; rollback incomplete: ' + '; '.join(self.rollback_errors)
-        super().__init__(message)
 
 
 def config_lock(fs, timeout=None):

@@ -21,11 +21,16 @@ class ConfigInvalid(SaveConfigError):
         super().__init__('\n  '.join([head] + self.problems))
 
 
-class RestoreFailed(SaveConfigError):
-    """The kernel refused part of a restore; what this restore did was undone."""
+class Undone(SaveConfigError):
+    """The kernel refused a step; the steps before it were undone (rollback_errors:
+    what could not be)."""
 
     def __init__(self, message, rollback_errors=()):
         self.rollback_errors = list(rollback_errors)
         if self.rollback_errors:
             message += '; rollback incomplete: ' + '; '.join(self.rollback_errors)
         super().__init__(message)
+
+
+class RestoreFailed(Undone):
+    """The kernel refused part of a restore; what this restore did was undone."""

@@ -534,28 +534,17 @@ class Planner:
 
     def update_luns(self, k, want, have):
         """LUN changes of a TPG both sides have; returns the indexes deleted."""
-        wanted = _by(want.get('luns'), lambda x: x['index'])
-        live = _by(have.get('luns'), lambda x: x['index'])
-        gone = set()
-        for index, lun in live.items():
-            w = wanted.get(index)
-            if w is None:
-                note = None
-            elif w['storage_object'] != lun['storage_object']:
-                note = (f"to be linked again: storage_object {lun['storage_object']}"
+        def why_again(lun, w):
+            if w['storage_object'] != lun['storage_object']:
+                return (f"to be linked again: storage_object {lun['storage_object']}"
                         f"->{w['storage_object']}")
-            elif schema.parse_so_ref(lun['storage_object']) in self.gone_sos:
-                note = f"to be linked again: {lun['storage_object']} is created again"
-            else:
-                continue
-            gone.add(index)
-            self.delete_lun(k, lun, note)
-        for index, lun in wanted.items():
-            if index in gone or index not in live:
-                self.create_lun(k, lun)
-            else:
-                self.lun_group(k, lun, live[index])
-        return gone
+            if schema.parse_so_ref(lun['storage_object']) in self.gone_sos:
+                return f"to be linked again: {lun['storage_object']} is created again"
+            return None
+        return _relink(want.get('luns'), have.get('luns'), why_again,
+                       lambda lun, note: self.delete_lun(k, lun, note),
+                       lambda lun: self.create_lun(k, lun),
+                       lambda w, h: self.lun_group(k, w, h))
 
     def lun_group(self, k, want, have):
         if 'alua_tg_pt_gp_name' not in want:
@@ -574,27 +563,39 @@ class Planner:
         self.group_sets('node_acl', apath, akey, want, have, 'attributes')
         self.sets('node_acl', apath, akey, want, have, ('tcq_depth',))
         self.sets('node_acl', apath, akey, want, have, ('tag',) + CHAP, absent_empty=True)
-        wanted = _by(want.get('mapped_luns'), lambda m: m['index'])
-        live = _by(have.get('mapped_luns'), lambda m: m['index'])
-        gone = set()
-        for index, mlun in live.items():
-            w = wanted.get(index)
-            if w is None:
-                note = None
-            elif w['tpg_lun'] != mlun['tpg_lun']:
-                note = f"to be linked again: tpg_lun {mlun['tpg_lun']}->{w['tpg_lun']}"
-            elif mlun['tpg_lun'] in gone_luns:
-                note = f"to be linked again: lun{mlun['tpg_lun']} is linked again"
-            else:
-                continue
-            gone.add(index)
-            self.delete_mapped_lun(k, have, mlun, note)
-        for index, mlun in wanted.items():
-            if index in gone or index not in live:
-                self.create_mapped_lun(k, want, mlun)
-            else:
-                self.sets('mapped_lun', f'{apath}/mapped_lun{index}', akey + (index,),
-                          mlun, live[index], ('write_protect',))
+        def why_again(mlun, w):
+            if w['tpg_lun'] != mlun['tpg_lun']:
+                return f"to be linked again: tpg_lun {mlun['tpg_lun']}->{w['tpg_lun']}"
+            if mlun['tpg_lun'] in gone_luns:
+                return f"to be linked again: lun{mlun['tpg_lun']} is linked again"
+            return None
+        _relink(want.get('mapped_luns'), have.get('mapped_luns'), why_again,
+                lambda mlun, note: self.delete_mapped_lun(k, have, mlun, note),
+                lambda mlun: self.create_mapped_lun(k, want, mlun),
+                lambda w, h: self.sets('mapped_lun', f"{apath}/mapped_lun{w['index']}",
+                                       akey + (w['index'],), w, h, ('write_protect',)))
+
+
+def _relink(wanted, live, why_again, delete, create, update):
+    """Diff two lists of links (LUNs, mapped LUNs) by index: a link both sides have
+    is deleted and made again when why_again(live, wanted) gives a reason, else
+    updated in place; returns the indexes deleted."""
+    wanted = _by(wanted, lambda x: x['index'])
+    live = _by(live, lambda x: x['index'])
+    gone = set()
+    for index, have in live.items():
+        w = wanted.get(index)
+        note = None if w is None else why_again(have, w)
+        if w is not None and note is None:
+            continue
+        gone.add(index)
+        delete(have, note)
+    for index, w in wanted.items():
+        if index in gone or index not in live:
+            create(w)
+        else:
+            update(w, live[index])
+    return gone
 
 
 def _fixed_change(want, have, settable):

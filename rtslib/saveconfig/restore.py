@@ -239,29 +239,34 @@ class Restorer:
             return data
         data = copy.deepcopy(data)
         for t, tpg in enumerate(data.get('tpgs', [])):
-            gone = set()
-            keep = []
-            for n, lun in enumerate(tpg.get('luns', [])):
-                key = schema.parse_so_ref(lun['storage_object'])
-                if key in self.skipped_sos:
-                    gone.add(lun['index'])
-                    self.report.skip(f"{path}.tpgs[{t}].luns[{n}]: lun "
-                                     f"{lun['index']} skipped: it needs "
-                                     f"{self.skipped_sos[key]}")
-                else:
-                    keep.append(lun)
-            tpg['luns'] = keep
+            luns = tpg.get('luns', [])
+            tpg['luns'] = self._without(luns, f'{path}.tpgs[{t}].luns', self._lun_skipped)
+            gone = {lun['index'] for lun in luns} - {lun['index'] for lun in tpg['luns']}
             for a, acl in enumerate(tpg.get('node_acls', [])):
-                mapped = []
-                for m, mlun in enumerate(acl.get('mapped_luns', [])):
-                    if mlun['tpg_lun'] in gone:
-                        self.report.skip(f"{path}.tpgs[{t}].node_acls[{a}].mapped_luns[{m}]: "
-                                         f"mapped lun {mlun['index']} skipped: its lun "
-                                         f"{mlun['tpg_lun']} was skipped")
-                    else:
-                        mapped.append(mlun)
-                acl['mapped_luns'] = mapped
+                acl['mapped_luns'] = self._without(
+                    acl.get('mapped_luns', []), f'{path}.tpgs[{t}].node_acls[{a}].mapped_luns',
+                    lambda mlun: (f"mapped lun {mlun['index']} skipped: its lun "
+                                  f"{mlun['tpg_lun']} was skipped"
+                                  if mlun['tpg_lun'] in gone else None))
         return data
+
+    def _lun_skipped(self, lun):
+        """Why a LUN is left out (its storage object was), or None."""
+        key = schema.parse_so_ref(lun['storage_object'])
+        if key not in self.skipped_sos:
+            return None
+        return f"lun {lun['index']} skipped: it needs {self.skipped_sos[key]}"
+
+    def _without(self, items, where, why_skipped):
+        """items but those why_skipped(item) gives a reason for, each reported."""
+        kept = []
+        for i, item in enumerate(items):
+            why = why_skipped(item)
+            if why:
+                self.report.skip(f'{where}[{i}]: {why}')
+            else:
+                kept.append(item)
+        return kept
 
     def undo(self):
         """Reverse the journal; returns what could not be undone."""

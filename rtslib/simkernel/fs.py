@@ -101,12 +101,17 @@ class SimConfigFS:
             return full[len(self.root) + 1:]
         return os.path.relpath(full, self.root)
 
-    def read(self, path):
+    def _existing(self, path):
+        """(path's parts, the host path under DIR); ENOENT when nothing is there."""
         self._ensure()
         parts = self._parts(path)
         p = self.abspath(path)
         if not os.path.lexists(p):
             raise fail(errno.ENOENT)
+        return parts, p
+
+    def read(self, path):
+        parts, p = self._existing(path)
         if os.path.isdir(p):
             raise fail(errno.EISDIR)
         if not os.stat(p).st_mode & 0o444:
@@ -218,11 +223,7 @@ class SimConfigFS:
             os.symlink(ups + 'target/' + '/'.join(tparts), self.abspath(link))
 
     def unlink(self, path):
-        self._ensure()
-        parts = self._parts(path)
-        p = self.abspath(path)
-        if not os.path.lexists(p):
-            raise fail(errno.ENOENT)
+        parts, p = self._existing(path)
         if os.path.isdir(p) and not os.path.islink(p):
             raise fail(errno.EISDIR)
         if not os.path.islink(p):

@@ -9,6 +9,16 @@ import copy
 import json
 import os
 
+
+def _disk(size, major, minor, name, ssd):
+    """A block device's description; an SSD discards (UNMAP), a disk does not."""
+    return {'size': size, 'major': major, 'minor': minor, 'name': name,
+            'hw_max_sectors': 2560, 'nonrot': int(ssd), 'discard': ssd,
+            'max_unmap_lba_count': 8388607 if ssd else 0,
+            'unmap_granularity': 8 if ssd else 0,
+            'max_write_same_len': 8388607 if ssd else 65535, 'hw_block_size': 512}
+
+
 DEFAULT_HOST = {
     # fabric dir name -> kernel module; only these can be made by mkdir
     'fabric_modules': {'iscsi': 'iscsi_target_mod', 'loopback': 'tcm_loop'},
@@ -39,22 +49,10 @@ DEFAULT_HOST = {
     'files': {'/mnt/w/file1': 67108864},
     # block devices: size in bytes, major/minor, kernel name, queue limits
     'block_devices': {
-        '/dev/loop0': {'size': 67108864, 'major': 7, 'minor': 0, 'name': 'loop0',
-                       'hw_max_sectors': 2560, 'nonrot': 1, 'discard': True,
-                       'max_unmap_lba_count': 8388607, 'unmap_granularity': 8,
-                       'max_write_same_len': 8388607, 'hw_block_size': 512},
-        '/dev/sdb': {'size': 1073741824, 'major': 8, 'minor': 16, 'name': 'sdb',
-                     'hw_max_sectors': 2560, 'nonrot': 0, 'discard': False,
-                     'max_unmap_lba_count': 0, 'unmap_granularity': 0,
-                     'max_write_same_len': 65535, 'hw_block_size': 512},
-        '/dev/sdc': {'size': 2147483648, 'major': 8, 'minor': 32, 'name': 'sdc',
-                     'hw_max_sectors': 2560, 'nonrot': 1, 'discard': True,
-                     'max_unmap_lba_count': 8388607, 'unmap_granularity': 8,
-                     'max_write_same_len': 8388607, 'hw_block_size': 512},
-        '/dev/vg0/lv1': {'size': 536870912, 'major': 253, 'minor': 0, 'name': 'dm-0',
-                         'hw_max_sectors': 2560, 'nonrot': 0, 'discard': False,
-                         'max_unmap_lba_count': 0, 'unmap_granularity': 0,
-                         'max_write_same_len': 65535, 'hw_block_size': 512},
+        '/dev/loop0': _disk(67108864, 7, 0, 'loop0', ssd=True),
+        '/dev/sdb': _disk(1073741824, 8, 16, 'sdb', ssd=False),
+        '/dev/sdc': _disk(2147483648, 8, 32, 'sdc', ssd=True),
+        '/dev/vg0/lv1': _disk(536870912, 253, 0, 'dm-0', ssd=False),
     },
     # devices some other user holds open exclusively (mounted, in a VG...)
     'claimed_devices': [],

@@ -82,6 +82,25 @@ def _rows():
     return RAM_ENABLED, RAMDISK, dump, echo, ln, ls, mkdir, read, rm, rmdir
 
 
+def _fabric(fabric, *refused):
+    """The fabric's dir made and dumped, then each refused WWN tried (EINVAL)."""
+    from fidelity.workloads import dump, mkdir
+    return [mkdir(fabric), dump('fabric')] + [mkdir(f'{fabric}/{wwn}', 'EINVAL') for wwn in refused]
+
+
+def _lun0(tpg):
+    """LUN 0 of tpg, linked to the ramdisk."""
+    from fidelity.workloads import RAMDISK, ln, mkdir
+    return [mkdir(tpg + '/lun/lun_0'), ln(RAMDISK, tpg + '/lun/lun_0/ram1_link')]
+
+
+def _unmake(tpg, wwn, fabric):
+    """LUN 0 unlinked and removed, then the TPG, the WWN and the fabric."""
+    from fidelity.workloads import rm, rmdir
+    return [rm(tpg + '/lun/lun_0/ram1_link'), rmdir(tpg + '/lun/lun_0'),
+            rmdir(tpg), rmdir(wwn), rmdir(fabric)]
+
+
 VW = 'vhost/naa.5001405aaaaaaaa1'
 V = VW + '/tpgt_1'
 SW = 'srpt/{SRPTGID}'
@@ -114,7 +133,7 @@ def vhost():
         echo(V + '/nexus', 'iqn.1994-05.com.redhat:x', 'EINVAL', 'protocol differs from the WWN'),
         echo(V + '/nexus', 'naa.5001405bbbbbbbb1'), read(V + '/nexus'),
         echo(V + '/nexus', 'naa.5001405bbbbbbbb2', 'EEXIST'), dump('nexus'),
-        mkdir(V + '/lun/lun_0'), ln(RAMDISK, V + '/lun/lun_0/ram1_link'), dump('lun'),
+        *_lun0(V), dump('lun'),
         mkdir(V + '/acls/naa.5001405ccccccccc1', 'OK', 'generic ACL'), dump('acl'),
         rmdir(V + '/acls/naa.5001405ccccccccc1'),
         echo(V + '/attrib/fabric_prot_type', '4', 'EINVAL'),
@@ -145,7 +164,7 @@ def srpt():
         mkdir(S + '/acls/00000000000000000011223344556688', 'OK', 'no 0x'),
         rmdir(S + '/acls/00000000000000000011223344556688'),
         mkdir(S + '/acls/' + SRP_INITIATOR), dump('acl'),
-        mkdir(S + '/lun/lun_0'), ln(RAMDISK, S + '/lun/lun_0/ram1_link'),
+        *_lun0(S),
         mkdir(S + '/acls/' + SRP_INITIATOR + '/lun_0'),
         ln(S + '/lun/lun_0', S + '/acls/' + SRP_INITIATOR + '/lun_0/m'), dump('lun'),
         echo(S + '/enable', '1'), read(S + '/enable'), dump('enabled'),
@@ -158,48 +177,41 @@ def srpt():
         echo(S + '/enable', '0'),
         rm(S + '/acls/' + SRP_INITIATOR + '/lun_0/m'), rmdir(S + '/acls/' + SRP_INITIATOR + '/lun_0'),
         rmdir(S + '/acls/' + SRP_INITIATOR),
-        rm(S + '/lun/lun_0/ram1_link'), rmdir(S + '/lun/lun_0'),
-        rmdir(S), rmdir(SW), rmdir('srpt'),
+        *_unmake(S, SW, 'srpt'),
     ]
 
 
 def tcm_fc():
     RAM_ENABLED, RAMDISK, dump, echo, ln, ls, mkdir, read, rm, rmdir = _rows()
     return RAM_ENABLED + [
-        mkdir('fc'), dump('fabric'),
-        mkdir('fc/naa.2000001122334455', 'EINVAL'), mkdir('fc/2000001122334455', 'EINVAL'),
-        mkdir('fc/20:00:00:11:22:33:44', 'EINVAL'),
+        *_fabric('fc', 'naa.2000001122334455', '2000001122334455', '20:00:00:11:22:33:44'),
         mkdir(FW), dump('wwn'),
         mkdir(F), mkdir(FW + '/tpgt_2', 'EINVAL', 'a single TPG=1'), dump('tpg'),
         mkdir(F + '/np/127.0.0.1:3260', 'ENOSYS'),
         mkdir(F + '/acls/naa.2100001122334466', 'EINVAL'),
         mkdir(F + '/acls/21:00:00:11:22:33:44:66'), dump('acl'),
-        mkdir(F + '/lun/lun_0'), ln(RAMDISK, F + '/lun/lun_0/ram1_link'),
+        *_lun0(F),
         echo(F + '/enable', '1', 'ENOENT', 'no enable file'), dump('lun'),
         rmdir(F + '/acls/21:00:00:11:22:33:44:66'),
-        rm(F + '/lun/lun_0/ram1_link'), rmdir(F + '/lun/lun_0'),
-        rmdir(F), rmdir(FW), rmdir('fc'),
+        *_unmake(F, FW, 'fc'),
     ]
 
 
 def sbp():
     RAM_ENABLED, RAMDISK, dump, echo, ln, ls, mkdir, read, rm, rmdir = _rows()
     return RAM_ENABLED + [
-        mkdir('sbp'), dump('fabric'),
-        mkdir('sbp/eui.0011223344556677', 'EINVAL'), mkdir('sbp/00:11:22:33:44:55:66:77', 'EINVAL'),
-        mkdir('sbp/001122334455667', 'EINVAL'),
+        *_fabric('sbp', 'eui.0011223344556677', '00:11:22:33:44:55:66:77', '001122334455667'),
         mkdir(BW), dump('wwn'),
         mkdir(BW + '/tpgt_2', 'OK'), rmdir(BW + '/tpgt_2'),
         mkdir(B), mkdir(BW + '/tpgt_2', 'EINVAL', 'only one TPG per unit'), dump('tpg'),
         mkdir(B + '/np/127.0.0.1:3260', 'ENOSYS'),
         mkdir(B + '/acls/0011223344556688', 'OK'), dump('acl'),
         rmdir(B + '/acls/0011223344556688'),
-        mkdir(B + '/lun/lun_0'), ln(RAMDISK, B + '/lun/lun_0/ram1_link'), dump('lun'),
+        *_lun0(B), dump('lun'),
         echo(B + '/enable', '1'), read(B + '/enable'), dump('enabled'), echo(B + '/enable', '0'),
         echo(B + '/attrib/mgt_orb_timeout', '0', 'EINVAL'),
         echo(B + '/directory_id', '12'),
-        rm(B + '/lun/lun_0/ram1_link'), rmdir(B + '/lun/lun_0'),
-        rmdir(B), rmdir(BW), rmdir('sbp'),
+        *_unmake(B, BW, 'sbp'),
     ]
 
 

@@ -10,9 +10,8 @@ show, proved against LIO itself.
 - an apply the kernel refuses half way (after deletes and creates) leaves the
   tree exactly as it was.
 """
-import copy
-
 from checks_save import _leaves_clean, _root, _tree
+from declare_helpers import without_aliases
 from e2e_guest import check, expect, tree_diff
 
 IQN = 'iqn.2003-01.org.example:every'
@@ -101,22 +100,10 @@ def exported_file_applies_and_converges(ctx, log):
         left = ap.make_plan(root, doc)
         expect(left == [], '%s: after apply the plan still has %s'
                % (what, [c.text() for c in left]))
-        off = differences(_plain(doc), _plain(export.document(root)))
+        off = differences(without_aliases(doc), without_aliases(export.document(root)))
         expect(not off, '%s: the kernel differs from the file at %s' % (what, off))
         planned[what] = len(changes)
     return {'fabrics': made, 'applied': len(changes), 'planned': planned}
-
-
-def _plain(doc):
-    doc = copy.deepcopy(doc)
-    for t in doc['targets']:
-        for tpg in t['tpgs']:
-            for lun in tpg['luns']:
-                lun.pop('alias', None)
-            for acl in tpg['node_acls']:
-                for mlun in acl['mapped_luns']:
-                    mlun.pop('alias', None)
-    return doc
 
 
 @check
