@@ -4,7 +4,7 @@ Installed relative to the install prefix (/usr/local for `pip install` on
 Debian, /usr for a distribution package): the man pages where man finds them,
 the bash completion where bash-completion loads it on demand, the systemd
 unit in PREFIX/lib/systemd/system (systemd reads /usr/local/lib/systemd/system
-too), the fabric specs in PREFIX/share/lio-py/spec (rtslib/spec.py looks there).
+too), the Pacemaker resource agent in PREFIX/lib/ocf/resource.d/lio-py, the fabric specs in PREFIX/share/lio-py/spec (rtslib/spec.py looks there).
 The build's scratch (build/, *.egg-info) goes to a temporary directory, never
 into the source tree.
 """
@@ -32,6 +32,9 @@ setup(
         ('share/man/man8', files('scripts/man/*.8')),
         ('share/bash-completion/completions', ['scripts/completion/targetcli']),
         ('lib/systemd/system', ['scripts/target.service']),
+        # OCF_ROOT is /usr/lib/ocf: Pacemaker finds ocf:lio-py:lio-config when the
+        # prefix is /usr (a distribution package)
+        ('lib/ocf/resource.d/lio-py', ['scripts/ocf/lio-config']),
     ],
     options={'build': {'build_base': os.path.join(SCRATCH, 'build')},
              'egg_info': {'egg_base': SCRATCH}},

@@ -94,6 +94,33 @@ class ALUATargetPortGroup(CFSNode):
                             'lun': int(parts[3].split('_', 1)[1])})
         return out
 
+    def member_luns(self):
+        """LUN objects named by 'members' (lines fabric/wwn/tpgt_N/lun_M), or None
+        when the file is missing or a line is not understood."""
+        from rtslib import spec
+        from rtslib.fabric import FabricModule
+        from rtslib.lun import LUN
+        from rtslib.target import TPG, Target
+        text = self._read_optional(f'{self.cfs_path}/members')
+        if text is None:
+            return None
+        dirs = {s['configfs_dir'].lower(): n for n, s in spec.load_all().items()
+                if not s.get('view_of')}
+        luns = []
+        # the kernel's list may start with NUL bytes
+        for line in text.replace('\0', '\n').split('\n'):
+            parts = line.strip().split('/')
+            if parts == ['']:
+                continue
+            fabric = dirs.get(parts[0].lower())
+            if fabric is None or len(parts) != 4 or not parts[2].startswith('tpgt_'):
+                return None
+            fm = FabricModule(fabric, fs=self.fs)
+            target = Target(fm, fm.from_fabric_wwn(parts[1]), mode='listed')
+            tpg = TPG(target, parts[2][len('tpgt_'):], mode='listed')
+            luns.append(LUN(tpg, parts[3][len('lun_'):], mode='listed'))
+        return luns
+
     def delete(self):
         with locks.backstore(self.fs, self.storage_object.plugin):
             self._check_self()

@@ -58,7 +58,8 @@ HINTS = {
         'the kernel refused the address: a wildcard portal (0.0.0.0 or [::]) and a specific '
         'address cannot share a port in one TPG',
     ('create target', errno.EINVAL):
-        'the kernel rejected the name (iSCSI names are at most 223 characters)',
+        'the kernel rejected the name for this fabric (an iSCSI name is at most 223 '
+        'characters; a hardware fabric takes only the ports it has)',
     ('create tpg', errno.EINVAL): 'the kernel rejected the tag (use 0-65535)',
     ('link', errno.ENODEV):
         'the storage object is not enabled; finish its configuration and enable it first',

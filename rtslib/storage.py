@@ -312,28 +312,12 @@ class StorageObject(CFSNode):
         """LUN objects named by 'members' (lines fabric/wwn/tpgt_N/lun_M), or None."""
         if not self.alua_supported or self.status != 'activated':
             return None if self.alua_supported is False else []
-        from rtslib import spec
-        from rtslib.fabric import FabricModule
-        from rtslib.lun import LUN
-        from rtslib.target import TPG, Target
-        dirs = {s['configfs_dir'].lower(): n for n, s in spec.load_all().items()
-                if not s.get('view_of')}
         luns = []
         for group in self.alua_tpgs:
-            text = self._read_optional(f'{group.cfs_path}/members')
-            if text is None:
+            members = group.member_luns()
+            if members is None:
                 return None
-            for line in text.replace('\0', '\n').split('\n'):
-                parts = line.strip().split('/')
-                if parts == ['']:
-                    continue
-                fabric = dirs.get(parts[0].lower())
-                if fabric is None or len(parts) != 4 or not parts[2].startswith('tpgt_'):
-                    return None
-                fm = FabricModule(fabric, fs=self.fs)
-                target = Target(fm, fm.from_fabric_wwn(parts[1]), mode='listed')
-                tpg = TPG(target, parts[2][len('tpgt_'):], mode='listed')
-                luns.append(LUN(tpg, parts[3][len('lun_'):], mode='listed'))
+            luns.extend(members)
         return luns
 
     def delete(self, save=False):

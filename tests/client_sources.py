@@ -5,12 +5,13 @@
 - cinder's rtstool: the `cinder` sdist from PyPI (`pip download`), pinned, of
   which cinder/__init__.py, cinder/i18n.py and cinder/cmd/rtstool.py are kept;
   cinder.i18n needs oslo.i18n (tests/run installs it).
-- targetd: published on no package registry this project's machines reach, so
-  it is run when LIO_TARGETD_SRC names a checkout of open-iscsi/targetd; its
-  targetd/*.py files are then copied here, so later runs (and the VM guest)
-  have them too.
+- targetd: published on no package registry (not PyPI, not Debian), so the
+  files its block export functions need are committed, unchanged, under
+  tests/third_party/targetd (its README says from which commit);
+  LIO_TARGETD_SRC names another checkout of open-iscsi/targetd to run instead,
+  whose targetd/*.py files are then copied here, so the VM guest has them too.
 
-Both land in a cache in the VM harness's work dir (tests/vm/.work/clients,
+Fetched and copied clients land in a cache in the VM harness's work dir (tests/vm/.work/clients,
 or under LIO_VM_WORKDIR; gitignored), which the VM guest reads at the same
 path.  When a client cannot be had, ClientUnavailable says why and how.
 """
@@ -84,17 +85,14 @@ def _fetch_cinder(cache, top):
 
 def targetd(cache=None):
     """A directory holding targetd/ (block.py and what it imports)."""
-    top = os.path.join(cache or cache_dir(), 'targetd')
     src = os.environ.get('LIO_TARGETD_SRC')
-    if src:
-        if not os.path.isfile(os.path.join(src, 'targetd', 'block.py')):
-            raise ClientUnavailable(f'LIO_TARGETD_SRC={src} has no targetd/block.py: give a '
-                                    f'checkout of open-iscsi/targetd')
-        _copy_targetd(src, top)
-    if not os.path.isfile(os.path.join(top, 'targetd', 'block.py')):
-        raise ClientUnavailable('targetd is published on no package registry this machine '
-                                'reaches (PyPI, Debian): set LIO_TARGETD_SRC to a checkout of '
-                                'open-iscsi/targetd to run its block export functions')
+    if not src:
+        return os.path.join(REPO, 'tests', 'third_party', 'targetd')
+    if not os.path.isfile(os.path.join(src, 'targetd', 'block.py')):
+        raise ClientUnavailable(f'LIO_TARGETD_SRC={src} has no targetd/block.py: give a '
+                                f'checkout of open-iscsi/targetd')
+    top = os.path.join(cache or cache_dir(), 'targetd')
+    _copy_targetd(src, top)
     return top
 
 
@@ -119,7 +117,7 @@ def main(argv):
             print(f'client_sources: {name}: {get()}')
         except ClientUnavailable as e:
             print(f'client_sources: {name}: {e}', file=sys.stderr)
-            status = status or (1 if get is cinder else 0)
+            status = 1
     return status
 
 

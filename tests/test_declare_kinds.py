@@ -279,3 +279,21 @@ def test_masked_export_of_every_kind_is_refused_for_each_secret(every):
                       'discovery_password']
     assert all(': a masked secret ("********", from an export to stdout)' in p
                for p in e.value.problems)
+
+
+def test_refusal_after_an_alua_group_delete_puts_its_luns_back_in_it(every, simdir):
+    """The kernel moves a deleted group's LUNs to default_tg_pt_gp by itself; an
+    apply refused later re-creates the group with its members, not empty."""
+    root, doc = every
+    so = _so(doc, 'disk1')
+    so['alua_tpgs'] = [g for g in so['alua_tpgs'] if g['name'] != 'ao']
+    moved = [lun for lun in _tpg(doc, 'iscsi')['luns'] if lun.get('alua_tg_pt_gp_name') == 'ao']
+    assert moved, 'the fixture has a LUN in group ao'
+    for lun in moved:
+        lun['alua_tg_pt_gp_name'] = 'default_tg_pt_gp'
+    _refusals()['iSER without an RDMA device'](root, doc)
+    before = h.sorted_members(tree(simdir))
+    assert lines(ap.make_plan(root, doc))[0] == 'delete /backstores/block/disk1/alua/ao'
+    with pytest.raises(ap.ApplyFailed):
+        ap.apply(root, doc)
+    assert h.sorted_members(tree(simdir)) == before

@@ -89,6 +89,8 @@ def test_data_files_land_where_they_are_looked_for(venv):
     assert (share / 'man' / 'man8' / 'targetctl.8').is_file()
     assert (share / 'bash-completion' / 'completions' / 'targetcli').is_file()
     assert (venv['dir'] / 'lib' / 'systemd' / 'system' / 'target.service').is_file()
+    agent = venv['dir'] / 'lib' / 'ocf' / 'resource.d' / 'lio-py' / 'lio-config'
+    assert agent.is_file() and os.access(agent, os.X_OK)
     spec = _run([str(venv['dir'] / 'bin' / 'python'), '-c',
                  'from rtslib.spec import spec_dir; print(spec_dir())'],
                 env=venv['env'], cwd=str(venv['work'])).stdout.strip()

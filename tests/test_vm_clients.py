@@ -12,7 +12,7 @@ VM_CHECKS = ['clients.*']
 
 
 def test_targetd_block_export_functions_on_the_real_kernel(vm):
-    obtain(client_sources.targetd)          # skipped, saying why, when no one can have it
+    obtain(client_sources.targetd)
     cw.expect_targetd(vm.check('clients.targetd_block'))
 
 

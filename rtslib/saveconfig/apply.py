@@ -172,6 +172,7 @@ class Runner:
         self.progress = progress
         self.made_fabric_dirs = []
         self.parents = {}   # (kind, key) -> target, TPG or ACL found once (a stat each)
+        self.members_of_deleted = {}    # ALUA group key -> its LUNs when it was deleted
 
     def run(self, changes):
         total = len(changes)
@@ -187,6 +188,12 @@ class Runner:
         if change.op == 'set':
             self.set(change, change.new)
         elif change.op == 'delete':
+            if change.kind == 'alua_tpg':
+                # the kernel moves a deleted group's LUNs to default_tg_pt_gp: an
+                # undo has to move them back, which no change of the plan says
+                group = self.find(change.kind, change.key)
+                self.members_of_deleted[change.key] = (group.member_luns() or []) \
+                    if group else []
             self.remove(change.kind, change.key)
         else:
             getattr(self, 'create_' + change.kind)(change)
@@ -212,6 +219,8 @@ class Runner:
                 self.set(change, change.old)
         elif change.op == 'delete':
             getattr(self, 'create_' + change.kind)(change)
+            for lun in self.members_of_deleted.pop(change.key, ()):
+                lun.alua_tg_pt_gp_name = change.key[1]
         else:
             self.remove(change.kind, change.key)
 

@@ -1,0 +1,1 @@
+from targetd.main import main
