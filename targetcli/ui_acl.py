@@ -1,36 +1,18 @@
 """acls/ of a TPG: node ACLs and their mapped LUNs."""
 import re
 
-from targetcli.cshell import ExecutionError
-
-from targetcli.ui_lun import LUN_NAME, lun_storage_object, parse_number
+from targetcli.ui_lun import LUN_NAME, existing, lun_storage_object, parse_number
 from targetcli.ui_node import UIListing, UIRTSLibNode, finished_completions
-from targetcli.ui_params import AUTH_ALIASES, AUTH_PARAMS, ISCSI_PARAMETERS
+from targetcli.ui_params import AUTH_ALIASES, define_auth_group
 
 _MLUN_NAME = re.compile(r'mapped_lun(\d+)\Z')
-
-
 
 
 class UINodeACL(UIRTSLibNode):
     """One node ACL: mapped LUNs, CHAP (auth), attributes and parameters."""
 
     param_aliases = AUTH_ALIASES
-    ui_desc_attributes = {
-        'dataout_timeout': ('number', 'Data-Out timeout in seconds before invoking recovery.'),
-        'dataout_timeout_retries': ('number', 'Number of Data-Out timeout recovery attempts '
-                                              'before failing a path.'),
-        'default_erl': ('number', 'Default Error Recovery Level.'),
-        'nopin_response_timeout': ('number', 'Nop-In response timeout in seconds.'),
-        'nopin_timeout': ('number', 'Nop-In timeout in seconds.'),
-        'random_datain_pdu_offsets': ('number', 'If set to 1, request random Data-In PDU '
-                                                'offsets.'),
-        'random_datain_seq_offsets': ('number', 'If set to 1, request random Data-In '
-                                                'sequence offsets.'),
-        'random_r2t_offsets': ('number', 'If set to 1, request random R2T (Ready To '
-                                         'Transfer) offsets.'),
-    }
-    ui_desc_parameters = ISCSI_PARAMETERS
+    help_tables = {'attribute': 'node_acl_attributes', 'parameter': 'iscsi_parameters'}
 
     def __init__(self, acl, parent):
         super().__init__(acl.node_wwn, acl, parent)
@@ -38,23 +20,16 @@ class UINodeACL(UIRTSLibNode):
 
     def define_groups(self):
         super().define_groups()
-        if self.tpg.has_feature('auth'):
-            for param in AUTH_PARAMS:
-                self.define_config_group_param('auth', param, 'string')
+        define_auth_group(self, self.tpg)
 
     def load_children(self):
         for mlun in self.rtsnode.mapped_luns:
             UIMappedLUN(mlun, self)
 
     def lookup_child(self, name):
-        from rtslib import MappedLUN, RTSLibError
-        match = _MLUN_NAME.match(name)
-        if not match:
-            return None
-        try:
-            return UIMappedLUN(MappedLUN(self.rtsnode, int(match.group(1))), self)
-        except RTSLibError:
-            return None
+        from rtslib import MappedLUN
+        return self.numbered_child(_MLUN_NAME, name,
+                                   lambda n: UIMappedLUN(MappedLUN(self.rtsnode, n), self))
 
     def ui_getgroup_auth(self, name):
         return getattr(self.rtsnode, 'chap_' + name)
@@ -124,13 +99,10 @@ class UINodeACL(UIRTSLibNode):
         '''
         Deletes the specified mapped LUN.
         '''
-        from rtslib import MappedLUN, RTSLibError
+        from rtslib import MappedLUN
         index = parse_number(mapped_lun, 'mapped_lun', 'mapped_lun')
-        try:
-            mlun = MappedLUN(self.rtsnode, index)
-        except RTSLibError:
-            raise ExecutionError(f"No mapped LUN {index} in {self.path}") from None
-        mlun.delete()
+        existing(lambda: MappedLUN(self.rtsnode, index),
+                 f"No mapped LUN {index} in {self.path}").delete()
         self.refresh()
         self.info(f"Deleted Mapped LUN {index}.")
 

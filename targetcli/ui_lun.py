@@ -20,6 +20,13 @@ def parse_number(text, what, prefix=''):
     return int(value)
 
 
+def existing(make, missing):
+    """make()'s library object, or ExecutionError(missing) when the kernel has none."""
+    from rtslib import RTSLibError
+    try:
+        return make()
+    except RTSLibError:
+        raise ExecutionError(missing) from None
 
 
 class UILUN(UIRTSLibNode):
@@ -150,13 +157,10 @@ class UILUNs(UIListing):
         Deletes the supplied LUN from the Target Portal Group. "lun" must
         be a positive number matching an existing LUN (or "lunX").
         '''
-        from rtslib import LUN, RTSLibError
+        from rtslib import LUN
         index = parse_number(lun, 'lun', 'lun')
-        try:
-            lun_object = LUN(self.tpg, index)
-        except RTSLibError:
-            raise ExecutionError(f"Invalid LUN: no LUN {index} in {self.path}") from None
-        lun_object.delete()
+        existing(lambda: LUN(self.tpg, index),
+                 f"Invalid LUN: no LUN {index} in {self.path}").delete()
         self.parent.refresh()
         self.info(f"Deleted LUN {index}.")
 

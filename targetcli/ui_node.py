@@ -482,6 +482,18 @@ class UINode(ConfigNode):
             return value
         raise ValueError(f"Syntax error, '{value}' is not Yes|No.")
 
+    def numbered_child(self, pattern, name, make):
+        """make(N) for a name that pattern matches with N as its group 1, or None:
+        no such name, or the kernel has no such object."""
+        from rtslib.errors import RTSLibError
+        match = pattern.match(name)
+        if not match:
+            return None
+        try:
+            return make(int(match.group(1)))
+        except RTSLibError:
+            return None
+
 
 class UIListing(UINode):
     """A directory of one kind of child (luns/, acls/, portals/, alua/): it lists
@@ -521,16 +533,17 @@ class UIListing(UINode):
 class UIRTSLibNode(UINode):
     """A node that shows one rtslib object (self.rtsnode)."""
 
-    ui_desc_attributes = {}
-    ui_desc_parameters = {}
+    # group -> table of ui_help.json that describes its names
+    help_tables = {}
 
     def __init__(self, name, rtsnode, parent):
         self.rtsnode = rtsnode
         super().__init__(name, parent)
 
     def define_groups(self):
-        self._define_from_rtslib('attribute', self.ui_desc_attributes)
-        self._define_from_rtslib('parameter', self.ui_desc_parameters)
+        from targetcli.ui_help import descriptions
+        for group in ('attribute', 'parameter'):
+            self._define_from_rtslib(group, descriptions(self.help_tables.get(group)))
 
     def _define_from_rtslib(self, group, descriptions):
         lister = getattr(self.rtsnode, f'list_{group}s', None)

@@ -233,14 +233,9 @@ class UIMultiTPGTarget(SavesOnlyItsTarget, ExportsItself, UIRTSLibNode):
             UITPG(tpg, self)
 
     def lookup_child(self, name):
-        from rtslib import TPG, RTSLibError
-        match = _TPG_NAME.match(name)
-        if not match:
-            return None
-        try:
-            return UITPG(TPG(self.rtsnode, int(match.group(1)), mode='lookup'), self)
-        except RTSLibError:
-            return None
+        from rtslib import TPG
+        return self.numbered_child(_TPG_NAME, name,
+                                   lambda n: UITPG(TPG(self.rtsnode, n, mode='lookup'), self))
 
     def get_child(self, name):
         match = _TPG_NAME.match(name)

@@ -3,7 +3,7 @@ from targetcli.cshell import ExecutionError
 
 from targetcli.ui_declare import ExportsItself
 from targetcli.ui_node import UIRTSLibNode, shown
-from targetcli.ui_params import AUTH_ALIASES, AUTH_PARAMS, ISCSI_PARAMETERS
+from targetcli.ui_params import AUTH_ALIASES, AUTH_PARAMS, define_auth_group
 
 
 def attribute_or(rtsnode, name, default):
@@ -22,36 +22,14 @@ class UITPG(ExportsItself, UIRTSLibNode):
     """A TPG: luns/, acls/ and portals/ as its fabric supports them."""
 
     param_aliases = AUTH_ALIASES
-    ui_desc_attributes = {
-        'authentication': ('number', 'If set to 1, enforce authentication for this TPG.'),
-        'cache_dynamic_acls': ('number',
-                               'If set to 1 in demo mode, cache dynamically generated ACLs.'),
-        'default_cmdsn_depth': ('number', 'Default CmdSN (Command Sequence Number) depth.'),
-        'default_erl': ('number', 'Default Error Recovery Level.'),
-        'demo_mode_discovery': ('number', 'If set to 1 in demo mode, enable discovery.'),
-        'demo_mode_write_protect': ('number',
-                                    'If set to 1 in demo mode, prevent writes to LUNs.'),
-        'fabric_prot_type': ('number', 'Fabric DIF protection type.'),
-        'generate_node_acls': ('number',
-                               'If set to 1, allow all initiators to login (i.e. demo mode).'),
-        'login_timeout': ('number', 'Login timeout value in seconds.'),
-        'netif_timeout': ('number', 'NIC failure timeout in seconds.'),
-        'prod_mode_write_protect': ('number', 'If set to 1, prevent writes to LUNs.'),
-        't10_pi': ('number', 'If set to 1, enable T10 Protection Information.'),
-        'tpg_enabled_sendtargets': ('number', 'If set to 1, the SendTargets discovery '
-                                              'response advertises the TPG only if the TPG '
-                                              'is enabled.'),
-    }
-    ui_desc_parameters = ISCSI_PARAMETERS
+    help_tables = {'attribute': 'tpg_attributes', 'parameter': 'iscsi_parameters'}
 
     def __init__(self, tpg, parent, name=None):
         super().__init__(name or f"tpg{tpg.tag}", tpg, parent)
 
     def define_groups(self):
         super().define_groups()
-        if self.rtsnode.has_feature('auth'):
-            for param in AUTH_PARAMS:
-                self.define_config_group_param('auth', param, 'string')
+        define_auth_group(self, self.rtsnode)
 
     def load_children(self):
         from targetcli.ui_acl import UINodeACLs
