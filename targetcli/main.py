@@ -37,6 +37,7 @@ found differences, 4 when a restore left named parts unapplied on purpose.
 from rtslib.exit_status import FAILED as EXIT_FAILED
 from rtslib.exit_status import OK as EXIT_OK
 from rtslib.exit_status import USAGE as EXIT_USAGE
+from rtslib import configfs
 
 
 class Options:
@@ -235,7 +236,7 @@ def _complete_file(text):
 
 
 def _complete_command(opts, args, text):
-    simdir = opts.simulate or os.environ.get('LIO_SIMULATE') or None
+    simdir = opts.simulate or configfs.sim_dir()
     if simdir:
         if not os.path.isdir(simdir):
             return []   # a Tab never creates a simulation directory
@@ -253,7 +254,7 @@ def run(argv):
     opts, args = parse_args(argv)
     if opts.complete_line is not None:
         return complete_line(opts.complete_line)
-    simdir = opts.simulate or os.environ.get('LIO_SIMULATE') or None
+    simdir = opts.simulate or configfs.sim_dir()
     if simdir:
         simdir = os.path.abspath(simdir)
         try:

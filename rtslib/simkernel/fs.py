@@ -207,7 +207,7 @@ class SimConfigFS:
     def symlink(self, target, link):
         self._ensure()
         lparts = self._parts(link)
-        tparts = self._parts(self._rel(target))
+        tparts = self._parts(self._under_root(target))
         with self.store.locked():
             holder = self._existing_dir(lparts[:-1])
             if os.path.lexists(self.abspath(link)):
@@ -269,7 +269,8 @@ class SimConfigFS:
         return os.path.lexists(self.store.abspath(rel))
 
     # -- internals --------------------------------------------------------------------------
-    def _rel(self, target):
+    def _under_root(self, target):
+        """A symlink target as a path below the configfs root (absolute ones cut)."""
         if target.startswith(self.root + '/'):
             return target[len(self.root) + 1:]
         return target
