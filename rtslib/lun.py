@@ -295,6 +295,10 @@ class MappedLUN(_LinkedNode):
 
     write_protect = property(_get_write_protect, _set_write_protect)
 
+    def read_statistics(self, names):
+        """The texts of statistics/<name> files, None where the kernel answers no."""
+        return [self._read_optional(self._path_of('statistics/' + name)) for name in names]
+
     def delete(self):
         with locks.tpg(self.parent_nodeacl.parent_tpg):
             self._unlink()      # its listdir says NotInCFS if the mapped LUN is gone

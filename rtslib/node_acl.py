@@ -82,9 +82,15 @@ class NodeACL(CFSNode):
 
     @property
     def session(self):
-        """The initiator's session as rtslib-fb parses it from info, or None."""
+        """The initiator's session as rtslib-fb parses it from info, or None.
+        Fabrics whose ACLs have no info file (srpt, vhost, ...) show a session in
+        a mapped LUN's attached-port statistics, readable only while logged in."""
         text = self._read_optional(self._path_of('info'))
-        return None if text is None else session_info.parse(text.splitlines(), self)
+        if text is not None:
+            return session_info.parse(text.splitlines(), self)
+        for mlun in self.mapped_luns:
+            return session_info.from_port(*mlun.read_statistics(session_info.PORT_FILES), self)
+        return None
 
     @property
     def sessions(self):

@@ -112,6 +112,34 @@ def test_vhost_target_shows_its_nexus_and_no_error_rows(vm_like):
     assert re.search(r'o- lun0 \.+ \[ramdisk/r1', out), out
 
 
+SRP_TARGET, SRP_INITIATOR = 'ib.fe80000000000000001600fffe000001', \
+    'ib.0000000000000000001600fffe000001'
+
+
+def _srp_export(sim, sessions):
+    """An srpt target exporting a ramdisk to SRP_INITIATOR; sessions as sim-host.json
+    describes them (names as the configfs directories: 0x...); `sessions detail`."""
+    configure_host(sim, fabric_modules=VM_FABRICS, rdma_devices=RXE, sessions=sessions)
+    ok(sim, '/backstores/ramdisk', 'create', 'r1', '16M')
+    ok(sim, '/srpt', 'create', SRP_TARGET)
+    ok(sim, f'/srpt/{SRP_TARGET}/luns', 'create', '/backstores/ramdisk/r1')
+    ok(sim, f'/srpt/{SRP_TARGET}/acls', 'create', SRP_INITIATOR)
+    return ok(sim, 'sessions', 'detail')
+
+
+def test_a_logged_in_srp_initiator_shows_in_sessions(tmp_path):
+    """srpt ACLs have no info file: the session shows in a mapped LUN's port
+    statistics, which the kernel answers only while the initiator is logged in."""
+    assert '(no open sessions)' in _srp_export(tmp_path / 'out', [])
+    out = _srp_export(tmp_path / 'in', [{'target': '0x' + SRP_TARGET[3:], 'tpgt': 1,
+                                         'initiator': '0x' + SRP_INITIATOR[3:]}])
+    assert 'sid: 0 type: Normal session-state: LOGGED_IN' in out, out
+    assert f'name: {SRP_INITIATOR}' in out
+    assert 'mapped-lun: 0 backstore: ramdisk/r1 mode: rw' in out
+    assert 'sid: 0' in ok(tmp_path / 'in', f'/srpt/{SRP_TARGET}/acls/{SRP_INITIATOR}',
+                          'sessions')
+
+
 def test_srpt_target_is_its_port_without_tpg_tags(vm_like):
     out = ok(vm_like, '/srpt', 'create')
     assert 'Created target ib.fe80000000000000001600fffe000001.' in out

@@ -32,6 +32,14 @@ def test_srp_login_reads_back_what_it_wrote(vm):
     assert any('CHECKSUM srp' in line and 'write==read' in line for line in data['log'])
 
 
+def test_srp_session_shows_while_logged_in(vm):
+    data = vm.check('srp.srp_login_with_our_targetcli')
+    assert '(no open sessions)' in data['sessions_before']
+    assert 'session-state: LOGGED_IN' in data['sessions'], data['sessions']
+    assert f"name: {data['initiator']}" in data['sessions']
+    assert 'mapped-lun: 0 backstore: fileio/srp1 mode: rw' in data['sessions']
+
+
 def test_vhost_round_trip_and_targetcli_fb(vm):
     data = vm.check('vhost.vhost_round_trip_and_peer')
     assert data['compare']['ok']

@@ -16,7 +16,7 @@ from rtslib.simkernel.host import load_host, write_host
 from rtslib.simkernel.kinds import (CONTAINERS, LINK_HOLDERS, default_children, resolve, split,
                                     template_name, templates_version)
 from rtslib.simkernel.parse import fail
-from rtslib.simkernel.rules import ALWAYS_ENODEV, READ_ERRORS
+from rtslib.simkernel.rules import READ_ERRORS, SESSION_ONLY
 from rtslib.simkernel.store import Store
 
 NAME_MAX = 255
@@ -123,8 +123,8 @@ class SimConfigFS:
             return f.read().decode('utf-8', 'replace')
 
     def _read_fails(self, node):
-        if node.sub in ALWAYS_ENODEV.get(node.kind, ()):
-            return True
+        if node.sub in SESSION_ONLY.get(node.kind, ()):
+            return render.session_of(self, node.obj_path.rsplit('/', 1)[0]) is None
         rule = READ_ERRORS.get(node.kind) or READ_ERRORS.get(
             f'{node.kind}_{node.flavour}')
         if not rule or not (rule[1] == '*' or node.sub.startswith(rule[1])):

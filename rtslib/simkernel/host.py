@@ -38,8 +38,10 @@ DEFAULT_HOST = {
     'rdma_devices': {},
     'netdev_addresses': {},        # {netdev: [address]} (ip_addresses lists them too)
     'kernel_modules': [],          # other loaded modules (ib_isert, rdma_rxe...)
-    # logged-in iSCSI initiators: [{target, tpgt, initiator, alias, sid, address,
-    # transport}]; an ACL made for one shows the session in its info file
+    # logged-in initiators: [{target, tpgt, initiator, alias, sid, address,
+    # transport}], names as their configfs directories; an iSCSI ACL made for one
+    # shows the session in its info file, a mapped LUN made for one (any fabric)
+    # in its scsi_att_intr_port statistics
     'sessions': [],
     'cxgbit_addresses': [],        # local addresses on Chelsio offload hardware
     'first_scsi_host': 6,          # host number tcm_loop's first SCSI host gets

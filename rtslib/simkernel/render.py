@@ -69,22 +69,38 @@ def _acl_initial(fs, node, st):
         return {'port_name': node.name + '\n'}
     if node.flavour != 'iscsi':
         return {}
-    session = _session_of(fs, node)
+    session = session_of(fs, node.obj_path)
     if session:
         return {'info': session_info(node.name, session)}
     # the kernel keeps initiator names in TRANSPORT_IQN_LEN (224) bytes with the NUL
     return {'info': NO_SESSION % node.name[:223]}
 
 
-def _session_of(fs, node):
-    """The logged-in session sim-host.json describes for this iSCSI ACL, or None
-    ('sessions': [{target, tpgt, initiator, ...}])."""
-    _fabric, wwn, tpg = node.obj_path.split('/')[:3]
+def session_of(fs, acl_path):
+    """The logged-in session sim-host.json describes for the ACL at acl_path
+    (<fabric>/<wwn>/tpgt_N/acls/<initiator>), or None ('sessions': [{target,
+    tpgt, initiator, ...}], names as their configfs directories)."""
+    _fabric, wwn, tpg, _acls, initiator = acl_path.split('/')[:5]
     for session in fs.host().get('sessions') or ():
         if session.get('target') == wwn and f"tpgt_{int(session.get('tpgt', 1))}" == tpg \
-                and session.get('initiator') == node.name:
+                and session.get('initiator') == initiator:
             return session
     return None
+
+
+def _attached_port(fs, node, acl_path):
+    """A mapped LUN's scsi_att_intr_port/{indx,port_ident} while its ACL's initiator
+    is logged in: iSCSI gives its session id and ISID, other fabrics 0 and nothing
+    (target_stat_iport_*_show)."""
+    session = session_of(fs, acl_path)
+    if not session:
+        return {}
+    initiator = acl_path.split('/')[4]
+    iscsi = node.flavour == 'iscsi'
+    index = session.get('sid', 1) if iscsi else 0
+    sid = session.get('isid', '023d00000000') if iscsi else ''
+    return {'statistics/scsi_att_intr_port/indx': f'{index}\n',
+            'statistics/scsi_att_intr_port/port_ident': f'{initiator}+i+{sid}\n'}
 
 
 def session_info(initiator, session):
@@ -293,7 +309,8 @@ def _mapped_lun_dynamic(fs, node, st):
             b + 'indx': f"{st['acl_index']}\n", b + 'inst': inst,
             b + 'intr_name': st['acl'][:223] + '\n', b + 'map_indx': '0\n',
             b + 'num_cmds': '0\n', b + 'port': rtpi, b + 'read_mbytes': '0\n',
-            b + 'row_status': 'Ready\n', b + 'write_mbytes': '0\n'}
+            b + 'row_status': 'Ready\n', b + 'write_mbytes': '0\n',
+            **_attached_port(fs, node, node.obj_path.rsplit('/', 1)[0])}
 
 
 def _auth_target(fs, node, prefix):

@@ -224,8 +224,9 @@ READ_ERRORS = {
     'tpg_loopback': ('no_nexus', 'nexus'),
     'tpg_vhost': ('no_nexus', 'nexus'),
 }
-# these always fail to read, even when linked (recorded so on 6.1)
-ALWAYS_ENODEV = {
+# these fail to read unless the ACL's initiator is logged in, even when linked
+# (recorded so on 6.1, with and without an ib_srp login)
+SESSION_ONLY = {
     'mapped_lun': ('statistics/scsi_att_intr_port/indx',
                    'statistics/scsi_att_intr_port/port_ident'),
 }

@@ -65,7 +65,8 @@ def srp_login_with_our_targetcli(ctx, log):
                 '/srpt create %s' % target,
                 '/srpt/%s/luns create /backstores/fileio/srp1' % target,
                 '/srpt/%s/acls create %s' % (target, initiator)])
-    out = {'ls_before': tcli('ls /srpt').stdout}
+    out = {'ls_before': tcli('ls /srpt').stdout, 'initiator': initiator,
+           'sessions_before': tcli('sessions detail').stdout}
     line = _srp_login(ctx, guid)
     log('# echo %s > .../add_target' % line)
     disk = _srp_disk(120)
