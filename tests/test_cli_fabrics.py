@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from cli_helpers import cli, configure_host, env_for, ok
+from conftest import ROOT
 
 SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'spec')
 
@@ -227,3 +228,28 @@ def test_a_logged_in_session_described_in_sim_host_shows_in_sessions(tmp_path):
     assert 'sid: 3' in ok(sim, f'/iscsi/{iqn}/tpg1', 'sessions')
     assert '(no open sessions)' in ok(sim, '/iscsi', 'create', 'iqn.2003-01.org.example:s2') + \
         ok(sim, '/iscsi/iqn.2003-01.org.example:s2/tpg1', 'sessions')
+
+
+def test_srp_session_files_read_as_the_kernel_s_while_logged_in(tmp_path):
+    """The simulator's ACL subtree with an SRP login described in sim-host.json
+    has the files and the session-only values the kernel showed with ib_srp."""
+    from fidelity.dump import dump_lines
+    from rtslib.simkernel import SimConfigFS
+    sim = tmp_path / 'sim'
+    _srp_export(sim, [{'target': '0x' + SRP_TARGET[3:], 'tpgt': 1,
+                       'initiator': '0x' + SRP_INITIATOR[3:]}])
+    acls = 'srpt/0x' + SRP_TARGET[3:] + '/tpgt_1/acls'
+    got = dump_lines(SimConfigFS(str(sim)), acls)
+    with open(os.path.join(ROOT, 'tests/data/reference/kernel-6.1-fabrics/srpt-logged-in.txt')) as f:
+        real = f.read().splitlines()
+
+    def shape(lines):   # paths and, for the session files, values (indexes vary by boot)
+        out = []
+        for line in lines:
+            path = line.split(' ')[0]
+            if '/lun_0/' in path and ' -> ' in line:
+                path = path.rsplit('/', 1)[0] + '/<link>'
+            out.append(line if path.endswith(('/indx', '/port_ident')) and
+                       'scsi_att_intr_port' in path else path)
+        return sorted(out)
+    assert shape(got) == shape(real)
