@@ -471,16 +471,22 @@ def dump_or_report(obj, label, warn):
         return None
 
 
-def dump_children(parent, listing, warn, label):
+def dump_children(parent, listing, warn, label, seen=None):
     """[child.dump()] of the objects parent.<listing> yields.  Tolerant (warn
     given): a listing that fails is reported, and each child that cannot be
-    read is reported and left out (dump_or_report)."""
+    read is reported and left out (dump_or_report).  seen: a list the children
+    are added to."""
     if warn is None:
-        return [child.dump() for child in getattr(parent, listing)]
-    try:
         children = list(getattr(parent, listing))
-    except UNREADABLE as err:
-        warn(f'{listing} not saved: {err}')
-        return []
+    else:
+        try:
+            children = list(getattr(parent, listing))
+        except UNREADABLE as err:
+            warn(f'{listing} not saved: {err}')
+            return []
+    if seen is not None:
+        seen.extend(children)
+    if warn is None:
+        return [child.dump() for child in children]
     dumps = (dump_or_report(child, label, warn) for child in children)
     return [d for d in dumps if d is not None]

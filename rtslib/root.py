@@ -84,17 +84,20 @@ class RTSRoot(CFSNode):
         return self._read_optional('dbroot', self._default_dbroot).strip()
 
     # -- save / restore (bodies in rtslib.saveconfig) ---------------------------
-    def dump(self, warn=None):
+    def dump(self, warn=None, storage_objects_seen=None):
         """The whole configuration as rtslib-fb's saveconfig.json document.
 
         warn: tolerant (saveconfig's): what cannot be read (a broken link, an
-        unreadable attribute) is reported through warn(message) and left out."""
+        unreadable attribute) is reported through warn(message) and left out.
+        storage_objects_seen: a list the storage objects are added to (apply
+        writes to them without looking each up again)."""
         from rtslib.storage import so_mapping
         # storage objects under their plugins' locks (none half made), then each
         # TPG under its own (TPG.dump): a dump beside one-shot commands restores
         with locks.all_backstores(self.fs, (cls.plugin for cls in so_mapping.values())):
             storage_objects = dump_children(self, 'storage_objects', warn,
-                                            lambda so: f'storage object {so.plugin}/{so.name}')
+                                            lambda so: f'storage object {so.plugin}/{so.name}',
+                                            storage_objects_seen)
         return {
             'fabric_modules': dump_children(self, 'saved_fabric_modules', warn,
                                             lambda fm: f'fabric module {fm.name}'),

@@ -70,13 +70,17 @@ class _KernelHas:
         return self.memo[key]
 
 
-def live_document(root, want, target=None, storage_object=None):
+def live_document(root, want, target=None, storage_object=None, seen=None):
     """The live configuration of the scope as save dumps it: everything (the same
     reads as saveconfig, plus the fabrics the file names), or for target= /
-    storage_object= the objects of `want` looked up by name."""
+    storage_object= the objects of `want` looked up by name.  seen: a dict that
+    gets the storage objects read, by key."""
     import rtslib
     if not (target or storage_object):
-        doc = _read('the configuration', root.dump)
+        found = []
+        doc = _read('the configuration', lambda: root.dump(storage_objects_seen=found))
+        if seen is not None:
+            seen.update((objects.so_key(so), so) for so in found)
         fabrics = {fm['name']: fm for fm in doc['fabric_modules']}
         for fm in want['fabric_modules']:
             if fm['name'] not in fabrics:
@@ -121,10 +125,11 @@ def validate(root, config, target=None, storage_object=None, clear_existing=Fals
 
 
 def make_plan(root, config, target=None, storage_object=None, clear_existing=False,
-              source='configuration'):
-    """The changes that bring the kernel to `config` in that scope, in apply order."""
+              source='configuration', seen=None):
+    """The changes that bring the kernel to `config` in that scope, in apply order.
+    seen: live_document's."""
     want = validate(root, config, target, storage_object, clear_existing, source)
-    have = live_document(root, want, target, storage_object)
+    have = live_document(root, want, target, storage_object, seen)
     p = plan.Planner(clear_existing)
     p.fabrics(want['fabric_modules'], have['fabric_modules'])
     p.storage_objects(want['storage_objects'], have['storage_objects'])
@@ -165,8 +170,10 @@ def _refuse(message):
 class Runner:
     """Makes changes one by one, journalling each; undo() reverses the journal."""
 
-    def __init__(self, root, progress=None):
+    def __init__(self, root, progress=None, storage_objects=None):
         self.root = root
+        # the plan's live dump read these: a change to one needs no lookup by name
+        self.storage_objects = storage_objects or {}
         self.fs = root.fs
         self.journal = []
         self.progress = progress
@@ -184,7 +191,13 @@ class Runner:
         if self.progress:
             self.progress(total, total)
 
+    def forget_if_remade(self, change):
+        """A storage object deleted or made again is looked up afresh (its HBA may change)."""
+        if change.op != 'set' and change.kind == 'storage_object':
+            self.storage_objects.pop(change.key, None)
+
     def do(self, change):
+        self.forget_if_remade(change)
         if change.op == 'set':
             self.set(change, change.new)
         elif change.op == 'delete':
@@ -214,6 +227,7 @@ class Runner:
         return errors
 
     def undo_one(self, change):
+        self.forget_if_remade(change)
         if change.op == 'set':
             if change.old is not None or change.setting[1] == 'tag':
                 self.set(change, change.old)
@@ -253,6 +267,8 @@ class Runner:
         if kind == 'fabric':
             return lib.FabricModule(key, fs=self.fs)
         if kind == 'storage_object':
+            if key in self.storage_objects:
+                return self.storage_objects[key]
             plugin, name = key.split('/', 1)
             return lib.storage.so_mapping[plugin](name, fs=self.fs)
         if kind == 'alua_tpg':
@@ -346,8 +362,10 @@ def apply(root, config, target=None, storage_object=None, clear_existing=False,
     changed), ApplyFailed when a change was refused (everything undone)."""
     # the tree's lock first (its place in rtslib/locks.py's order), exclusive
     with locks.tree(root.fs, exclusive=True), config_lock(root.fs, lock_timeout):
-        changes = make_plan(root, config, target, storage_object, clear_existing, source)
-        runner = Runner(root, progress)
+        seen = {}
+        changes = make_plan(root, config, target, storage_object, clear_existing, source,
+                            seen)
+        runner = Runner(root, progress, seen)
         try:
             with _lookups(root, changes):
                 runner.run(changes)
