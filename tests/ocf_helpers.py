@@ -6,8 +6,10 @@ ocf-tester and the OCF shell functions come from Debian's resource-agents
 package, which tests/run unpacks (not installs) into RESOURCE_AGENTS.
 """
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -88,7 +90,33 @@ def ocf_tester(params, env=None, timeout=1800, on_line=None):
     argv = [OCF_TESTER, '-v', '-n', 'lio-test']
     for key, value in params.items():
         argv += ['-o', '%s=%s' % (key, value)]
-    proc = subprocess.Popen(argv + [AGENT], env=agent_env({}, env=env), text=True,
+    if _others_can_reach(AGENT):
+        return _run_tester(argv + [AGENT], env, timeout, on_line)
+    # ocf-tester runs the agent as nobody too: a copy where every directory above
+    # it can be entered (a clone in a private directory could not)
+    public = tempfile.mkdtemp(prefix='lio-ocf-', dir='/tmp')
+    try:
+        os.chmod(public, 0o755)
+        agent = shutil.copy(AGENT, public)
+        os.chmod(agent, 0o755)
+        return _run_tester(argv + [agent], env, timeout, on_line)
+    finally:
+        shutil.rmtree(public, ignore_errors=True)
+
+
+def _others_can_reach(path):
+    """Whether a user without privileges can enter every directory above path."""
+    parent = os.path.dirname(os.path.abspath(path))
+    while True:
+        if not os.stat(parent).st_mode & 0o001:
+            return False
+        if parent == os.path.dirname(parent):
+            return True
+        parent = os.path.dirname(parent)
+
+
+def _run_tester(argv, env, timeout, on_line):
+    proc = subprocess.Popen(argv, env=agent_env({}, env=env), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL)
     lines = []
