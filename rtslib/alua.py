@@ -82,36 +82,34 @@ class ALUATargetPortGroup(CFSNode):
     def _label(self):
         return f'ALUA group {self.name} of {self.storage_object._label()}'
 
+    @staticmethod
+    def _member_paths(text):
+        """[fabric dir, wwn, 'tpgt_N', 'lun_M'] per line of a members file (the
+        kernel's list may start with NUL bytes)."""
+        lines = (line.strip() for line in text.replace('\0', '\n').split('\n'))
+        return [line.split('/') for line in lines if line]
+
     @property
     def members(self):
         """[{'driver', 'target', 'tpgt', 'lun'}] of the LUNs in this group."""
-        out = []
-        for line in self._read('members').splitlines():
-            parts = line.strip().split('/')
-            if len(parts) == 4:
-                out.append({'driver': parts[0], 'target': parts[1],
-                            'tpgt': int(parts[2].split('_', 1)[1]),
-                            'lun': int(parts[3].split('_', 1)[1])})
-        return out
+        return [{'driver': parts[0], 'target': parts[1],
+                 'tpgt': int(parts[2].split('_', 1)[1]), 'lun': int(parts[3].split('_', 1)[1])}
+                for parts in self._member_paths(self._read('members')) if len(parts) == 4]
 
     def member_luns(self):
-        """LUN objects named by 'members' (lines fabric/wwn/tpgt_N/lun_M), or None
-        when the file is missing or a line is not understood."""
+        """LUN objects named by 'members', or None when the file is missing or a
+        line is not understood."""
         from rtslib import spec
         from rtslib.fabric import FabricModule
         from rtslib.lun import LUN
         from rtslib.target import TPG, Target
-        text = self._read_optional(f'{self.cfs_path}/members')
+        text = self._read_optional(self._path_of('members'))
         if text is None:
             return None
         dirs = {s['configfs_dir'].lower(): n for n, s in spec.load_all().items()
                 if not s.get('view_of')}
         luns = []
-        # the kernel's list may start with NUL bytes
-        for line in text.replace('\0', '\n').split('\n'):
-            parts = line.strip().split('/')
-            if parts == ['']:
-                continue
+        for parts in self._member_paths(text):
             fabric = dirs.get(parts[0].lower())
             if fabric is None or len(parts) != 4 or not parts[2].startswith('tpgt_'):
                 return None

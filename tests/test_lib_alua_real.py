@@ -46,3 +46,27 @@ def test_library_over_real_configfs_backend(tmp_path):
     tpg.parent_target.delete()
     so.delete()
     assert list(RTSRoot(fs=fs).storage_objects) == []
+
+
+def test_members_starting_with_nul_bytes_as_the_kernel_writes_them(simdir):
+    """6.1's members file can start with NUL bytes (seen in the VM): both readers
+    of it still name every LUN."""
+    import glob
+    import os
+    sim_fs(simdir)
+    from rtslib import (LUN, TPG, ALUATargetPortGroup, FabricModule, RDMCPStorageObject,
+                        Target)
+    so = RDMCPStorageObject('r', 1 << 20)
+    group = ALUATargetPortGroup(so, 'tpg_b', 5)
+    tpg = TPG(Target(FabricModule('iscsi'), 'iqn.2003-01.org.example:a'), 1)
+    for n in (0, 1):
+        LUN(tpg, n, so).alua_tg_pt_gp_name = 'tpg_b'
+    path, = glob.glob(os.path.join(str(simdir), '**', 'core', '*', 'r', 'alua', 'tpg_b',
+                                   'members'), recursive=True)
+    with open(path) as f:
+        text = f.read()
+    with open(path, 'w') as f:
+        f.write('\0\0' + text)
+    assert sorted(m['lun'] for m in group.members) == [0, 1]
+    assert {m['driver'].lower() for m in group.members} == {'iscsi'}
+    assert sorted(lun.lun for lun in group.member_luns()) == [0, 1]
