@@ -476,14 +476,13 @@ def dump_children(parent, listing, warn, label, seen=None):
     given): a listing that fails is reported, and each child that cannot be
     read is reported and left out (dump_or_report).  seen: a list the children
     are added to."""
-    if warn is None:
+    try:
         children = list(getattr(parent, listing))
-    else:
-        try:
-            children = list(getattr(parent, listing))
-        except UNREADABLE as err:
-            warn(f'{listing} not saved: {err}')
-            return []
+    except UNREADABLE as err:
+        if warn is None:
+            raise
+        warn(f'{listing} not saved: {err}')
+        return []
     if seen is not None:
         seen.extend(children)
     if warn is None:

@@ -12,8 +12,10 @@ def _tables():
     return json.loads(text)
 
 
+@functools.lru_cache(maxsize=None)
 def descriptions(table):
-    """{name: (type, help)} of one table of ui_help.json; {} for None."""
+    """{name: (type, help)} of one table of ui_help.json; {} for None (shared by
+    every node of a kind: not to be changed)."""
     if table is None:
         return {}
     return {name: tuple(row) for name, row in _tables()[table].items()}
