@@ -37,12 +37,16 @@ def _alua_value(name, value):
         raise RTSLibError(f"Invalid {name} '{value}': give a number") from None
 
 
+def _shown(conv, raw):
+    """A parameter's value as read: a number (a listed string: its index)."""
+    if isinstance(conv, list):
+        return conv.index(raw) if raw in conv else intify(raw)
+    return intify(raw)
+
+
 def _alua_prop(name, conv, writable):
     def fget(self):
-        raw = self._read(name)       # a vanished group: RTSLibNotInCFS from _call
-        if isinstance(conv, list):
-            return conv.index(raw) if raw in conv else intify(raw)
-        return intify(raw)
+        return _shown(conv, self._read(name))   # a vanished group: RTSLibNotInCFS
 
     def fset(self, value):
         self._check_self()
@@ -131,8 +135,12 @@ class ALUATargetPortGroup(CFSNode):
     def dump(self, warn=None):
         """A leaf: read whole or not at all (warn is not used)."""
         d = {'name': self.name, 'tg_pt_gp_id': self.tg_pt_gp_id}
-        for param in ALUA_RW:
-            d[param] = getattr(self, param)
+        read = self.fs.read
+        for param, conv in ALUA_RW.items():
+            try:    # one bare read: a save reads these of every storage object
+                d[param] = _shown(conv, read(f'{self._cfs_path}/{param}').strip())
+            except OSError:
+                d[param] = getattr(self, param)     # its error, naming the group
         return d
 
     @classmethod

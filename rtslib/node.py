@@ -18,7 +18,7 @@ from rtslib.errors import RTSLibError, RTSLibNotInCFS, kernel_error
 # Whether a kind of attribute file is writable, as the backend answered it: the
 # kernel gives every file of one name in one kind of object the same mode, so
 # one stat per kind answers for every object (a save lists thousands of files).
-# (tree, shape of the path) -> bool
+# (tree, shape of the group's path) -> {file name: bool}
 _writable = {}
 
 # Kinds whose values follow the CHAP convention: "NULL" clears, 255 bytes max.
@@ -255,18 +255,22 @@ class CFSNode:
             raise RTSLibError(f'{self._label()} has no {kind} group')
         return sub
 
-    def _is_writable(self, sub, name):
-        """Asked of the backend (the file's mode, as rtslib-fb and nvmetcli stat it),
-        once per kind of file: dump() skips the read-only ones like rtslib-fb."""
-        path = f'{self._path_of(sub)}/{name}'
-        key = (tree_key(self.fs), _file_kind(path))
-        known = _writable.get(key)
-        if known is None:
-            try:
-                known = _writable[key] = self.fs.writable(path)
-            except OSError:
-                self._raise_if_gone()
-                return True     # listed but not there to stat: reading it says what is wrong
+    def _writable_names(self, sub, names):
+        """{name: writable?} of files listed in group dir `sub`, asked of the backend
+        (the file's mode, as rtslib-fb and nvmetcli stat it) once per kind of file:
+        dump() skips the read-only ones like rtslib-fb.  The kind's key is made once
+        per listing, not per file (a save lists every attribute of every object)."""
+        base = self._path_of(sub)
+        kind = _file_kind(f'{base}/-')[:4]
+        known = _writable.setdefault((tree_key(self.fs), kind), {})
+        for name in names:
+            if name not in known:
+                try:
+                    known[name] = self.fs.writable(f'{base}/{name}')
+                except OSError:
+                    # listed but not there to stat: kept (as writable), reading it
+                    # says what is wrong
+                    self._raise_if_gone()
         return known
 
     def list_group(self, kind, writable=None, readable=None):
@@ -283,7 +287,8 @@ class CFSNode:
                 return []
             raise kernel_error(e, 'list', f'the {kind} group of {self._label()}') from None
         if writable is not None:
-            names = [n for n in names if self._is_writable(sub, n) == writable]
+            modes = self._writable_names(sub, names)
+            names = [n for n in names if modes.get(n, True) == writable]
         if readable is False:
             return []  # the kernel's group files are all readable
         return names
@@ -391,19 +396,30 @@ class CFSNode:
 
     def _dump_group(self, kind, warn, convert=str):
         """{name: value} of the writable names of one attribute group."""
-        if warn is None:
-            return {n: convert(self.get_group(kind, n))
-                    for n in self.list_group(kind, writable=True)}
-        values = {}
         try:
             names = self.list_group(kind, writable=True)
         except RTSLibError as err:
+            if warn is None:
+                raise
             warn(f'{kind}s not saved: {err}')
+            return {}
+        values = {}
+        if not names:
             return values
+        base, read = self._path_of(self.attr_groups[kind]), self.fs.read
+        plain = kind not in AUTH_KINDS     # auth values need get_group's NULL rule
         for name in names:
+            if plain:   # one bare read: a save reads every attribute of every object
+                try:
+                    values[name] = convert(read(f'{base}/{name}').strip())
+                    continue
+                except OSError:
+                    pass    # get_group says what is wrong
             try:
-                values[name] = convert(self.get_group(kind, name))
+                values[name] = convert(self.get_group(kind, name))  # its error message
             except RTSLibError as err:
+                if warn is None:
+                    raise
                 warn(f'{kind} {name} not saved: {err}')
         return values
 

@@ -20,7 +20,6 @@ What is compared (decided where issue 17 is silent):
   settings and an ACL tag the file leaves out are empty (the dump leaves out
   empty ones).  LUN and mapped-LUN aliases (link names) are not compared.
 """
-import copy
 import json
 
 from rtslib.saveconfig import schema
@@ -194,28 +193,39 @@ def same(want, have):
 
 def normalize(doc):
     """A copy of a (validated) document in the dump's own spelling: canonical
-    plugin names and storage object references, chap_ names, TPG tags."""
-    doc = copy.deepcopy(doc)
-    for so in doc.get('storage_objects', []):
-        so['plugin'] = schema.plugin_name(so['plugin'])
-    for t in doc.get('targets', []):
-        tags = {tpg['tag'] for tpg in t.get('tpgs', []) if 'tag' in tpg}
-        free = (n for n in range(1, 65536) if n not in tags)
-        for tpg in t.get('tpgs', []):
-            if 'tag' not in tpg:
-                tpg['tag'] = next(free)   # as TPG(target) would pick on an empty target
-            _chap_names(tpg)
-            for lun in tpg.get('luns', []):
-                lun['storage_object'] = so_path(schema.parse_so_ref(lun['storage_object']))
-            for acl in tpg.get('node_acls', []):
-                _chap_names(acl)
+    plugin names and storage object references, chap_ names, TPG tags.  Only the
+    dicts it respells are copied (the rest is shared with `doc`; nothing here or
+    in apply changes them): a plan copies no attribute of thousands of objects."""
+    doc = dict(doc)
+    doc['storage_objects'] = [dict(so, plugin=schema.plugin_name(so['plugin']))
+                              for so in doc.get('storage_objects', [])]
+    doc['targets'] = [dict(t, tpgs=_normal_tpgs(t.get('tpgs', [])))
+                      for t in doc.get('targets', [])]
     return doc
+
+
+def _normal_tpgs(tpgs):
+    tags = {tpg['tag'] for tpg in tpgs if 'tag' in tpg}
+    free = (n for n in range(1, 65536) if n not in tags)
+    out = []
+    for tpg in tpgs:
+        tpg = _chap_names(dict(tpg))
+        if 'tag' not in tpg:
+            tpg['tag'] = next(free)   # as TPG(target) would pick on an empty target
+        if 'luns' in tpg:
+            tpg['luns'] = [dict(lun, storage_object=so_path(
+                schema.parse_so_ref(lun['storage_object']))) for lun in tpg['luns']]
+        if 'node_acls' in tpg:
+            tpg['node_acls'] = [_chap_names(dict(acl)) for acl in tpg['node_acls']]
+        out.append(tpg)
+    return out
 
 
 def _chap_names(node):
     for short in ('userid', 'password', 'mutual_userid', 'mutual_password'):
         if short in node:
             node.setdefault('chap_' + short, node.pop(short))
+    return node
 
 
 def so_path(key):
@@ -223,23 +233,21 @@ def so_path(key):
 
 
 def masked_secrets(doc):
-    """JSON paths of secrets that hold the export mask instead of a password."""
-    out = []
-
-    def walk(value, path):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                sub = f'{path}.{k}' if path else k
-                if k in SECRETS and v == MASK:
-                    out.append(f'{sub}: a masked secret ("{MASK}", from an export to stdout); '
-                               'put the real one in the file (export to a FILE keeps secrets)')
-                else:
-                    walk(v, sub)
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(v, f'{path}[{i}]')
-    walk(doc, '')
-    return out
+    """JSON paths of secrets that hold the export mask instead of a password, in a
+    validated document (in the objects that have secrets: fabric modules, TPGs,
+    ACLs; a walk of every LUN and attribute would cost a plan of thousands)."""
+    def holders():
+        for i, fm in enumerate(doc.get('fabric_modules', [])):
+            yield f'fabric_modules[{i}]', fm
+        for i, t in enumerate(doc.get('targets', [])):
+            for j, tpg in enumerate(t.get('tpgs', [])):
+                yield f'targets[{i}].tpgs[{j}]', tpg
+                for k, acl in enumerate(tpg.get('node_acls', [])):
+                    yield f'targets[{i}].tpgs[{j}].node_acls[{k}]', acl
+    return [f'{path}.{name}: a masked secret ("{MASK}", from an export to stdout); '
+            'put the real one in the file (export to a FILE keeps secrets)'
+            for path, holder in holders() for name, value in holder.items()
+            if name in SECRETS and value == MASK]
 
 
 # -- paths as targetcli shows them ----------------------------------------------
@@ -308,7 +316,7 @@ class Planner:
             if name not in want and not absent_empty:
                 continue
             new, old = want.get(name), have.get(name)
-            if not same(new, old):
+            if new != old and not same(new, old):   # equal: the same to the kernel too
                 self.creates[kind].append(Change('set', kind, path, key, setting=(group, name),
                                                  old=old, new='' if new is None else new))
 
