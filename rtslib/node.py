@@ -306,18 +306,18 @@ class CFSNode:
         return value
 
     def set_group(self, kind, name, value):
-        sub = self._group_dir(kind)
-        value = self._check_value(kind, name, value)
-        shown = '***' if name in SECRETS else repr(value)
+        sub = self.attr_groups.get(kind) or self._group_dir(kind)
+        value = checked = self._check_value(kind, name, value)
         if kind in AUTH_KINDS:
             value = self._chap_value(name, value)
-        if kind == 'parameter':
+        elif kind == 'parameter':
             value += '\n'  # as rtslib-fb writes RFC-3720 parameters
         try:
             self.fs.write(f'{self._path_of(sub)}/{name}', value)
         except OSError as e:
             self._raise_if_gone()    # only on failure: a restore writes thousands
             if self.fs.exists(f'{self._path_of(sub)}/{name}'):
+                shown = '***' if name in SECRETS else repr(checked)
                 raise kernel_error(e, f'set {kind} {name}={shown} on', self._label()) from None
             raise RTSLibError(f"{self._label()} has no {kind} '{name}' "
                               f"({configfs.errno_name(e)})") from None

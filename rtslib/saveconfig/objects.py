@@ -79,9 +79,9 @@ def setup_storage_object(root, data, err_func):
     construct, set attributes, add ALUA groups); returns it."""
     from rtslib import storage
     from rtslib.node import set_attributes
-    data = copy.deepcopy(data)  # setup() may consume the dict, as rtslib-fb's does
+    attrs = dict(data.get('attributes', {}))     # the caller's document stays whole
+    data = dict(data, attributes=attrs)
     plugin = schema.plugin_name(data['plugin'])
-    attrs = data.get('attributes', {})
     later = {n: attrs.pop(n) for n in RECONFIG_ATTRS.get(plugin, ()) if n in attrs}
     so = storage.so_mapping[plugin].setup(root, data, err_func)
     changed = {n: v for n, v in later.items() if str(v) != so.get_attribute(n)}
