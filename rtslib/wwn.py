@@ -114,7 +114,7 @@ def check_unit_serial(serial):
     if len(serial) > UNIT_SERIAL_MAX:
         raise RTSLibError(f'Invalid unit serial: {len(serial)} characters, the kernel takes '
                           f'at most {UNIT_SERIAL_MAX}')
-    if not all(0x21 <= ord(c) <= 0x7e for c in serial):
+    if not (serial.isascii() and serial.isprintable() and ' ' not in serial):  # 0x21-0x7e
         raise RTSLibError(f"Invalid unit serial '{serial}': use printable ASCII without "
                           f"spaces (e.g. a UUID like {EXAMPLES['unit_serial']})")
     return serial

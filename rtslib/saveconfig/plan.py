@@ -20,6 +20,7 @@ What is compared (decided where issue 17 is silent):
   settings and an ACL tag the file leaves out are empty (the dump leaves out
   empty ones).  LUN and mapped-LUN aliases (link names) are not compared.
 """
+import functools
 import json
 
 from rtslib.saveconfig import schema
@@ -252,6 +253,7 @@ def masked_secrets(doc):
 
 # -- paths as targetcli shows them ----------------------------------------------
 
+@functools.lru_cache(maxsize=None)     # asked for every change's path
 def _has_tpgs(fabric):
     from rtslib import spec
     try:

@@ -59,24 +59,33 @@ def parse_so_ref(ref):
     return so_key(m.group(1), m.group(2)) if m else None
 
 
+def _attrs_ok(value):
+    return isinstance(value, dict) and all(
+        type(v) is int or isinstance(v, str) for v in value.values())
+
+
+def _params_ok(value):
+    return isinstance(value, dict) and all(
+        isinstance(v, (str, int)) and not isinstance(v, bool) for v in value.values())
+
+
+# one check per kind of field (a dict: validation asks it of every field of a file)
+TYPE_CHECKS = {
+    ANY: lambda value: True,
+    BOOL: lambda value: isinstance(value, bool) or (type(value) is int and value in (0, 1)),
+    INT: lambda value: type(value) is int,
+    STR: lambda value: isinstance(value, str),
+    OPT_STR: lambda value: value is None or isinstance(value, str),
+    ATTRS: _attrs_ok,
+    PARAMS: _params_ok,
+}
+
+
 def type_ok(kind, value):
-    if kind == ANY:
-        return True
-    if kind == BOOL:
-        return isinstance(value, bool) or (type(value) is int and value in (0, 1))
-    if kind == INT:
-        return type(value) is int
-    if kind == STR:
-        return isinstance(value, str)
-    if kind == OPT_STR:
-        return value is None or isinstance(value, str)
-    if kind == ATTRS:
-        return isinstance(value, dict) and all(
-            type(v) is int or isinstance(v, str) for v in value.values())
-    if kind == PARAMS:
-        return isinstance(value, dict) and all(
-            isinstance(v, (str, int)) and not isinstance(v, bool) for v in value.values())
-    return isinstance(value, list)  # a nested list, checked by its own walker
+    check = TYPE_CHECKS.get(kind)
+    if check is None:
+        return isinstance(value, list)  # a nested list, checked by its own walker
+    return check(value)
 
 
 class Validator:
@@ -108,10 +117,11 @@ class Validator:
             elif not type_ok(kind, obj[key]):
                 self.bad_type(f'{path}.{key}', kind, obj[key])
                 ok = False
+        other = optional.get('*')
         for key, value in obj.items():
             if key in required:
                 continue
-            kind = optional.get(key, optional.get('*'))
+            kind = optional.get(key, other)
             if kind is None:
                 if strict:
                     self.problem(f'{path}.{key}', 'unknown field')
