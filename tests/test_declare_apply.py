@@ -241,6 +241,35 @@ def test_masked_secret_is_refused_not_written(peer_root, simdir):
     assert tree(simdir) == before
 
 
+def test_masked_secret_under_its_short_name_is_refused(peer_root, simdir):
+    doc = peer_doc()
+    acl = doc['targets'][0]['tpgs'][0]['node_acls'][0]
+    acl['password'] = acl.pop('chap_password') and plan.MASK
+    before = tree(simdir)
+    with pytest.raises(ConfigInvalid) as e:
+        ap.apply(peer_root, doc)
+    assert any(p.startswith('targets[0].tpgs[0].node_acls[0].password: a masked secret')
+               for p in e.value.problems)
+    assert tree(simdir) == before
+
+
+def test_plan_and_apply_leave_the_callers_document_as_it_was(peer_root, simdir):
+    """A library caller's dict is not respelled or consumed (the plan copies only
+    what it respells): seed plugin names and short CHAP names stay as given."""
+    doc = peer_doc()
+    doc['storage_objects'][1]['plugin'] = 'iblock'
+    doc['storage_objects'][0]['attributes']['emulate_3pc'] = 0
+    acl = doc['targets'][0]['tpgs'][0]['node_acls'][0]
+    acl['userid'] = acl.pop('chap_userid')
+    given = copy.deepcopy(doc)
+    assert lines(ap.make_plan(peer_root, doc)) == [
+        'set /backstores/ramdisk/ram1 attribute emulate_3pc=1->0']
+    assert doc == given
+    ap.apply(peer_root, doc)
+    assert doc == given
+    assert lines(ap.make_plan(peer_root, doc)) == []
+
+
 # -- export -----------------------------------------------------------------------------
 
 def test_export_is_the_save_dump_masked_on_stdout(peer_root, tmp_path):
