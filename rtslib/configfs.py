@@ -66,7 +66,7 @@ class RealConfigFS:
     def write(self, path, value):
         """One open(O_WRONLY) + one write(2), as `echo -n value > path`."""
         data = value.encode('utf-8') if isinstance(value, str) else value
-        fd = os.open(f'{self.root}/{path}' if path else self.root, os.O_WRONLY)
+        fd = os.open(self.abspath(path), os.O_WRONLY)
         try:
             os.write(fd, data)
         finally:

@@ -306,7 +306,7 @@ class CFSNode:
         return value
 
     def set_group(self, kind, name, value):
-        sub = self.attr_groups.get(kind) or self._group_dir(kind)
+        sub = self._group_dir(kind)
         value = checked = self._check_value(kind, name, value)
         if kind in AUTH_KINDS:
             value = self._chap_value(name, value)

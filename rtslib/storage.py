@@ -45,7 +45,6 @@ def control_value_problem(key, value):
 # Attribute writes that crash real kernels while the object is not enabled:
 # rtslib refuses them itself.  plugin -> attribute names.
 UNSAFE_BEFORE_ENABLE = {'fileio': frozenset({'emulate_tpu'})}
-UNSAFE_NAMES = frozenset().union(*UNSAFE_BEFORE_ENABLE.values())   # a restore asks per write
 
 
 class StorageObject(CFSNode):
@@ -216,8 +215,8 @@ class StorageObject(CFSNode):
 
     def _check_value(self, kind, name, value):
         value = str(value)
-        if name in UNSAFE_NAMES and name in UNSAFE_BEFORE_ENABLE.get(self.plugin, ()) \
-                and kind == 'attribute' and value.strip() not in ('0', '') \
+        if kind == 'attribute' and name in UNSAFE_BEFORE_ENABLE.get(self.plugin, ()) \
+                and value.strip() not in ('0', '') \
                 and not self.is_configured():
             raise RTSLibError(f'Cannot set {name}={value} on {self._label()} before it is '
                               f'enabled: that crashes the kernel; enable it (finish its '

@@ -28,8 +28,8 @@ from rtslib.saveconfig import schema
 SECRETS = frozenset({'chap_password', 'chap_mutual_password', 'discovery_password',
                      'discovery_mutual_password'})
 MASK = '********'
-SHORT_SECRETS = ('password', 'mutual_password')     # older files' names of chap_ secrets
 CHAP = ('chap_userid', 'chap_password', 'chap_mutual_userid', 'chap_mutual_password')
+SHORT_CHAP = tuple(name[len('chap_'):] for name in CHAP)   # older files' names of them
 # credentials before the switch that enforces them
 DISCOVERY = ('discovery_userid', 'discovery_password', 'discovery_mutual_userid',
              'discovery_mutual_password', 'discovery_enable_auth')
@@ -224,7 +224,7 @@ def _normal_tpgs(tpgs):
 
 
 def _chap_names(node):
-    for short in ('userid', 'password', 'mutual_userid', 'mutual_password'):
+    for short in SHORT_CHAP:
         if short in node:
             node.setdefault('chap_' + short, node.pop(short))
     return node
@@ -249,7 +249,7 @@ def masked_secrets(doc):
     return [f'{path}.{name}: a masked secret ("{MASK}", from an export to stdout); '
             'put the real one in the file (export to a FILE keeps secrets)'
             for path, holder in holders() for name, value in holder.items()
-            if (name in SECRETS or name in SHORT_SECRETS) and value == MASK]
+            if (name in SECRETS or 'chap_' + name in SECRETS) and value == MASK]
 
 
 # -- paths as targetcli shows them ----------------------------------------------
