@@ -190,9 +190,9 @@ class FabricModule(CFSNode):
 
     # the fabric dir is made on first use, so changing or listing a group makes it first
     # (reading one of an unloaded module is refused below: see get_group)
-    def set_group(self, kind, name, value):
+    def set_group_values(self, kind, values, err_func=None):
         self._check_self()
-        super().set_group(kind, name, value)
+        super().set_group_values(kind, values, err_func)
 
     def list_group(self, kind, writable=None, readable=None):
         self._check_self()

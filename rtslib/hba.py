@@ -123,7 +123,8 @@ def make_hba(fs, prefix, name, label):
     index (the lowest free one if another object holds that); retry if
     another process won.  Returns the index."""
     batch = _batch.get(tree_key(fs))
-    used = set(batch['used']) if batch else {index for _, index in hba_dirs(fs)}
+    # the batch's own set, not a copy: a copy per object made a restore quadratic
+    used = batch['used'] if batch else {index for _, index in hba_dirs(fs)}
     lowest = 0
     home = home_index(prefix, name)
     while True:

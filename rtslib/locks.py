@@ -35,6 +35,7 @@ between two files); /run is emptied at boot.
 """
 import contextlib
 import fcntl
+import functools
 import os
 import signal
 import threading
@@ -64,10 +65,19 @@ class LockUnavailable(RTSLibError):
 
 def lock_dir(fs):
     """The save code's lock directory for the tree `fs` serves."""
+    sim_root = getattr(fs, 'sim_root', None) if getattr(fs, 'simulated', False) else None
+    if sim_root and not os.path.isabs(sim_root):
+        from rtslib.saveconfig import paths
+        return paths.sim_lock_dir(sim_root)     # follows the working directory
+    return _lock_dir(sim_root, getattr(fs, 'root', REAL_ROOT))
+
+
+@functools.lru_cache(maxsize=None)
+def _lock_dir(sim_root, root):
+    # cached: every object a restore makes asks (and finds the tree held)
     from rtslib.saveconfig import paths
-    if getattr(fs, 'sim_root', None) and fs.simulated:
-        return paths.lock_dir(fs)
-    root = getattr(fs, 'root', REAL_ROOT)
+    if sim_root:
+        return paths.sim_lock_dir(sim_root)
     if root.rstrip('/') == REAL_ROOT:
         return os.path.join('/run/lock', 'lio-py')
     # a real-backend tree somewhere else (tests): its locks beside it

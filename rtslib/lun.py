@@ -106,8 +106,6 @@ class LUN(_LinkedNode):
         alias = new_alias() if alias is None else str(alias).strip()
         if not alias or '/' in alias:
             raise RTSLibError(f"Invalid LUN alias '{alias}': it cannot be empty or contain '/'")
-        if not storage_object.exists:
-            raise RTSLibError(f'Cannot export {storage_object._label()}: it does not exist')
         # the TPG's lock: a LUN delete or a mapping beside it sees it whole
         with locks.tpg(parent_tpg):
             if lun is None:
@@ -121,6 +119,11 @@ class LUN(_LinkedNode):
                 self._link(storage_object, alias)
             except RTSLibError:
                 self._rmdir()
+                # asked only on failure (the kernel refuses a link to nothing): a
+                # restore links thousands of LUNs
+                if not storage_object.exists:
+                    raise RTSLibError(f'Cannot export {storage_object._label()}: it does '
+                                      f'not exist') from None
                 raise
 
     def _set_number(self, lun):
@@ -197,13 +200,17 @@ class LUN(_LinkedNode):
                 'alias': alias, 'alua_tg_pt_gp_name': self.alua_tg_pt_gp_name_with(so)}
 
     @classmethod
-    def setup(cls, tpg, data, err_func):
+    def setup(cls, tpg, data, err_func, storage_object=None):
+        """storage_object: the object data names, when the caller holds it (apply:
+        the ones it made); otherwise it is looked up by name."""
         if 'index' not in data:
             err_func(f"'index' missing from a LUN in TPG {tpg.tag}")
             return None
         try:
-            _, _, plugin, name = data['storage_object'].split('/')
-            so = so_mapping[plugin](name, fs=tpg.fs)
+            so = storage_object
+            if so is None:
+                _, _, plugin, name = data['storage_object'].split('/')
+                so = so_mapping[plugin](name, fs=tpg.fs)
         except (KeyError, ValueError, AttributeError, RTSLibError):
             err_func(f"Could not find storage object {data.get('storage_object')} for "
                      f"LUN {data['index']}")

@@ -306,21 +306,47 @@ class CFSNode:
         return value
 
     def set_group(self, kind, name, value):
-        sub = self._group_dir(kind)
-        value = checked = self._check_value(kind, name, value)
-        if kind in AUTH_KINDS:
-            value = self._chap_value(name, value)
-        elif kind == 'parameter':
-            value += '\n'  # as rtslib-fb writes RFC-3720 parameters
+        self.set_group_values(kind, {name: value})
+
+    def set_group_values(self, kind, values, err_func=None):
+        """Write each {name: value} of a group; with err_func a refused one goes to
+        it and the rest go on (rtslib-fb's restore), without, it raises.  One
+        loop for one write or thousands (a restore's attributes): the group is
+        found once, and each value costs its check and its write."""
         try:
-            self.fs.write(f'{self._path_of(sub)}/{name}', value)
-        except OSError as e:
-            self._raise_if_gone()    # only on failure: a restore writes thousands
-            if self.fs.exists(f'{self._path_of(sub)}/{name}'):
-                shown = '***' if name in SECRETS else repr(checked)
-                raise kernel_error(e, f'set {kind} {name}={shown} on', self._label()) from None
-            raise RTSLibError(f"{self._label()} has no {kind} '{name}' "
-                              f"({configfs.errno_name(e)})") from None
+            base = self._path_of(self._group_dir(kind))
+        except RTSLibError as e:
+            if err_func is None:
+                raise
+            for _ in values:
+                err_func(str(e))
+            return
+        check, write = self._check_value, self.fs.write
+        auth, parameter = kind in AUTH_KINDS, kind == 'parameter'
+        for name, value in values.items():
+            try:
+                value = checked = check(kind, name, value)
+                if auth:
+                    value = self._chap_value(name, value)
+                elif parameter:
+                    value += '\n'  # as rtslib-fb writes RFC-3720 parameters
+                try:
+                    write(f'{base}/{name}', value)
+                except OSError as e:
+                    self._write_refused(e, f'{base}/{name}', kind, name, checked)
+            except RTSLibError as e:
+                if err_func is None:
+                    raise
+                err_func(str(e))
+
+    def _write_refused(self, err, path, kind, name, value):
+        """Raise the error for a refused write of group file `path`."""
+        self._raise_if_gone()    # only on failure: a restore writes thousands
+        if self.fs.exists(path):
+            shown = '***' if name in SECRETS else repr(value)
+            raise kernel_error(err, f'set {kind} {name}={shown} on', self._label()) from None
+        raise RTSLibError(f"{self._label()} has no {kind} '{name}' "
+                          f"({configfs.errno_name(err)})") from None
 
     def _check_value(self, kind, name, value):
         """Hook: refuse values that would hurt the kernel; return the value as str."""
@@ -441,17 +467,21 @@ def auth_prop(kind, name, missing_ok=False, doc=None):
 
 
 def set_attributes(obj, attr_dict, err_func):
-    for name, value in attr_dict.items():
-        try:
-            obj.set_attribute(name, value)
-        except RTSLibError as e:
-            err_func(str(e))
+    _set_each(obj, 'attribute', attr_dict, err_func)
 
 
 def set_parameters(obj, param_dict, err_func):
-    for name, value in param_dict.items():
+    _set_each(obj, 'parameter', param_dict, err_func)
+
+
+def _set_each(obj, kind, values, err_func):
+    if isinstance(obj, CFSNode):
+        obj.set_group_values(kind, values, err_func)
+        return
+    setter = getattr(obj, 'set_' + kind)    # rtslib-fb's callers pass groups too
+    for name, value in values.items():
         try:
-            obj.set_parameter(name, value)
+            setter(name, value)
         except RTSLibError as e:
             err_func(str(e))
 

@@ -209,13 +209,17 @@ class StorageObject(CFSNode):
         finally:
             self._info_read_once = outer
 
+    @property
+    def _unsafe_before_enable(self):
+        return UNSAFE_BEFORE_ENABLE.get(self.plugin, ())
+
     def _parse_info(self, key):
         m = re.search(rf'(?<![\w/]){re.escape(key)}: ([^: ]+)', self._info())
         return m.group(1) if m else None
 
     def _check_value(self, kind, name, value):
         value = str(value)
-        if kind == 'attribute' and name in UNSAFE_BEFORE_ENABLE.get(self.plugin, ()) \
+        if name in self._unsafe_before_enable and kind == 'attribute' \
                 and value.strip() not in ('0', '') \
                 and not self.is_configured():
             raise RTSLibError(f'Cannot set {name}={value} on {self._label()} before it is '
@@ -255,10 +259,15 @@ class StorageObject(CFSNode):
         self._check_self()
         if not self.is_configured():
             raise RTSLibError(f'Cannot set the unit serial of {self._label()}: enable it first')
+        self._write_wwn(serial)
+
+    def _write_wwn(self, serial):
         self._write('wwn/vpd_unit_serial', serial + '\n', action='set the unit serial of')
 
     def _configure_wwn(self, wwn):
-        self._set_wwn(wwn or generate('unit_serial'))
+        """The unit serial of an object this process has just made and enabled (so
+        _set_wwn's checks that it exists and is enabled would cost two reads each)."""
+        self._write_wwn(check_unit_serial(wwn or generate('unit_serial')))
 
     @property
     def status(self):
@@ -399,11 +408,8 @@ class StorageObject(CFSNode):
         cls = so_mapping.get(data.get('plugin'), cls)
         kwargs = {k: v for k, v in data.items() if k not in cls.SETUP_SKIP}
         so = cls(fs=getattr(parent, 'fs', parent), **kwargs)
-        for name, value in data.get('attributes', {}).items():
-            try:
-                so.set_attribute(name, value)
-            except RTSLibError as e:
-                err_func(f'Storage object {so.plugin}/{so.name}: {e}')
+        so.set_group_values('attribute', data.get('attributes', {}),
+                            lambda e: err_func(f'Storage object {so.plugin}/{so.name}: {e}'))
         for group in data.get('alua_tpgs', []):
             try:
                 ALUATargetPortGroup.setup(so, group, err_func)

@@ -302,7 +302,8 @@ class Runner:
             setattr(obj, name, '' if value is None else value)
 
     def create_storage_object(self, change):
-        objects.setup_storage_object(self.root, change.data, _refuse)
+        self.storage_objects[change.key] = objects.setup_storage_object(
+            self.root, change.data, _refuse)
 
     def create_alua_tpg(self, change):
         self.lib().ALUATargetPortGroup.setup(self.lookup('storage_object', change.key[0]),
@@ -318,7 +319,8 @@ class Runner:
         self.lib().TPG.setup(self.lookup('target', change.key[:2]), change.data, _refuse)
 
     def create_lun(self, change):
-        self.lib().LUN.setup(self.lookup('tpg', change.key[:3]), change.data, _refuse)
+        so = self.storage_objects.get(schema.parse_so_ref(change.data['storage_object']))
+        self.lib().LUN.setup(self.lookup('tpg', change.key[:3]), change.data, _refuse, so)
 
     def create_portal(self, change):
         self.lib().NetworkPortal.setup(self.lookup('tpg', change.key[:3]), change.data,

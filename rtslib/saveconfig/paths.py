@@ -41,8 +41,11 @@ def lock_dir(fs=None):
     """Where the save code's locks live: /run/lock/lio-py, DIR/run/lock/lio-py when
     simulated.  Never beside a user's file: a save to ~/x.json leaves only x.json."""
     sim = _sim_root(fs)
-    base = os.path.join(os.path.abspath(sim), 'run', 'lock') if sim else '/run/lock'
-    return os.path.join(base, 'lio-py')
+    return sim_lock_dir(sim) if sim else os.path.join('/run/lock', 'lio-py')
+
+
+def sim_lock_dir(sim_root):
+    return os.path.join(os.path.abspath(sim_root), 'run', 'lock', 'lio-py')
 
 
 def lock_file(save_file, fs=None):

@@ -59,13 +59,15 @@ def parse_so_ref(ref):
     return so_key(m.group(1), m.group(2)) if m else None
 
 
-def _attrs_ok(value):
-    return isinstance(value, dict) and all(
-        type(v) is int or isinstance(v, str) for v in value.values())
+_PLAIN_SCALARS = frozenset({int, str})
 
 
-def _params_ok(value):
-    return isinstance(value, dict) and all(
+def _scalars_ok(value):
+    """A dict of numbers (not booleans) and strings: an attribute or parameter group."""
+    if not isinstance(value, dict):
+        return False
+    # the types seen, not each value: a file holds tens of thousands of attributes
+    return set(map(type, value.values())) <= _PLAIN_SCALARS or all(
         isinstance(v, (str, int)) and not isinstance(v, bool) for v in value.values())
 
 
@@ -76,16 +78,29 @@ TYPE_CHECKS = {
     INT: lambda value: type(value) is int,
     STR: lambda value: isinstance(value, str),
     OPT_STR: lambda value: value is None or isinstance(value, str),
-    ATTRS: _attrs_ok,
-    PARAMS: _params_ok,
+    ATTRS: _scalars_ok,
+    PARAMS: _scalars_ok,
 }
 
 
+def _is_list(value):
+    return isinstance(value, list)      # a nested list, checked by its own walker
+
+
 def type_ok(kind, value):
-    check = TYPE_CHECKS.get(kind)
-    if check is None:
-        return isinstance(value, list)  # a nested list, checked by its own walker
-    return check(value)
+    return TYPE_CHECKS.get(kind, _is_list)(value)
+
+
+_checks_of = {}     # id(spec dict) -> (that dict, {field: its check})
+
+
+def _checks(spec_part):
+    """{field: check} of one half of a spec (module constants: made once each)."""
+    held = _checks_of.get(id(spec_part))
+    if held is None or held[0] is not spec_part:
+        held = _checks_of[id(spec_part)] = (spec_part, {
+            key: TYPE_CHECKS.get(kind, _is_list) for key, kind in spec_part.items()})
+    return held[1]
 
 
 class Validator:
@@ -110,23 +125,24 @@ class Validator:
             return False
         required, optional = spec
         ok = True
-        for key, kind in required.items():
+        for key, check in _checks(required).items():
             if key not in obj:
                 self.problem(path, f"missing required field '{key}'")
                 ok = False
-            elif not type_ok(kind, obj[key]):
-                self.bad_type(f'{path}.{key}', kind, obj[key])
+            elif not check(obj[key]):
+                self.bad_type(f'{path}.{key}', required[key], obj[key])
                 ok = False
-        other = optional.get('*')
+        checks = _checks(optional)
+        other = checks.get('*')
         for key, value in obj.items():
             if key in required:
                 continue
-            kind = optional.get(key, other)
-            if kind is None:
+            check = checks.get(key, other)
+            if check is None:
                 if strict:
                     self.problem(f'{path}.{key}', 'unknown field')
-            elif not type_ok(kind, value):
-                self.bad_type(f'{path}.{key}', kind, value)
+            elif not check(value):
+                self.bad_type(f'{path}.{key}', optional.get(key, optional.get('*')), value)
         return ok
 
     def bad_type(self, path, kind, value):
