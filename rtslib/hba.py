@@ -68,8 +68,9 @@ def batch_lookups(fs):
 
 
 def remember(fs, hba, name, index):
-    _hba_memo[(tree_key(fs), hba, name)] = index
-    batch = _batch.get(tree_key(fs))
+    tree = tree_key(fs)
+    _hba_memo[(tree, hba, name)] = index
+    batch = _batch.get(tree)
     if batch is not None:
         batch['names'][(hba, name)] = index
         batch['used'].add(index)

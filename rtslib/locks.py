@@ -65,16 +65,28 @@ class LockUnavailable(RTSLibError):
 
 def lock_dir(fs):
     """The save code's lock directory for the tree `fs` serves."""
+    return _lock_paths(fs)[0]
+
+
+def _lock_paths(fs):
+    """(lock directory, its tree.lock) of the tree `fs` serves."""
     sim_root = getattr(fs, 'sim_root', None) if getattr(fs, 'simulated', False) else None
     if sim_root and not os.path.isabs(sim_root):
-        from rtslib.saveconfig import paths
-        return paths.sim_lock_dir(sim_root)     # follows the working directory
-    return _lock_dir(sim_root, getattr(fs, 'root', REAL_ROOT))
+        return _paths_in(_find_lock_dir(sim_root, None))    # follows the working directory
+    return _lock_paths_of(sim_root, getattr(fs, 'root', REAL_ROOT))
 
 
 @functools.lru_cache(maxsize=None)
-def _lock_dir(sim_root, root):
+def _lock_paths_of(sim_root, root):
     # cached: every object a restore makes asks (and finds the tree held)
+    return _paths_in(_find_lock_dir(sim_root, root))
+
+
+def _paths_in(directory):
+    return directory, os.path.join(directory, TREE)
+
+
+def _find_lock_dir(sim_root, root):
     from rtslib.saveconfig import paths
     if sim_root:
         return paths.sim_lock_dir(sim_root)
@@ -181,6 +193,7 @@ def holders_of(fd):
 
 
 def _busy_message(holders, what, path, timeout):
+    what = what() if callable(what) else what
     if not holders:
         by = 'another process has'
     elif len(holders) == 1:
@@ -228,25 +241,31 @@ def hold(path, exclusive=True, what='the configuration', timeout=None):
 
 def tree(fs, exclusive=False, what='the configuration', timeout=None):
     """The whole tree: shared by changes, exclusive for restore/clear/apply."""
-    return hold(os.path.join(lock_dir(fs), TREE), exclusive, what, timeout)
+    return hold(_lock_paths(fs)[1], exclusive, what, timeout)
 
 
 def tree_exclusive_here(fs):
-    held = _held.get(os.path.join(lock_dir(fs), TREE))
+    held = _held.get(_lock_paths(fs)[1])
     return bool(held and held[1])
 
 
-@contextlib.contextmanager
+_NOTHING_TO_TAKE = contextlib.nullcontext()
+
+
 def _object_lock(fs, kind, path, what):
-    """An object's lock, inside the tree lock (taken shared here if not held)."""
-    directory = lock_dir(fs)
-    tree_path = os.path.join(directory, TREE)
+    """An object's lock, inside the tree lock (taken shared here if not held).
+    what: how a busy message names the object (a callable: made only then)."""
+    directory, tree_path = _lock_paths(fs)
     outer = _held.get(tree_path)
     if outer is not None and outer[1]:
-        yield               # a restore/clear holds the whole tree
-        return
+        return _NOTHING_TO_TAKE     # a restore/clear/apply holds the whole tree
+    return _object_and_tree(directory, tree_path, outer is None, kind, path, what)
+
+
+@contextlib.contextmanager
+def _object_and_tree(directory, tree_path, take_tree, kind, path, what):
     with contextlib.ExitStack() as stack:
-        if outer is None:
+        if take_tree:
             stack.enter_context(hold(tree_path, False, 'the configuration'))
         stack.enter_context(hold(os.path.join(directory, _file_name(kind, path)), True, what))
         yield
@@ -254,12 +273,12 @@ def _object_lock(fs, kind, path, what):
 
 def tpg(node):
     """Everything below one TPG: its LUNs, ACLs, mapped LUNs and portals."""
-    return _object_lock(node.fs, 'tpg', node.cfs_path, node._label())
+    return _object_lock(node.fs, 'tpg', node.cfs_path, node._label)
 
 
 def target(node):
     """One target's TPGs (tags) and its deletion."""
-    return _object_lock(node.fs, 'target', node.cfs_path, node._label())
+    return _object_lock(node.fs, 'target', node.cfs_path, node._label)
 
 
 def backstore(fs, plugin):

@@ -45,6 +45,7 @@ def control_value_problem(key, value):
 # Attribute writes that crash real kernels while the object is not enabled:
 # rtslib refuses them itself.  plugin -> attribute names.
 UNSAFE_BEFORE_ENABLE = {'fileio': frozenset({'emulate_tpu'})}
+UNSAFE_NAMES = frozenset().union(*UNSAFE_BEFORE_ENABLE.values())   # one lookup per write
 
 
 class StorageObject(CFSNode):
@@ -209,17 +210,14 @@ class StorageObject(CFSNode):
         finally:
             self._info_read_once = outer
 
-    @property
-    def _unsafe_before_enable(self):
-        return UNSAFE_BEFORE_ENABLE.get(self.plugin, ())
-
     def _parse_info(self, key):
         m = re.search(rf'(?<![\w/]){re.escape(key)}: ([^: ]+)', self._info())
         return m.group(1) if m else None
 
     def _check_value(self, kind, name, value):
         value = str(value)
-        if name in self._unsafe_before_enable and kind == 'attribute' \
+        if name in UNSAFE_NAMES and name in UNSAFE_BEFORE_ENABLE.get(self.plugin, ()) \
+                and kind == 'attribute' \
                 and value.strip() not in ('0', '') \
                 and not self.is_configured():
             raise RTSLibError(f'Cannot set {name}={value} on {self._label()} before it is '

@@ -378,6 +378,8 @@ class Planner:
         self.create('storage_object', path, k, _own(so, ('alua_tpgs',)))
         for group in so.get('alua_tpgs', []):
             if group['name'] == DEFAULT_GROUP:
+                if ALUA_DEFAULTS.items() <= group.items():
+                    continue    # as the kernel makes it (every saved object's, mostly)
                 self.sets('alua_tpg', f'{path}/alua/{DEFAULT_GROUP}', (k, DEFAULT_GROUP),
                           group, ALUA_DEFAULTS, [n for n in group if n in ALUA_DEFAULTS])
             else:

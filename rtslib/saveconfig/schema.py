@@ -6,6 +6,7 @@ so a user fixes the whole file in one go.  The field tables are the ones the
 classes' dump() declares (rtslib/fields.py); the checks are one small walker
 over them.
 """
+import functools
 import ipaddress
 import re
 
@@ -24,6 +25,7 @@ from rtslib.target import TPG, Target
 FABRIC = FabricModule.SAVE_FIELDS
 ALUA_TPG = ALUATargetPortGroup.SAVE_FIELDS
 SO_COMMON = StorageObject.COMMON_FIELDS[0]
+SO_NAMED = (SO_COMMON, {'*': ANY})     # what a storage object needs to be checked further
 SO_PLUGINS = {cls.plugin: cls.save_fields() for cls in backstore_classes()}
 SO_CLASSES = {cls.plugin: cls for cls in backstore_classes()}
 # the seed's (and the kernel's) HBA names of the plugins
@@ -38,6 +40,7 @@ MAPPED_LUN = MappedLUN.SAVE_FIELDS
 SO_PATH = re.compile(r'^/backstores/([^/]+)/([^/]+)$')
 
 
+@functools.lru_cache(maxsize=64)
 def plugin_name(plugin):
     """Our canonical plugin name ('block' for the seed's 'iblock', 'user' for 'user:x')."""
     plugin = PLUGIN_ALIASES.get(plugin, plugin)
@@ -55,7 +58,13 @@ def so_doc_key(so):
 
 def parse_so_ref(ref):
     """'/backstores/block/disk1' -> 'block/disk1', or None if malformed."""
-    m = SO_PATH.match(ref) if isinstance(ref, str) else None
+    return _parse_so_ref(ref) if isinstance(ref, str) else None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_so_ref(ref):
+    # cached: validation, the plan and apply each ask it of every LUN of a file
+    m = SO_PATH.match(ref)
     return so_key(m.group(1), m.group(2)) if m else None
 
 
@@ -91,16 +100,28 @@ def type_ok(kind, value):
     return TYPE_CHECKS.get(kind, _is_list)(value)
 
 
-_checks_of = {}     # id(spec dict) -> (that dict, {field: its check})
+# the type most values of a kind have: when a value has exactly it, no check is called
+USUAL_TYPE = {BOOL: bool, INT: int, STR: str, OPT_STR: str}
+
+_rules_of = {}      # id(spec dict) -> (that dict, {field: rule})
 
 
-def _checks(spec_part):
-    """{field: check} of one half of a spec (module constants: made once each)."""
-    held = _checks_of.get(id(spec_part))
+def _rules(spec_part):
+    """{field: (usual type, check)} of one half of a spec (module constants: made
+    once each); a field of any type has the rule None: nothing to check."""
+    held = _rules_of.get(id(spec_part))
     if held is None or held[0] is not spec_part:
-        held = _checks_of[id(spec_part)] = (spec_part, {
-            key: TYPE_CHECKS.get(kind, _is_list) for key, kind in spec_part.items()})
+        if len(_rules_of) > 64:     # a caller's own spec dicts: never a growing memo
+            _rules_of.clear()
+        held = _rules_of[id(spec_part)] = (spec_part, {
+            key: None if kind == ANY else
+            (USUAL_TYPE.get(kind, list if kind in NESTED else None),
+             TYPE_CHECKS.get(kind, _is_list))
+            for key, kind in spec_part.items()})
     return held[1]
+
+
+_UNKNOWN = (object(), None)     # the rule of a field outside the spec
 
 
 class Validator:
@@ -125,23 +146,25 @@ class Validator:
             return False
         required, optional = spec
         ok = True
-        for key, check in _checks(required).items():
+        for key, rule in _rules(required).items():
             if key not in obj:
                 self.problem(path, f"missing required field '{key}'")
                 ok = False
-            elif not check(obj[key]):
+            elif rule is not None and type(obj[key]) is not rule[0] and not rule[1](obj[key]):
                 self.bad_type(f'{path}.{key}', required[key], obj[key])
                 ok = False
-        checks = _checks(optional)
-        other = checks.get('*')
+        rules = _rules(optional)
+        other = rules.get('*', _UNKNOWN)
+        if other is None and len(rules) == 1:
+            return ok       # {'*': ANY}: whatever else it holds
         for key, value in obj.items():
-            if key in required:
+            rule = rules.get(key, other)
+            if rule is None or type(value) is rule[0] or key in required:
                 continue
-            check = checks.get(key, other)
-            if check is None:
+            if rule is _UNKNOWN:
                 if strict:
                     self.problem(f'{path}.{key}', 'unknown field')
-            elif not check(value):
+            elif not rule[1](value):
                 self.bad_type(f'{path}.{key}', optional.get(key, optional.get('*')), value)
         return ok
 
@@ -200,7 +223,7 @@ class Validator:
         seen = {}
         for path, so in self.items('', doc, 'storage_objects'):
             path = path.lstrip('.')
-            if not self.fields(path, so, (SO_COMMON, {'*': ANY})):
+            if not self.fields(path, so, SO_NAMED):
                 continue
             plugin = plugin_name(so['plugin'])
             if plugin not in SO_PLUGINS:
