@@ -226,6 +226,24 @@ def test_restore_waiting_too_long_refuses_with_one_line(simdir, tmp_path):
     assert f'process {os.getpid()} has held' in done.stderr, done.stderr
 
 
+def test_a_tpg_held_too_long_is_named_in_one_line(simdir):
+    """A LUN create that waits for its TPG's lock longer than the timeout names that
+    TPG and its holder (the label is made only for this message)."""
+    from rtslib import locks
+    ramdisks(['a'])
+    held = tpg_with(T.format(0), 1)
+    with locks.tpg(held):
+        done = run_together([[f'{tpg_path(T.format(0))}/luns', 'create',
+                              '/backstores/ramdisk/a']],
+                            env=dict(env_for(simdir.parent / 'home'), LIO_LOCK_TIMEOUT='1'),
+                            cwd=ROOT, options=('--simulate', str(simdir)))[0]
+    assert done.returncode == 1
+    assert done.stderr.count('\n') == 1, done.stderr
+    assert f'TPG 1 of' in done.stderr and T.format(0) in done.stderr, done.stderr
+    assert f'process {os.getpid()} has held' in done.stderr, done.stderr
+    assert list(held.luns) == []
+
+
 @pytest.mark.parametrize('kind', ['tpg', 'target'])
 def test_unrelated_targets_do_not_wait_for_each_other(simdir, kind):
     """Holding one TPG's (or target's) lock does not stop a LUN create in another."""

@@ -219,3 +219,15 @@ def test_an_object_removed_behind_our_back_says_so(simdir):
         so.get_attribute('block_size')
     with pytest.raises(RTSLibNotInCFS):
         so.set_attribute('emulate_tpu', 1)
+
+
+def test_a_lun_of_a_removed_storage_object_says_so_and_leaves_no_lun(tpg):
+    """The kernel refuses a link to an object another tool removed; the message says
+    which object is gone (asked only then) and the LUN's directory goes again."""
+    from rtslib import LUN, RDMCPStorageObject
+    so = RDMCPStorageObject('gone', size=4096)
+    tpg.fs.rmdir(so.cfs_path)
+    with pytest.raises(RTSLibError, match='Cannot export storage object ramdisk/gone: '
+                                          'it does not exist'):
+        LUN(tpg, 0, so)
+    assert list(tpg.luns) == [] and not tpg.fs.exists(f'{tpg.cfs_path}/lun/lun_0')
