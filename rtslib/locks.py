@@ -71,18 +71,13 @@ def lock_dir(fs):
 def _lock_paths(fs):
     """(lock directory, its tree.lock) of the tree `fs` serves."""
     sim_root = getattr(fs, 'sim_root', None) if getattr(fs, 'simulated', False) else None
-    if sim_root and not os.path.isabs(sim_root):
-        return _paths_in(_find_lock_dir(sim_root, None))    # follows the working directory
     return _lock_paths_of(sim_root, getattr(fs, 'root', REAL_ROOT))
 
 
 @functools.lru_cache(maxsize=None)
 def _lock_paths_of(sim_root, root):
     # cached: every object a restore makes asks (and finds the tree held)
-    return _paths_in(_find_lock_dir(sim_root, root))
-
-
-def _paths_in(directory):
+    directory = _find_lock_dir(sim_root, root)
     return directory, os.path.join(directory, TREE)
 
 
@@ -91,7 +86,7 @@ def _find_lock_dir(sim_root, root):
     if sim_root:
         return paths.sim_lock_dir(sim_root)
     if root.rstrip('/') == REAL_ROOT:
-        return os.path.join('/run/lock', 'lio-py')
+        return paths.REAL_LOCK_DIR
     # a real-backend tree somewhere else (tests): its locks beside it
     return os.path.join(os.path.dirname(root.rstrip('/')), '.lio-py-locks')
 

@@ -217,8 +217,7 @@ class StorageObject(CFSNode):
     def _check_value(self, kind, name, value):
         value = str(value)
         if name in UNSAFE_NAMES and name in UNSAFE_BEFORE_ENABLE.get(self.plugin, ()) \
-                and kind == 'attribute' \
-                and value.strip() not in ('0', '') \
+                and kind == 'attribute' and value.strip() not in ('0', '') \
                 and not self.is_configured():
             raise RTSLibError(f'Cannot set {name}={value} on {self._label()} before it is '
                               f'enabled: that crashes the kernel; enable it (finish its '

@@ -13,6 +13,7 @@ SAVE_NAME = 'saveconfig.json'
 BACKUP_SUBDIR = 'backup'
 # targetcli-fb's default; the shell's max_backup_files preference overrides it
 MAX_BACKUP_FILES = 10
+REAL_LOCK_DIR = '/run/lock/lio-py'
 
 
 def _sim_root(fs):
@@ -41,7 +42,7 @@ def lock_dir(fs=None):
     """Where the save code's locks live: /run/lock/lio-py, DIR/run/lock/lio-py when
     simulated.  Never beside a user's file: a save to ~/x.json leaves only x.json."""
     sim = _sim_root(fs)
-    return sim_lock_dir(sim) if sim else os.path.join('/run/lock', 'lio-py')
+    return sim_lock_dir(sim) if sim else REAL_LOCK_DIR
 
 
 def sim_lock_dir(sim_root):

@@ -28,8 +28,10 @@ class SimConfigFS:
     simulated = True
 
     def __init__(self, simdir):
-        self.sim_root = str(simdir)
-        self.store = Store(self.sim_root)
+        self.store = Store(simdir)
+        # the absolute DIR the tree is under: its save file and locks stay with it
+        # whatever the working directory becomes
+        self.sim_root = self.store.simdir
         self.root = self.store.root
         self._ready = False
 
